@@ -1,0 +1,16 @@
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![doc = include_str!("../README.md")]
+
+extern crate alloc;
+
+#[cfg(feature = "serde")]
+pub mod analysis;
+pub mod assign;
+#[cfg(feature = "serde")]
+pub mod model;
+pub mod stats;
+
+/// Version of this crate, for `/health` and the filter's logs.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,180 @@
+//! The experiment configuration shared by KV, D1, the API and the Envoy filter.
+
+use super::status::Status;
+use crate::stats::MdeType;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// Default two-sided significance level.
+pub const DEFAULT_ALPHA: f64 = 0.05;
+/// Default statistical power for planning.
+pub const DEFAULT_POWER: f64 = 0.8;
+
+fn default_traffic() -> f64 {
+    1.0
+}
+fn default_alpha() -> f64 {
+    DEFAULT_ALPHA
+}
+fn default_power() -> f64 {
+    DEFAULT_POWER
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// One arm of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Variant {
+    /// Unique, header-safe name (`control`, `new-feature`).
+    pub name: String,
+    /// Relative integer-or-real weight (the second seed's `weight`). Mutually exclusive
+    /// with `allocation` across an experiment; if both are absent the weight is 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    /// Fractional share (Fawkes' `allocation`); all allocations must sum to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<f64>,
+    /// Marks the control arm. If no variant is marked, the first one is the control.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub is_control: bool,
+    /// Optional free text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Free JSON configuration handed to the application with the assignment.
+    #[serde(default)]
+    pub config: serde_json::Value,
+}
+
+impl Variant {
+    /// The weight used for splitting traffic (`weight`, else `allocation`, else 1).
+    pub fn effective_weight(&self) -> f64 {
+        self.weight.or(self.allocation).unwrap_or(1.0)
+    }
+}
+
+/// Where an experiment applies at the edge: a host and/or a path prefix. Both
+/// empty matches everything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Route {
+    /// Exact host (without port), or empty for any host.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    /// Path prefix such as `/checkout`, or empty for any path.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path_prefix: String,
+}
+
+impl Route {
+    /// Whether a request to `host` and `path` is covered by this route.
+    pub fn matches(&self, host: &str, path: &str) -> bool {
+        let host = host.split(':').next().unwrap_or(host);
+        (self.host.is_empty() || self.host.eq_ignore_ascii_case(host))
+            && (self.path_prefix.is_empty() || path.starts_with(self.path_prefix.as_str()))
+    }
+}
+
+/// An experiment, exactly as stored in D1/KV, sent over the API and given to Envoy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Experiment {
+    /// Stable id chosen by the host (also the default salt).
+    #[serde(default)]
+    pub id: String,
+    /// URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`).
+    #[serde(default)]
+    pub key: String,
+    /// Human name.
+    #[serde(default)]
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// What the experiment is expected to show.
+    #[serde(default)]
+    pub hypothesis: String,
+    /// Lifecycle status.
+    #[serde(default)]
+    pub status: Status,
+    /// The arms, at least two.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    /// Event names measured; the first is the primary metric.
+    #[serde(default)]
+    pub metrics: Vec<String>,
+    /// Share of units that take part, in [0, 1].
+    #[serde(default = "default_traffic")]
+    pub traffic_allocation: f64,
+    /// Hash salt; the id when absent. Changing it reshuffles everybody (a new phase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+    /// Two-sided significance level alpha, in (0, 0.5).
+    #[serde(default = "default_alpha")]
+    pub significance_level: f64,
+    /// Planned total number of users across all variants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_sample_size: Option<u64>,
+    /// Planning: baseline conversion rate of the primary metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rate: Option<f64>,
+    /// Planning: minimum detectable effect (see `mde_type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_detectable_effect: Option<f64>,
+    /// Planning: whether `min_detectable_effect` is relative (default) or absolute.
+    #[serde(default)]
+    pub mde_type: MdeType,
+    /// Planning: desired power.
+    #[serde(default = "default_power")]
+    pub power: f64,
+    /// QA overrides: unit id → variant name. They win over hashing while running.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forced: BTreeMap<String, String>,
+    /// Edge routes this experiment applies to (empty: everywhere).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    /// Creation time, milliseconds since the Unix epoch (supplied by the host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    /// Last change, milliseconds since the Unix epoch (supplied by the host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+    /// When it first started running (supplied by the host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+    /// When it stopped (supplied by the host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<i64>,
+}
+
+impl Experiment {
+    /// The salt actually hashed: `salt`, or the id when none is set.
+    pub fn effective_salt(&self) -> &str {
+        self.salt.as_deref().unwrap_or(self.id.as_str())
+    }
+
+    /// Index of the control variant: the one marked `is_control`, else the first.
+    pub fn control_index(&self) -> usize {
+        self.variants.iter().position(|v| v.is_control).unwrap_or(0)
+    }
+
+    /// The control variant, if there are any variants.
+    pub fn control(&self) -> Option<&Variant> {
+        self.variants.get(self.control_index())
+    }
+
+    /// Looks a variant up by name.
+    pub fn variant(&self, name: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// The primary metric (the first one), if any.
+    pub fn primary_metric(&self) -> Option<&str> {
+        self.metrics.first().map(String::as_str)
+    }
+
+    /// Whether this experiment applies to a request (no routes: everywhere).
+    pub fn applies_to(&self, host: &str, path: &str) -> bool {
+        self.routes.is_empty() || self.routes.iter().any(|r| r.matches(host, path))
+    }
+}

@@ -1,0 +1,30 @@
+//! Size limits of the wire model (documented in `docs/model.md`).
+
+/// Longest experiment name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest key, in bytes (`[a-z0-9-]`).
+pub const MAX_KEY_LEN: usize = 64;
+/// Longest description or hypothesis, in characters.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Fewest variants.
+pub const MIN_VARIANTS: usize = 2;
+/// Most variants (the contract's limit).
+pub const MAX_VARIANTS: usize = crate::assign::MAX_VARIANTS;
+/// Longest variant name, in bytes (`[A-Za-z0-9._-]`).
+pub const MAX_VARIANT_NAME_LEN: usize = 64;
+/// Largest variant `config`, in bytes of compact JSON.
+pub const MAX_CONFIG_BYTES: usize = 16 * 1024;
+/// Most metrics per experiment.
+pub const MAX_METRICS: usize = 20;
+/// Longest event name or unit id, in bytes.
+pub const MAX_ID_LEN: usize = 256;
+/// Longest salt, in bytes.
+pub const MAX_SALT_LEN: usize = 128;
+/// Most forced (QA override) entries.
+pub const MAX_FORCED: usize = 1_000;
+/// Most edge routes.
+pub const MAX_ROUTES: usize = 50;
+/// Longest route host or path prefix, in bytes.
+pub const MAX_ROUTE_LEN: usize = 512;
+/// Tolerance when fractional allocations must sum to 1.
+pub const ALLOCATION_SUM_TOLERANCE: f64 = 1e-9;

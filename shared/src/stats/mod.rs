@@ -1,0 +1,38 @@
+//! The statistics engine: hypothesis tests, intervals, sample size, sample-ratio
+//! mismatch, multiple-testing corrections, Bayesian and sequential measures.
+//!
+//! Every function follows the definitions in `shared/tests/vectors/README.md` (the
+//! SciPy/statsmodels reference) and is tested against its vectors. Nothing returns NaN
+//! or infinity: undefined quantities are `None`, invalid inputs are [`StatsError`]s.
+
+mod bayes;
+pub mod distributions;
+mod error;
+mod msprt;
+mod multiple;
+mod proportion;
+mod sample_size;
+pub mod special;
+mod srm;
+mod welch;
+
+pub use bayes::{BayesResult, beta_binomial};
+pub use error::StatsError;
+pub use msprt::{MsprtResult, msprt};
+pub use multiple::{Correction, adjust, benjamini_hochberg, holm};
+pub use proportion::{Counts, TwoProportionTest, two_proportion, wilson_interval};
+pub use sample_size::{MdeType, SampleSize, SampleSizeInput, sample_size};
+pub use srm::{SrmResult, sample_ratio_mismatch};
+pub use welch::{Summary, WelchTest, welch};
+
+/// A closed interval `[lower, upper]`, serialized as a two-element array.
+pub type Interval = [f64; 2];
+
+/// Checks that a significance level lies strictly between 0 and 1.
+fn check_alpha(alpha: f64) -> Result<(), StatsError> {
+    if alpha > 0.0 && alpha < 1.0 {
+        Ok(())
+    } else {
+        Err(StatsError::InvalidAlpha)
+    }
+}
