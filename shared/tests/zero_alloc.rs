@@ -1,0 +1,53 @@
+//! Proof that the assignment path allocates nothing: a counting global allocator.
+#![cfg(not(target_arch = "wasm32"))]
+
+use cleave_core::model::{Experiment, Status, Variant};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: delegates to the system allocator; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn assigning_allocates_nothing() {
+    let mut e = Experiment {
+        id: "exp-1".into(),
+        key: "exp".into(),
+        name: "n".into(),
+        status: Status::Running,
+        traffic_allocation: 0.5,
+        variants: (0..10).map(|i| Variant { name: format!("v{i}"), weight: Some(1.0 + i as f64), ..Variant::default() }).collect(),
+        ..Experiment::default()
+    };
+    e.forced.insert("qa-user".into(), "v3".into());
+    let ids: Vec<String> = (0..1000).map(|i| format!("user-{i}")).collect();
+    let prepared = e.allocation().unwrap();
+    let mut assigned = 0;
+
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for id in &ids {
+        assigned += usize::from(e.assign_with(&prepared, id).in_experiment());
+        assigned += usize::from(e.assign(id).unwrap().in_experiment());
+    }
+    assigned += usize::from(e.assign("qa-user").unwrap().in_experiment());
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+
+    assert_eq!(after - before, 0, "the assignment path allocated");
+    assert!(assigned > 800 && assigned < 1200, "assigned {assigned}");
+}
