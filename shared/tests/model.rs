@@ -142,3 +142,12 @@ fn slugs_are_url_safe() {
     assert_eq!(slugify("  Ünïcode -- Price!! 2 "), "n-code-price-2");
     assert_eq!(slugify("日本"), "");
 }
+
+#[test]
+fn rust_defaults_equal_json_defaults() {
+    let from_json: Experiment = serde_json::from_value(json!({})).unwrap();
+    assert_eq!(from_json, Experiment::default());
+    assert_eq!(from_json.significance_level, 0.05);
+    assert_eq!(from_json.power, 0.8);
+    assert_eq!(from_json.traffic_allocation, 1.0);
+}

@@ -77,7 +77,7 @@ impl Route {
 }
 
 /// An experiment, exactly as stored in D1/KV, sent over the API and given to Envoy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Experiment {
     /// Stable id chosen by the host (also the default salt).
     #[serde(default)]
@@ -145,6 +145,36 @@ pub struct Experiment {
     /// When it stopped (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_at: Option<i64>,
+}
+
+impl Default for Experiment {
+    /// The same defaults a JSON body without those fields gets.
+    fn default() -> Self {
+        Self {
+            id: String::new(),
+            key: String::new(),
+            name: String::new(),
+            description: String::new(),
+            hypothesis: String::new(),
+            status: Status::default(),
+            variants: Vec::new(),
+            metrics: Vec::new(),
+            traffic_allocation: default_traffic(),
+            salt: None,
+            significance_level: default_alpha(),
+            target_sample_size: None,
+            base_rate: None,
+            min_detectable_effect: None,
+            mde_type: MdeType::default(),
+            power: default_power(),
+            forced: BTreeMap::new(),
+            routes: Vec::new(),
+            created_at: None,
+            updated_at: None,
+            started_at: None,
+            stopped_at: None,
+        }
+    }
 }
 
 impl Experiment {
