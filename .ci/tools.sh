@@ -7,8 +7,9 @@
 # Prints the environment the Makefile needs with `.ci/tools.sh env`.
 set -euo pipefail
 
-WORKER_BUILD_VERSION=0.8.7
-WASM_BINDGEN_VERSION=0.2.130
+# Versions are pinned in the Makefile (the defaults here only serve direct calls).
+WORKER_BUILD_VERSION="${WORKER_BUILD_VERSION:-0.8.7}"
+WASM_BINDGEN_VERSION="${WASM_BINDGEN_VERSION:-0.2.130}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/cleave/tools"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

@@ -1,0 +1,94 @@
+# Cleave: `make dev` serves the Worker locally, `make test` runs every gate.
+# Both install what is missing themselves (.ci/tools.sh) and are idempotent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -e -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Pinned tool versions (the one place they are set).
+export WORKER_BUILD_VERSION := 0.8.7
+export WASM_BINDGEN_VERSION := 0.2.130
+TOOLS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/cleave/tools
+
+PORT ?= 8787
+export WASM_BINDGEN_BIN := $(TOOLS)/wasm-bindgen-cli-$(WASM_BINDGEN_VERSION)/bin/wasm-bindgen
+export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
+export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
+export WRANGLER_SEND_METRICS := false
+export PATH := $(TOOLS)/worker-build-$(WORKER_BUILD_VERSION)/bin:$(TOOLS)/wasm-bindgen-cli-$(WASM_BINDGEN_VERSION)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
+
+WORKER_OUT := worker/build/index.js
+FILTER_WASM := target/wasm32-wasip1/release/cleave_envoy.wasm
+CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/README.md
+WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock
+FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
+
+.PHONY: help dev test bench tools worker filter migrate lint unit nostd wasm-test e2e clean
+
+help:
+	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
+	@echo "make test   every gate: fmt, clippy, unit/property tests, no_std build, wasm tests, e2e"
+	@echo "make bench  criterion benchmarks and the wasm assignment benchmark"
+
+tools:
+	@.ci/tools.sh rust node envoy
+
+## ---- the Worker ---------------------------------------------------------------
+worker: $(WORKER_OUT)
+
+$(WORKER_OUT): $(WORKER_SOURCES)
+	@echo "[build] worker (worker-build --release)"
+	cd worker && worker-build --release
+	@touch $@
+
+migrate: $(WORKER_OUT)
+	@wrangler d1 migrations apply DB --local >/dev/null
+	@echo "[dev] D1 migrations applied"
+
+.dev.vars:
+	@echo "ADMIN_TOKEN=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > $@
+	@echo "[dev] generated an admin token in .dev.vars"
+
+dev: tools .dev.vars migrate
+	@wrangler d1 execute DB --local --file deploy/demo/demo.sql >/dev/null
+	@echo "[dev] demo data loaded"
+	@echo "[dev] Cleave on http://127.0.0.1:$(PORT)   admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
+	@echo "[dev] try: curl http://127.0.0.1:$(PORT)/health"
+	exec wrangler dev --local --ip 127.0.0.1 --port $(PORT) --show-interactive-dev-session=false
+
+## ---- the Envoy filter ----------------------------------------------------------
+filter: $(FILTER_WASM)
+
+$(FILTER_WASM): $(FILTER_SOURCES)
+	cargo build --release -p cleave-envoy --target wasm32-wasip1
+
+## ---- gates ---------------------------------------------------------------------
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit:
+	cargo test --release --workspace --exclude cleave-e2e
+
+nostd:
+	cargo build -p cleave-core --target wasm32v1-none --release
+	cargo build -p cleave-core --target wasm32v1-none --release --no-default-features
+
+wasm-test:
+	cargo test --release --target wasm32-unknown-unknown -p cleave-core \
+	  --test assignment_vectors --test stats_vectors --test model --test analysis
+
+e2e: worker filter migrate
+	cargo test --release -p cleave-e2e -- --test-threads=1
+
+test: tools lint unit nostd wasm-test e2e
+	@echo "[test] all gates passed"
+
+bench: tools
+	cargo bench -p cleave-core --bench core
+	cargo build --release --target wasm32-unknown-unknown -p cleave-core --example wasm_bench
+	node shared/benches/wasm_bench.mjs
+
+clean:
+	rm -rf target worker/build .wrangler
