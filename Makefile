@@ -67,6 +67,8 @@ $(FILTER_WASM): $(FILTER_SOURCES)
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p cleave-envoy --target wasm32-wasip1 -- -D warnings
+	cargo clippy -p cleave-worker --target wasm32-unknown-unknown -- -D warnings
 
 unit:
 	cargo test --release --workspace --exclude cleave-e2e

@@ -1,1 +1,8 @@
-//! placeholder
+//! Cleave's Envoy proxy-wasm filter: assigns variants in-process with `cleave-core`
+//! and passes them upstream as `x-cleave-<experiment-key>: <variant>` headers.
+
+pub mod config;
+pub mod plan;
+
+#[cfg(target_arch = "wasm32")]
+mod filter;

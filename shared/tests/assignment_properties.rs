@@ -17,7 +17,11 @@ fn experiment(weights: &[f64], traffic: f64) -> Experiment {
         variants: weights
             .iter()
             .enumerate()
-            .map(|(i, w)| Variant { name: format!("v{i}"), weight: Some(*w), ..Variant::default() })
+            .map(|(i, w)| Variant {
+                name: format!("v{i}"),
+                weight: Some(*w),
+                ..Variant::default()
+            })
             .collect(),
         ..Experiment::default()
     }
@@ -84,10 +88,19 @@ fn tally(salt: &str, weights: &[f64], n: u32) -> Vec<u64> {
 
 #[test]
 fn shares_follow_the_weights_over_a_million_ids() {
-    for weights in [vec![1.0, 1.0], vec![1.0, 1.0, 2.0], vec![0.05, 0.15, 0.8], vec![0.0005, 0.9995]] {
+    for weights in [
+        vec![1.0, 1.0],
+        vec![1.0, 1.0, 2.0],
+        vec![0.05, 0.15, 0.8],
+        vec![0.0005, 0.9995],
+    ] {
         let counts = tally("chi-square", &weights, 1_000_000);
         let srm = sample_ratio_mismatch(&counts, &weights).unwrap();
-        assert!(srm.p_value > 0.001, "weights {weights:?}: counts {counts:?}, p = {}", srm.p_value);
+        assert!(
+            srm.p_value > 0.001,
+            "weights {weights:?}: counts {counts:?}, p = {}",
+            srm.p_value
+        );
     }
 }
 
@@ -96,9 +109,18 @@ fn traffic_share_matches_the_allocation() {
     for traffic in [0.0005, 0.1, 0.5, 0.9] {
         let a = Allocation::new(traffic, &[1.0, 1.0]).unwrap();
         let n = 400_000u32;
-        let admitted = (0..n).filter(|i| a.decide("traffic", &format!("u{i}")) != Draw::NotInTraffic).count() as u64;
-        let srm = sample_ratio_mismatch(&[admitted, u64::from(n) - admitted], &[traffic, 1.0 - traffic]).unwrap();
-        assert!(srm.p_value > 0.001, "traffic {traffic}: admitted {admitted} of {n}");
+        let admitted = (0..n)
+            .filter(|i| a.decide("traffic", &format!("u{i}")) != Draw::NotInTraffic)
+            .count() as u64;
+        let srm = sample_ratio_mismatch(
+            &[admitted, u64::from(n) - admitted],
+            &[traffic, 1.0 - traffic],
+        )
+        .unwrap();
+        assert!(
+            srm.p_value > 0.001,
+            "traffic {traffic}: admitted {admitted} of {n}"
+        );
     }
 }
 
@@ -106,12 +128,16 @@ fn traffic_share_matches_the_allocation() {
 fn different_salts_assign_independently() {
     // A 2×2 contingency table of two 50/50 experiments over the same ids: independence
     // means no association (chi-square with 1 df).
-    let (a, b) = (Allocation::new(1.0, &[1.0, 1.0]).unwrap(), Allocation::new(1.0, &[1.0, 1.0]).unwrap());
+    let (a, b) = (
+        Allocation::new(1.0, &[1.0, 1.0]).unwrap(),
+        Allocation::new(1.0, &[1.0, 1.0]).unwrap(),
+    );
     let mut table = [[0f64; 2]; 2];
     let n = 200_000;
     for i in 0..n {
         let id = format!("user-{i}");
-        let (Draw::Variant(x), Draw::Variant(y)) = (a.decide("exp-a", &id), b.decide("exp-b", &id)) else {
+        let (Draw::Variant(x), Draw::Variant(y)) = (a.decide("exp-a", &id), b.decide("exp-b", &id))
+        else {
             panic!("full traffic admits everybody");
         };
         table[x][y] += 1.0;

@@ -10,7 +10,10 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 const VECTORS: &str = include_str!("vectors/assignment-v1.jsonl");
 
 fn vectors() -> Vec<Value> {
-    VECTORS.lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
+    VECTORS
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
 }
 
 fn hex_u64(v: &Value) -> u64 {
@@ -26,31 +29,62 @@ fn golden_vectors_match_the_hash_and_the_draw() {
         let salt = case["salt"].as_str().expect("salt");
         let unit = case["unit_id"].as_str().expect("unit_id");
         let traffic = case["traffic_allocation"].as_f64().expect("traffic");
-        let weights: Vec<f64> = case["weights"].as_array().expect("weights").iter().map(|w| w.as_f64().expect("weight")).collect();
+        let weights: Vec<f64> = case["weights"]
+            .as_array()
+            .expect("weights")
+            .iter()
+            .map(|w| w.as_f64().expect("weight"))
+            .collect();
         let expected = &case["expected"];
         let h = unit_hash(salt, unit);
-        if h.traffic != hex_u64(&expected["traffic_hash"]) || h.bucket != hex_u64(&expected["bucket_hash"]) {
+        if h.traffic != hex_u64(&expected["traffic_hash"])
+            || h.bucket != hex_u64(&expected["bucket_hash"])
+        {
             failures.push(format!("line {}: hash of ({salt:?}, {unit:?})", line + 1));
         }
-        let draw = Allocation::new(traffic, &weights).expect("valid allocation").decide(salt, unit);
+        let draw = Allocation::new(traffic, &weights)
+            .expect("valid allocation")
+            .decide(salt, unit);
         let want = match expected["variant_index"].as_u64() {
             Some(i) => Draw::Variant(i as usize),
             None => Draw::NotInTraffic,
         };
         if draw != want {
-            failures.push(format!("line {}: got {draw:?}, expected {want:?}", line + 1));
+            failures.push(format!(
+                "line {}: got {draw:?}, expected {want:?}",
+                line + 1
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn golden_vectors_cover_both_outcomes_and_many_shapes() {
     let cases = vectors();
-    let admitted = cases.iter().filter(|c| c["expected"]["in_traffic"] == true).count();
-    assert!(admitted > 500 && cases.len() - admitted > 500, "admitted {admitted} of {}", cases.len());
-    let max_variants = cases.iter().map(|c| c["weights"].as_array().map_or(0, Vec::len)).max();
+    let admitted = cases
+        .iter()
+        .filter(|c| c["expected"]["in_traffic"] == true)
+        .count();
+    assert!(
+        admitted > 500 && cases.len() - admitted > 500,
+        "admitted {admitted} of {}",
+        cases.len()
+    );
+    let max_variants = cases
+        .iter()
+        .map(|c| c["weights"].as_array().map_or(0, Vec::len))
+        .max();
     assert_eq!(max_variants, Some(20));
     assert!(cases.iter().any(|c| c["weight_style"] == "allocation"));
-    assert!(cases.iter().any(|c| !c["unit_id"].as_str().unwrap_or("").is_ascii()));
+    assert!(
+        cases
+            .iter()
+            .any(|c| !c["unit_id"].as_str().unwrap_or("").is_ascii())
+    );
 }

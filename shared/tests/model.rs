@@ -74,11 +74,24 @@ fn validation_reports_every_problem_with_its_path() {
     let errors = e.validate().unwrap_err();
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     for expected in [
-        "id", "key", "name", "variants[1].name", "variants[2].name", "variants[2].allocation",
-        "variants[3].is_control", "variants[3].allocation", "significance_level", "traffic_allocation",
-        "metrics[1]", "metrics[2]", "routes[0].path_prefix",
+        "id",
+        "key",
+        "name",
+        "variants[1].name",
+        "variants[2].name",
+        "variants[2].allocation",
+        "variants[3].is_control",
+        "variants[3].allocation",
+        "significance_level",
+        "traffic_allocation",
+        "metrics[1]",
+        "metrics[2]",
+        "routes[0].path_prefix",
     ] {
-        assert!(fields.contains(&expected), "missing {expected} in {fields:?}");
+        assert!(
+            fields.contains(&expected),
+            "missing {expected} in {fields:?}"
+        );
     }
 }
 
@@ -88,8 +101,13 @@ fn fractional_allocations_must_sum_to_one_and_not_mix_with_weights() {
         with_identity(serde_json::from_value(json!({"name": "A", "variants": variants})).unwrap())
     };
     let sum = mk(json!([{"name": "a", "allocation": 0.5}, {"name": "b", "allocation": 0.49}]));
-    assert_eq!(sum.validate().unwrap_err()[0].field, "variants[1].allocation");
-    let ok = mk(json!([{"name": "a", "allocation": 0.1}, {"name": "b", "allocation": 0.2}, {"name": "c", "allocation": 0.7}]));
+    assert_eq!(
+        sum.validate().unwrap_err()[0].field,
+        "variants[1].allocation"
+    );
+    let ok = mk(
+        json!([{"name": "a", "allocation": 0.1}, {"name": "b", "allocation": 0.2}, {"name": "c", "allocation": 0.7}]),
+    );
     assert_eq!(ok.validate(), Ok(()));
     let mixed = mk(json!([{"name": "a", "allocation": 0.5}, {"name": "b", "weight": 1}]));
     assert_eq!(mixed.validate().unwrap_err()[0].code, "mixed_weights");
@@ -112,12 +130,18 @@ fn lifecycle_allows_exactly_the_documented_transitions() {
     ];
     for from in Status::ALL {
         for action in Action::ALL {
-            let expected = legal.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
+            let expected = legal
+                .iter()
+                .find(|(f, a, _)| *f == from && *a == action)
+                .map(|(_, _, to)| *to);
             assert_eq!(from.apply(action).ok(), expected, "{from} + {action:?}");
         }
     }
     let err = Stopped.apply(Start).unwrap_err();
-    assert_eq!(err.to_string(), "cannot start an experiment that is stopped");
+    assert_eq!(
+        err.to_string(),
+        "cannot start an experiment that is stopped"
+    );
 }
 
 #[test]

@@ -23,19 +23,33 @@ impl Check {
     fn float(&mut self, id: &str, field: &str, actual: f64, expected: f64, scale: f64, floor: f64) {
         let ok = actual.is_finite() && (actual - expected).abs() <= (REL * scale).max(floor);
         if !ok {
-            self.0.push(format!("{id} {field}: got {actual:e}, expected {expected:e}"));
+            self.0.push(format!(
+                "{id} {field}: got {actual:e}, expected {expected:e}"
+            ));
         }
     }
     fn interval(&mut self, id: &str, field: &str, actual: [f64; 2], expected: &Value, floor: f64) {
         let e = [f(&expected[0]), f(&expected[1])];
         let half = (e[1] - e[0]) / 2.0;
         for k in 0..2 {
-            self.float(id, &format!("{field}[{k}]"), actual[k], e[k], e[k].abs().max(half), floor);
+            self.float(
+                id,
+                &format!("{field}[{k}]"),
+                actual[k],
+                e[k],
+                e[k].abs().max(half),
+                floor,
+            );
         }
     }
     fn finish(self, file: &str, cases: usize) {
         assert!(cases >= 120, "{file}: only {cases} cases read");
-        assert!(self.0.is_empty(), "{file}: {} mismatches:\n{}", self.0.len(), self.0.join("\n"));
+        assert!(
+            self.0.is_empty(),
+            "{file}: {} mismatches:\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
     }
 }
 
@@ -46,14 +60,21 @@ fn u(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not an integer: {v}"))
 }
 fn counts(v: &Value) -> Counts {
-    Counts { n: u(&v["n"]), conversions: u(&v["conversions"]) }
+    Counts {
+        n: u(&v["n"]),
+        conversions: u(&v["conversions"]),
+    }
 }
 fn cases(text: &str) -> Vec<(String, Value, Value)> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let v: Value = serde_json::from_str(l).expect("valid JSON line");
-            (v["id"].as_str().expect("id").to_string(), v["input"].clone(), v["expected"].clone())
+            (
+                v["id"].as_str().expect("id").to_string(),
+                v["input"].clone(),
+                v["expected"].clone(),
+            )
         })
         .collect()
 }
@@ -63,7 +84,12 @@ fn two_proportion_vectors() {
     let all = cases(include_str!("vectors/two_proportion.jsonl"));
     let mut c = Check::default();
     for (id, i, e) in &all {
-        let r = two_proportion(counts(&i["control"]), counts(&i["treatment"]), f(&i["alpha"])).expect("valid input");
+        let r = two_proportion(
+            counts(&i["control"]),
+            counts(&i["treatment"]),
+            f(&i["alpha"]),
+        )
+        .expect("valid input");
         let (pc, pt) = (f(&e["control_rate"]), f(&e["treatment_rate"]));
         c.float(id, "control_rate", r.control_rate, pc, pc.abs(), 0.0);
         c.float(id, "treatment_rate", r.treatment_rate, pt, pt.abs(), 0.0);
@@ -75,11 +101,21 @@ fn two_proportion_vectors() {
         c.float(id, "p_value", r.p_value, p, p.abs(), P_FLOOR);
         c.interval(id, "diff_ci", r.diff_ci, &e["diff_ci"], 1e-15);
         c.interval(id, "control_ci", r.control_ci, &e["control_ci"], 1e-15);
-        c.interval(id, "treatment_ci", r.treatment_ci, &e["treatment_ci"], 1e-15);
+        c.interval(
+            id,
+            "treatment_ci",
+            r.treatment_ci,
+            &e["treatment_ci"],
+            1e-15,
+        );
         match (r.relative_lift, e["relative_lift"].as_f64()) {
             (None, None) => {}
-            (Some(a), Some(x)) => c.float(id, "relative_lift", a, x, x.abs().max(pc.max(pt) / pc), 0.0),
-            (a, x) => c.0.push(format!("{id} relative_lift: got {a:?}, expected {x:?}")),
+            (Some(a), Some(x)) => {
+                c.float(id, "relative_lift", a, x, x.abs().max(pc.max(pt) / pc), 0.0)
+            }
+            (a, x) => {
+                c.0.push(format!("{id} relative_lift: got {a:?}, expected {x:?}"))
+            }
         }
     }
     c.finish("two_proportion", all.len());
@@ -89,12 +125,23 @@ fn two_proportion_vectors() {
 fn welch_vectors() {
     let all = cases(include_str!("vectors/welch.jsonl"));
     let mut c = Check::default();
-    let summary = |v: &Value| Summary { n: u(&v["n"]), mean: f(&v["mean"]), variance: f(&v["variance"]) };
+    let summary = |v: &Value| Summary {
+        n: u(&v["n"]),
+        mean: f(&v["mean"]),
+        variance: f(&v["variance"]),
+    };
     for (id, i, e) in &all {
         let (sc, st) = (summary(&i["control"]), summary(&i["treatment"]));
         let r = welch(sc, st, f(&i["alpha"])).expect("valid input");
         let diff = f(&e["diff"]);
-        c.float(id, "diff", r.diff, diff, diff.abs().max(sc.mean.abs()).max(st.mean.abs()), 0.0);
+        c.float(
+            id,
+            "diff",
+            r.diff,
+            diff,
+            diff.abs().max(sc.mean.abs()).max(st.mean.abs()),
+            0.0,
+        );
         let t = f(&e["t"]);
         c.float(id, "t", r.t, t, t.abs(), 1e-9);
         let df = f(&e["df"]);
@@ -120,7 +167,10 @@ fn sample_size_vectors() {
         })
         .expect("valid input");
         if r.per_group != u(&e["n_per_group"]) {
-            c.0.push(format!("{id} n_per_group: got {}, expected {}", r.per_group, e["n_per_group"]));
+            c.0.push(format!(
+                "{id} n_per_group: got {}, expected {}",
+                r.per_group, e["n_per_group"]
+            ));
         }
         let raw = f(&e["n_per_group_raw"]);
         c.float(id, "n_per_group_raw", r.raw, raw, raw.abs(), 0.0);
@@ -133,8 +183,18 @@ fn srm_vectors() {
     let all = cases(include_str!("vectors/srm.jsonl"));
     let mut c = Check::default();
     for (id, i, e) in &all {
-        let observed: Vec<u64> = i["observed"].as_array().expect("array").iter().map(u).collect();
-        let weights: Vec<f64> = i["weights"].as_array().expect("array").iter().map(f).collect();
+        let observed: Vec<u64> = i["observed"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(u)
+            .collect();
+        let weights: Vec<f64> = i["weights"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(f)
+            .collect();
         let r = sample_ratio_mismatch(&observed, &weights).expect("valid input");
         let chi2 = f(&e["chi2"]);
         c.float(id, "chi2", r.chi2, chi2, chi2.abs(), 1e-12);
@@ -147,12 +207,26 @@ fn srm_vectors() {
     c.finish("srm", all.len());
 }
 
-fn check_adjustment(file: &str, text: &str, adjust: fn(&[f64]) -> Result<Vec<f64>, cleave_core::stats::StatsError>) {
+fn check_adjustment(
+    file: &str,
+    text: &str,
+    adjust: fn(&[f64]) -> Result<Vec<f64>, cleave_core::stats::StatsError>,
+) {
     let all = cases(text);
     let mut c = Check::default();
     for (id, i, e) in &all {
-        let p: Vec<f64> = i["p_values"].as_array().expect("array").iter().map(f).collect();
-        let expected: Vec<f64> = e["adjusted"].as_array().expect("array").iter().map(f).collect();
+        let p: Vec<f64> = i["p_values"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(f)
+            .collect();
+        let expected: Vec<f64> = e["adjusted"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(f)
+            .collect();
         let r = adjust(&p).expect("valid input");
         assert_eq!(r.len(), expected.len(), "{id}: length");
         for (k, (a, x)) in r.iter().zip(&expected).enumerate() {
@@ -179,9 +253,23 @@ fn bayes_beta_vectors() {
     for (id, i, e) in &all {
         let r = beta_binomial(counts(&i["control"]), counts(&i["treatment"])).expect("valid input");
         let p = f(&e["prob_treatment_better"]);
-        c.float(id, "prob_treatment_better", r.prob_treatment_better, p, p.abs(), 1e-15);
+        c.float(
+            id,
+            "prob_treatment_better",
+            r.prob_treatment_better,
+            p,
+            p.abs(),
+            1e-15,
+        );
         let l = f(&e["expected_loss_treatment"]);
-        c.float(id, "expected_loss_treatment", r.expected_loss_treatment, l, l.abs(), 1e-15);
+        c.float(
+            id,
+            "expected_loss_treatment",
+            r.expected_loss_treatment,
+            l,
+            l.abs(),
+            1e-15,
+        );
     }
     c.finish("bayes_beta", all.len());
 }
@@ -191,7 +279,12 @@ fn msprt_vectors() {
     let all = cases(include_str!("vectors/msprt.jsonl"));
     let mut c = Check::default();
     for (id, i, e) in &all {
-        let r = msprt(counts(&i["control"]), counts(&i["treatment"]), f(&i["tau2"])).expect("valid input");
+        let r = msprt(
+            counts(&i["control"]),
+            counts(&i["treatment"]),
+            f(&i["tau2"]),
+        )
+        .expect("valid input");
         match (r.lambda, e["lambda"].as_f64()) {
             (None, None) => {}
             (Some(a), Some(x)) => c.float(id, "lambda", a, x, x.abs(), 0.0),

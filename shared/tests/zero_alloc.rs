@@ -32,7 +32,13 @@ fn assigning_allocates_nothing() {
         name: "n".into(),
         status: Status::Running,
         traffic_allocation: 0.5,
-        variants: (0..10).map(|i| Variant { name: format!("v{i}"), weight: Some(1.0 + i as f64), ..Variant::default() }).collect(),
+        variants: (0..10)
+            .map(|i| Variant {
+                name: format!("v{i}"),
+                weight: Some(1.0 + i as f64),
+                ..Variant::default()
+            })
+            .collect(),
         ..Experiment::default()
     };
     e.forced.insert("qa-user".into(), "v3".into());

@@ -1,1 +1,32 @@
-//! Shared helpers for the end-to-end tests (servers, HTTP).
+//! Helpers for Cleave's end-to-end tests: real servers on 127.0.0.1, started by the
+//! tests and torn down with their whole process group.
+
+mod echo;
+mod envoy;
+mod process;
+mod wrangler;
+
+pub use echo::EchoServer;
+pub use envoy::{Envoy, envoy_binary as envoy_binary_path, example_config as envoy_example_config};
+pub use process::{Process, free_port, repo_root, wait_for};
+pub use wrangler::Wrangler;
+
+/// A blocking HTTP agent that never treats 4xx/5xx as transport errors.
+pub fn http() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+}
+
+/// Sends a request and returns (status, body), whatever the status.
+pub fn send(req: ureq::Request, body: Option<&serde_json::Value>) -> (u16, String) {
+    let result = match body {
+        Some(b) => req.send_json(b.clone()),
+        None => req.call(),
+    };
+    match result {
+        Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}

@@ -26,7 +26,12 @@ struct Envelope<'a> {
 impl ApiError {
     /// 404 for a path no route serves.
     pub fn not_found(path: String) -> Self {
-        Self { status: 404, code: "not_found", message: format!("no route for {path}"), field: None }
+        Self {
+            status: 404,
+            code: "not_found",
+            message: format!("no route for {path}"),
+            field: None,
+        }
     }
 
     /// Renders the error as its JSON response.

@@ -42,20 +42,35 @@ async fn timed<F: core::future::Future<Output = Result<()>>>(f: F) -> Check {
     let outcome = f.await;
     let latency_ms = Date::now().as_millis().saturating_sub(start);
     match outcome {
-        Ok(()) => Check { ok: true, latency_ms, error: None },
-        Err(e) => Check { ok: false, latency_ms, error: Some(e.to_string()) },
+        Ok(()) => Check {
+            ok: true,
+            latency_ms,
+            error: None,
+        },
+        Err(e) => Check {
+            ok: false,
+            latency_ms,
+            error: Some(e.to_string()),
+        },
     }
 }
 
 /// Runs both checks; 200 when both pass, 503 otherwise.
 pub async fn handle(env: &Env) -> Result<Response> {
     let d1 = timed(async {
-        env.d1("DB")?.prepare("SELECT COUNT(*) AS n FROM experiments").first::<serde_json::Value>(None).await?;
+        env.d1("DB")?
+            .prepare("SELECT COUNT(*) AS n FROM experiments")
+            .first::<serde_json::Value>(None)
+            .await?;
         Ok(())
     })
     .await;
     let kv = timed(async {
-        env.kv("KV")?.get("snapshot").text().await.map_err(|e| worker::Error::RustError(e.to_string()))?;
+        env.kv("KV")?
+            .get("snapshot")
+            .text()
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
         Ok(())
     })
     .await;

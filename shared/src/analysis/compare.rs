@@ -8,11 +8,15 @@ use libm::sqrt;
 
 /// Descriptive statistics of one variant.
 pub fn describe(v: &VariantData, metric: MetricType, alpha: f64) -> VariantReport {
-    let counts = Counts { n: v.users, conversions: v.conversions };
+    let counts = Counts {
+        n: v.users,
+        conversions: v.conversions,
+    };
     let confidence_interval = match metric {
         MetricType::Binary => wilson_interval(counts, alpha).ok(),
         MetricType::Continuous if v.users >= 2 => {
-            let half = t_two_sided_quantile(alpha, (v.users - 1) as f64) * sqrt(v.variance / v.users as f64);
+            let half = t_two_sided_quantile(alpha, (v.users - 1) as f64)
+                * sqrt(v.variance / v.users as f64);
             Some([v.mean - half, v.mean + half]).filter(|ci| ci.iter().all(|x| x.is_finite()))
         }
         MetricType::Continuous => None,
@@ -42,9 +46,20 @@ pub fn compare(
     }
 }
 
-fn compare_binary(control: &VariantData, treatment: &VariantData, alpha: f64, tau2: Option<f64>) -> Comparison {
-    let c = Counts { n: control.users, conversions: control.conversions };
-    let t = Counts { n: treatment.users, conversions: treatment.conversions };
+fn compare_binary(
+    control: &VariantData,
+    treatment: &VariantData,
+    alpha: f64,
+    tau2: Option<f64>,
+) -> Comparison {
+    let c = Counts {
+        n: control.users,
+        conversions: control.conversions,
+    };
+    let t = Counts {
+        n: treatment.users,
+        conversions: treatment.conversions,
+    };
     let test = two_proportion(c, t, alpha).ok();
     let bayes = beta_binomial(c, t).ok();
     let sequential = tau2.and_then(|tau2| msprt(c, t, tau2).ok());
@@ -66,7 +81,11 @@ fn compare_binary(control: &VariantData, treatment: &VariantData, alpha: f64, ta
 }
 
 fn compare_continuous(control: &VariantData, treatment: &VariantData, alpha: f64) -> Comparison {
-    let summary = |v: &VariantData| Summary { n: v.users, mean: v.mean, variance: v.variance };
+    let summary = |v: &VariantData| Summary {
+        n: v.users,
+        mean: v.mean,
+        variance: v.variance,
+    };
     let test = welch(summary(control), summary(treatment), alpha).ok();
     let difference = treatment.mean - control.mean;
     Comparison {

@@ -41,16 +41,38 @@ impl VariantData {
 
     /// From SQL-style aggregates: `sum` and `sum_sq` of per-user values over exposed
     /// users (users without events contribute 0).
-    pub fn from_sums(name: impl Into<String>, users: u64, conversions: u64, sum: f64, sum_sq: f64) -> Self {
+    pub fn from_sums(
+        name: impl Into<String>,
+        users: u64,
+        conversions: u64,
+        sum: f64,
+        sum_sq: f64,
+    ) -> Self {
         let n = users as f64;
         let mean = if users > 0 { sum / n } else { 0.0 };
-        let variance = if users > 1 { ((sum_sq - sum * mean) / (n - 1.0)).max(0.0) } else { 0.0 };
-        Self { name: name.into(), users, conversions, mean, variance }
+        let variance = if users > 1 {
+            ((sum_sq - sum * mean) / (n - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        Self {
+            name: name.into(),
+            users,
+            conversions,
+            mean,
+            variance,
+        }
     }
 
     /// A continuous metric given by its mean and sample variance.
     pub fn continuous(name: impl Into<String>, users: u64, mean: f64, variance: f64) -> Self {
-        Self { name: name.into(), users, conversions: 0, mean, variance }
+        Self {
+            name: name.into(),
+            users,
+            conversions: 0,
+            mean,
+            variance,
+        }
     }
 }
 
@@ -93,7 +115,13 @@ impl AnalysisSettings {
         Self {
             alpha: experiment.significance_level,
             control: experiment.control().map(|v| v.name.clone()),
-            weights: Some(experiment.variants.iter().map(|v| v.effective_weight()).collect()),
+            weights: Some(
+                experiment
+                    .variants
+                    .iter()
+                    .map(|v| v.effective_weight())
+                    .collect(),
+            ),
             required_sample_size: required_sample_size(experiment),
             ..Self::default()
         }

@@ -23,13 +23,18 @@ pub const SRM_THRESHOLD: f64 = 0.001;
 /// Every treatment is compared with the control (z test for binary metrics, Welch for
 /// continuous), the p-values are corrected together, the observed split is checked for
 /// a sample-ratio mismatch, and [`recommend`](recommend::verdict) rules give the verdict.
-pub fn analyze(variants: &[VariantData], settings: &AnalysisSettings) -> Result<Report, AnalysisError> {
+pub fn analyze(
+    variants: &[VariantData],
+    settings: &AnalysisSettings,
+) -> Result<Report, AnalysisError> {
     check(variants, settings)?;
     let control_index = match &settings.control {
         Some(name) => variants
             .iter()
             .position(|v| &v.name == name)
-            .ok_or_else(|| AnalysisError::new("control", format!("'{name}' is not one of the variants")))?,
+            .ok_or_else(|| {
+                AnalysisError::new("control", format!("'{name}' is not one of the variants"))
+            })?,
         None => 0,
     };
     let alpha = settings.alpha;
@@ -38,18 +43,31 @@ pub fn analyze(variants: &[VariantData], settings: &AnalysisSettings) -> Result<
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != control_index)
-        .map(|(_, t)| compare::compare(control, t, settings.metric_type, alpha, settings.sequential_tau2))
+        .map(|(_, t)| {
+            compare::compare(
+                control,
+                t,
+                settings.metric_type,
+                alpha,
+                settings.sequential_tau2,
+            )
+        })
         .collect();
     apply_correction(&mut comparisons, settings)?;
 
     let users: Vec<u64> = variants.iter().map(|v| v.users).collect();
-    let weights = settings.weights.clone().unwrap_or_else(|| alloc::vec![1.0; variants.len()]);
-    let srm = sample_ratio_mismatch(&users, &weights).ok().map(|s| SrmReport {
-        chi2: s.chi2,
-        df: s.df,
-        p_value: s.p_value,
-        mismatch: s.p_value < SRM_THRESHOLD,
-    });
+    let weights = settings
+        .weights
+        .clone()
+        .unwrap_or_else(|| alloc::vec![1.0; variants.len()]);
+    let srm = sample_ratio_mismatch(&users, &weights)
+        .ok()
+        .map(|s| SrmReport {
+            chi2: s.chi2,
+            df: s.df,
+            p_value: s.p_value,
+            mismatch: s.p_value < SRM_THRESHOLD,
+        });
     let min_users = users.iter().copied().min().unwrap_or(0);
     let total_users: u64 = users.iter().sum();
     let required = settings.required_sample_size;
@@ -63,7 +81,10 @@ pub fn analyze(variants: &[VariantData], settings: &AnalysisSettings) -> Result<
     let headline = v.headline.map(|i| &comparisons[i]);
     Ok(Report {
         metric_type: settings.metric_type,
-        variants: variants.iter().map(|v| compare::describe(v, settings.metric_type, alpha)).collect(),
+        variants: variants
+            .iter()
+            .map(|v| compare::describe(v, settings.metric_type, alpha))
+            .collect(),
         control_variant: control.name.clone(),
         statistical_significance: comparisons.iter().any(|c| c.significant),
         winner: v.winner,
@@ -82,11 +103,19 @@ pub fn analyze(variants: &[VariantData], settings: &AnalysisSettings) -> Result<
     })
 }
 
-fn apply_correction(comparisons: &mut [Comparison], settings: &AnalysisSettings) -> Result<(), AnalysisError> {
-    let tested: Vec<usize> = (0..comparisons.len()).filter(|&i| comparisons[i].p_value.is_some()).collect();
-    let raw: Vec<f64> = tested.iter().filter_map(|&i| comparisons[i].p_value).collect();
-    let adjusted =
-        adjust(&raw, settings.correction).map_err(|e| AnalysisError::new("p_values", format!("{e}")))?;
+fn apply_correction(
+    comparisons: &mut [Comparison],
+    settings: &AnalysisSettings,
+) -> Result<(), AnalysisError> {
+    let tested: Vec<usize> = (0..comparisons.len())
+        .filter(|&i| comparisons[i].p_value.is_some())
+        .collect();
+    let raw: Vec<f64> = tested
+        .iter()
+        .filter_map(|&i| comparisons[i].p_value)
+        .collect();
+    let adjusted = adjust(&raw, settings.correction)
+        .map_err(|e| AnalysisError::new("p_values", format!("{e}")))?;
     for (&i, p) in tested.iter().zip(adjusted) {
         comparisons[i].adjusted_p_value = Some(p);
         comparisons[i].significant = p < settings.alpha;
@@ -96,39 +125,69 @@ fn apply_correction(comparisons: &mut [Comparison], settings: &AnalysisSettings)
 
 fn check(variants: &[VariantData], settings: &AnalysisSettings) -> Result<(), AnalysisError> {
     if variants.len() < 2 {
-        return Err(AnalysisError::new("variants", "at least two variants are needed"));
+        return Err(AnalysisError::new(
+            "variants",
+            "at least two variants are needed",
+        ));
     }
     if variants.len() > crate::model::limits::MAX_VARIANTS {
-        return Err(AnalysisError::new("variants", "at most 20 variants are allowed"));
+        return Err(AnalysisError::new(
+            "variants",
+            "at most 20 variants are allowed",
+        ));
     }
     if !(settings.alpha > 0.0 && settings.alpha < 0.5) {
-        return Err(AnalysisError::new("alpha", "must be greater than 0 and less than 0.5"));
+        return Err(AnalysisError::new(
+            "alpha",
+            "must be greater than 0 and less than 0.5",
+        ));
     }
-    if let Some(tau2) = settings.sequential_tau2 {
-        if !(tau2.is_finite() && tau2 > 0.0) {
-            return Err(AnalysisError::new("sequential_tau2", "must be a positive, finite number"));
-        }
+    if let Some(tau2) = settings.sequential_tau2
+        && !(tau2.is_finite() && tau2 > 0.0)
+    {
+        return Err(AnalysisError::new(
+            "sequential_tau2",
+            "must be a positive, finite number",
+        ));
     }
     if let Some(w) = &settings.weights {
         if w.len() != variants.len() {
-            return Err(AnalysisError::new("weights", "needs one weight per variant"));
+            return Err(AnalysisError::new(
+                "weights",
+                "needs one weight per variant",
+            ));
         }
         if let Some(i) = w.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
-            return Err(AnalysisError::new(format!("weights[{i}]"), "must be positive and finite"));
+            return Err(AnalysisError::new(
+                format!("weights[{i}]"),
+                "must be positive and finite",
+            ));
         }
     }
     for (i, v) in variants.iter().enumerate() {
         if variants[..i].iter().any(|w| w.name == v.name) {
-            return Err(AnalysisError::new(format!("variants[{i}].name"), "duplicate variant name"));
+            return Err(AnalysisError::new(
+                format!("variants[{i}].name"),
+                "duplicate variant name",
+            ));
         }
         if v.conversions > v.users {
-            return Err(AnalysisError::new(format!("variants[{i}].conversions"), "cannot exceed sample_size"));
+            return Err(AnalysisError::new(
+                format!("variants[{i}].conversions"),
+                "cannot exceed sample_size",
+            ));
         }
         if !v.mean.is_finite() {
-            return Err(AnalysisError::new(format!("variants[{i}].mean"), "must be finite"));
+            return Err(AnalysisError::new(
+                format!("variants[{i}].mean"),
+                "must be finite",
+            ));
         }
         if !(v.variance.is_finite() && v.variance >= 0.0) {
-            return Err(AnalysisError::new(format!("variants[{i}].variance"), "must be finite and non-negative"));
+            return Err(AnalysisError::new(
+                format!("variants[{i}].variance"),
+                "must be finite and non-negative",
+            ));
         }
     }
     Ok(())

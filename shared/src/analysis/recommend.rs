@@ -59,10 +59,16 @@ pub fn verdict(e: &Evidence<'_>) -> Verdict {
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(i, _)| i);
     let headline = best_improvement.or(smallest_p);
-    let none = |recommendation: String| Verdict { winner: None, headline, recommendation };
+    let none = |recommendation: String| Verdict {
+        winner: None,
+        headline,
+        recommendation,
+    };
 
     if e.min_users == 0 {
-        return none(String::from("⏳ Waiting for data: every variant needs exposed users before it can be analysed."));
+        return none(String::from(
+            "⏳ Waiting for data: every variant needs exposed users before it can be analysed.",
+        ));
     }
     if let Some(srm) = e.srm.filter(|s| s.mismatch) {
         return none(format!(
@@ -72,9 +78,16 @@ pub fn verdict(e: &Evidence<'_>) -> Verdict {
     }
     if let Some(required) = e.required.filter(|r| e.min_users < *r) {
         let remaining = required - e.min_users;
-        let leader = headline.map(|i| &e.comparisons[i]).map_or(String::new(), |c| {
-            format!(" Current leader: {} ({} vs {}), not yet conclusive.", c.variant, lift_text(c), e.control)
-        });
+        let leader = headline
+            .map(|i| &e.comparisons[i])
+            .map_or(String::new(), |c| {
+                format!(
+                    " Current leader: {} ({} vs {}), not yet conclusive.",
+                    c.variant,
+                    lift_text(c),
+                    e.control
+                )
+            });
         return none(format!(
             "⏳ Keep collecting: {remaining} more users per variant needed to reach the planned {required} (smallest variant has {}).{leader}",
             e.min_users
@@ -95,7 +108,10 @@ pub fn verdict(e: &Evidence<'_>) -> Verdict {
             ),
         };
     }
-    let all_worse = !e.comparisons.is_empty() && e.comparisons.iter().all(|c| c.significant && c.difference < 0.0);
+    let all_worse = !e.comparisons.is_empty()
+        && e.comparisons
+            .iter()
+            .all(|c| c.significant && c.difference < 0.0);
     if all_worse {
         return Verdict {
             winner: Some(String::from(e.control)),
@@ -106,7 +122,10 @@ pub fn verdict(e: &Evidence<'_>) -> Verdict {
             ),
         };
     }
-    match headline.map(|i| &e.comparisons[i]).filter(|c| c.significant) {
+    match headline
+        .map(|i| &e.comparisons[i])
+        .filter(|c| c.significant)
+    {
         Some(c) => none(format!(
             "⚠️ {} performs significantly worse than {} ({}, adjusted p={}); no treatment beats the control.",
             c.variant,

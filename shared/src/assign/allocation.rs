@@ -30,7 +30,10 @@ impl fmt::Display for AllocationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::VariantCount => write!(f, "an experiment needs 1 to {MAX_VARIANTS} variants"),
-            Self::Weight(i) => write!(f, "weight {i} must be finite, at least 1e-6 and at most 1e9"),
+            Self::Weight(i) => write!(
+                f,
+                "weight {i} must be finite, at least 1e-6 and at most 1e9"
+            ),
             Self::Traffic => f.write_str("traffic allocation must be within [0, 1]"),
         }
     }
@@ -92,7 +95,11 @@ impl Allocation {
             total += weight_units(w).ok_or(AllocationError::Weight(i))?;
             cumulative[i] = total;
         }
-        Ok(Self { admission, cumulative, len: weights.len() })
+        Ok(Self {
+            admission,
+            cumulative,
+            len: weights.len(),
+        })
     }
 
     /// Number of variants.
@@ -107,14 +114,17 @@ impl Allocation {
 
     /// Decides a unit from its hash draws.
     pub fn draw(&self, traffic: u64, bucket: u64) -> Draw {
-        if let Admission::Below(threshold) = self.admission {
-            if traffic >= threshold {
-                return Draw::NotInTraffic;
-            }
+        if let Admission::Below(threshold) = self.admission
+            && traffic >= threshold
+        {
+            return Draw::NotInTraffic;
         }
         let total = self.cumulative[self.len - 1];
         let point = ((u128::from(bucket) * u128::from(total)) >> 64) as u64;
-        let index = self.cumulative[..self.len].iter().position(|&c| point < c).unwrap_or(self.len - 1);
+        let index = self.cumulative[..self.len]
+            .iter()
+            .position(|&c| point < c)
+            .unwrap_or(self.len - 1);
         Draw::Variant(index)
     }
 

@@ -27,5 +27,8 @@ pub fn unit_hash(salt: &str, unit_id: &str) -> UnitHash {
     let mut bucket = [0u8; 8];
     traffic.copy_from_slice(&digest[0..8]);
     bucket.copy_from_slice(&digest[8..16]);
-    UnitHash { traffic: u64::from_be_bytes(traffic), bucket: u64::from_be_bytes(bucket) }
+    UnitHash {
+        traffic: u64::from_be_bytes(traffic),
+        bucket: u64::from_be_bytes(bucket),
+    }
 }

@@ -45,16 +45,26 @@ impl Experiment {
     /// Allocation-free.
     pub fn assign_with<'a>(&'a self, allocation: &Allocation, unit_id: &str) -> Assignment<'a> {
         if self.status != Status::Running {
-            return Assignment { variant: None, reason: Reason::NotRunning };
+            return Assignment {
+                variant: None,
+                reason: Reason::NotRunning,
+            };
         }
         if let Some(forced) = self.forced.get(unit_id).and_then(|name| self.variant(name)) {
-            return Assignment { variant: Some(forced), reason: Reason::Forced };
+            return Assignment {
+                variant: Some(forced),
+                reason: Reason::Forced,
+            };
         }
         match allocation.decide(self.effective_salt(), unit_id) {
-            Draw::Variant(i) => {
-                Assignment { variant: self.variants.get(i), reason: Reason::Assigned }
-            }
-            Draw::NotInTraffic => Assignment { variant: None, reason: Reason::NotInTraffic },
+            Draw::Variant(i) => Assignment {
+                variant: self.variants.get(i),
+                reason: Reason::Assigned,
+            },
+            Draw::NotInTraffic => Assignment {
+                variant: None,
+                reason: Reason::NotInTraffic,
+            },
         }
     }
 

@@ -22,8 +22,13 @@ pub enum Status {
 
 impl Status {
     /// Every status, in lifecycle order.
-    pub const ALL: [Status; 5] =
-        [Status::Draft, Status::Running, Status::Paused, Status::Stopped, Status::Archived];
+    pub const ALL: [Status; 5] = [
+        Status::Draft,
+        Status::Running,
+        Status::Paused,
+        Status::Stopped,
+        Status::Archived,
+    ];
 
     /// The snake_case name used on the wire.
     pub fn as_str(self) -> &'static str {
@@ -87,8 +92,13 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 5] =
-        [Action::Start, Action::Pause, Action::Resume, Action::Stop, Action::Archive];
+    pub const ALL: [Action; 5] = [
+        Action::Start,
+        Action::Pause,
+        Action::Resume,
+        Action::Stop,
+        Action::Archive,
+    ];
 
     /// The snake_case name used in URLs (`/start`, `/pause`, ...).
     pub fn as_str(self) -> &'static str {
@@ -118,7 +128,12 @@ pub struct TransitionError {
 
 impl fmt::Display for TransitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot {} an experiment that is {}", self.action.as_str(), self.from)
+        write!(
+            f,
+            "cannot {} an experiment that is {}",
+            self.action.as_str(),
+            self.from
+        )
     }
 }
 

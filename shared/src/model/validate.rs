@@ -31,14 +31,22 @@ struct Problems(Vec<FieldError>);
 
 impl Problems {
     fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), code, message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            code,
+            message: message.into(),
+        });
     }
 
     fn text(&mut self, field: &str, value: &str, max_chars: usize, required: bool) {
         if required && value.trim().is_empty() {
             self.add(field, "required", "must not be empty");
         } else if value.chars().count() > max_chars {
-            self.add(field, "too_long", format!("must be at most {max_chars} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("must be at most {max_chars} characters"),
+            );
         }
     }
 
@@ -46,7 +54,11 @@ impl Problems {
         if value.is_empty() {
             self.add(field, "required", "must not be empty");
         } else if value.len() > MAX_ID_LEN {
-            self.add(field, "too_long", format!("must be at most {MAX_ID_LEN} bytes"));
+            self.add(
+                field,
+                "too_long",
+                format!("must be at most {MAX_ID_LEN} bytes"),
+            );
         } else if value.chars().any(char::is_control) {
             self.add(field, "invalid", "must not contain control characters");
         }
@@ -58,7 +70,9 @@ impl Problems {
 pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= MAX_KEY_LEN
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !key.starts_with('-')
         && !key.ends_with('-')
 }
@@ -68,7 +82,9 @@ pub fn is_valid_key(key: &str) -> bool {
 pub fn is_valid_variant_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_VARIANT_NAME_LEN
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Derives a key from a name: lowercase ASCII letters and digits, other runs become
@@ -92,7 +108,11 @@ impl Experiment {
         let mut p = Problems::default();
         p.text("id", &self.id, MAX_KEY_LEN, true);
         if !is_valid_key(&self.key) {
-            p.add("key", "invalid", "must be 1-64 characters of a-z, 0-9 and '-', not starting or ending with '-'");
+            p.add(
+                "key",
+                "invalid",
+                "must be 1-64 characters of a-z, 0-9 and '-', not starting or ending with '-'",
+            );
         }
         p.text("name", &self.name, MAX_NAME_CHARS, true);
         p.text("description", &self.description, MAX_TEXT_CHARS, false);
@@ -107,35 +127,76 @@ impl Experiment {
     fn validate_variants(&self, p: &mut Problems) {
         let n = self.variants.len();
         if n < MIN_VARIANTS {
-            p.add("variants", "too_few", format!("needs at least {MIN_VARIANTS} variants"));
+            p.add(
+                "variants",
+                "too_few",
+                format!("needs at least {MIN_VARIANTS} variants"),
+            );
         } else if n > MAX_VARIANTS {
-            p.add("variants", "too_many", format!("allows at most {MAX_VARIANTS} variants"));
+            p.add(
+                "variants",
+                "too_many",
+                format!("allows at most {MAX_VARIANTS} variants"),
+            );
         }
         for (i, v) in self.variants.iter().enumerate() {
             validate_variant(p, i, v);
             if self.variants[..i].iter().any(|w| w.name == v.name) {
-                p.add(format!("variants[{i}].name"), "duplicate", format!("'{}' is used by another variant", v.name));
+                p.add(
+                    format!("variants[{i}].name"),
+                    "duplicate",
+                    format!("'{}' is used by another variant", v.name),
+                );
             }
         }
-        let controls: Vec<usize> =
-            self.variants.iter().enumerate().filter(|(_, v)| v.is_control).map(|(i, _)| i).collect();
+        let controls: Vec<usize> = self
+            .variants
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_control)
+            .map(|(i, _)| i)
+            .collect();
         if let [_, second, ..] = controls.as_slice() {
-            p.add(format!("variants[{second}].is_control"), "duplicate", "exactly one variant may be the control");
+            p.add(
+                format!("variants[{second}].is_control"),
+                "duplicate",
+                "exactly one variant may be the control",
+            );
         }
-        let fractional = self.variants.iter().filter(|v| v.allocation.is_some()).count();
+        let fractional = self
+            .variants
+            .iter()
+            .filter(|v| v.allocation.is_some())
+            .count();
         let integer = self.variants.iter().filter(|v| v.weight.is_some()).count();
         if fractional > 0 && integer > 0 {
-            p.add("variants", "mixed_weights", "use either 'allocation' on every variant or 'weight', not both");
+            p.add(
+                "variants",
+                "mixed_weights",
+                "use either 'allocation' on every variant or 'weight', not both",
+            );
         } else if fractional > 0 {
             if fractional < n {
-                let missing = self.variants.iter().enumerate().filter(|(_, v)| v.allocation.is_none());
+                let missing = self
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.allocation.is_none());
                 for (i, _) in missing {
-                    p.add(format!("variants[{i}].allocation"), "required", "every variant needs an allocation when any has one");
+                    p.add(
+                        format!("variants[{i}].allocation"),
+                        "required",
+                        "every variant needs an allocation when any has one",
+                    );
                 }
             } else {
                 let sum: f64 = self.variants.iter().filter_map(|v| v.allocation).sum();
                 if (sum - 1.0).abs() > ALLOCATION_SUM_TOLERANCE {
-                    p.add(format!("variants[{}].allocation", n - 1), "allocation_sum", format!("allocations must sum to 1 (they sum to {sum})"));
+                    p.add(
+                        format!("variants[{}].allocation", n - 1),
+                        "allocation_sum",
+                        format!("allocations must sum to 1 (they sum to {sum})"),
+                    );
                 }
             }
         }
@@ -143,67 +204,125 @@ impl Experiment {
 
     fn validate_metrics(&self, p: &mut Problems) {
         if self.metrics.len() > MAX_METRICS {
-            p.add("metrics", "too_many", format!("allows at most {MAX_METRICS} metrics"));
+            p.add(
+                "metrics",
+                "too_many",
+                format!("allows at most {MAX_METRICS} metrics"),
+            );
         }
         for (i, m) in self.metrics.iter().enumerate() {
             p.identifier(format!("metrics[{i}]"), m);
             if self.metrics[..i].contains(m) {
-                p.add(format!("metrics[{i}]"), "duplicate", format!("'{m}' is listed twice"));
+                p.add(
+                    format!("metrics[{i}]"),
+                    "duplicate",
+                    format!("'{m}' is listed twice"),
+                );
             }
         }
     }
 
     fn validate_settings(&self, p: &mut Problems) {
         if !(0.0..=1.0).contains(&self.traffic_allocation) {
-            p.add("traffic_allocation", "out_of_range", "must be between 0 and 1");
+            p.add(
+                "traffic_allocation",
+                "out_of_range",
+                "must be between 0 and 1",
+            );
         }
         if !(self.significance_level > 0.0 && self.significance_level < 0.5) {
-            p.add("significance_level", "out_of_range", "must be greater than 0 and less than 0.5");
+            p.add(
+                "significance_level",
+                "out_of_range",
+                "must be greater than 0 and less than 0.5",
+            );
         }
         if !(self.power >= 0.5 && self.power < 1.0) {
-            p.add("power", "out_of_range", "must be at least 0.5 and less than 1");
+            p.add(
+                "power",
+                "out_of_range",
+                "must be at least 0.5 and less than 1",
+            );
         }
-        if let Some(r) = self.base_rate {
-            if !(r > 0.0 && r < 1.0) {
-                p.add("base_rate", "out_of_range", "must be greater than 0 and less than 1");
-            }
+        if self.base_rate.is_some_and(|r| !(r > 0.0 && r < 1.0)) {
+            p.add(
+                "base_rate",
+                "out_of_range",
+                "must be greater than 0 and less than 1",
+            );
         }
-        if let Some(m) = self.min_detectable_effect {
-            if !m.is_finite() || m == 0.0 {
-                p.add("min_detectable_effect", "out_of_range", "must be a finite, non-zero number");
-            }
+        if self
+            .min_detectable_effect
+            .is_some_and(|m| !m.is_finite() || m == 0.0)
+        {
+            p.add(
+                "min_detectable_effect",
+                "out_of_range",
+                "must be a finite, non-zero number",
+            );
         }
         if self.target_sample_size == Some(0) {
             p.add("target_sample_size", "out_of_range", "must be positive");
         }
         if let Some(salt) = &self.salt {
             if salt.is_empty() || salt.len() > MAX_SALT_LEN || salt.contains('\0') {
-                p.add("salt", "invalid", format!("must be 1-{MAX_SALT_LEN} bytes without NUL"));
+                p.add(
+                    "salt",
+                    "invalid",
+                    format!("must be 1-{MAX_SALT_LEN} bytes without NUL"),
+                );
             }
         } else if self.id.contains('\0') {
-            p.add("id", "invalid", "must not contain NUL (it is the default salt)");
+            p.add(
+                "id",
+                "invalid",
+                "must not contain NUL (it is the default salt)",
+            );
         }
     }
 
     fn validate_forced_and_routes(&self, p: &mut Problems) {
         if self.forced.len() > MAX_FORCED {
-            p.add("forced", "too_many", format!("allows at most {MAX_FORCED} entries"));
+            p.add(
+                "forced",
+                "too_many",
+                format!("allows at most {MAX_FORCED} entries"),
+            );
         }
         for (unit, variant) in &self.forced {
             p.identifier(format!("forced[{unit:?}]"), unit);
             if self.variant(variant).is_none() {
-                p.add(format!("forced[{unit:?}]"), "invalid", format!("'{variant}' is not a variant of this experiment"));
+                p.add(
+                    format!("forced[{unit:?}]"),
+                    "invalid",
+                    format!("'{variant}' is not a variant of this experiment"),
+                );
             }
         }
         if self.routes.len() > MAX_ROUTES {
-            p.add("routes", "too_many", format!("allows at most {MAX_ROUTES} routes"));
+            p.add(
+                "routes",
+                "too_many",
+                format!("allows at most {MAX_ROUTES} routes"),
+            );
         }
         for (i, r) in self.routes.iter().enumerate() {
-            if r.host.len() > MAX_ROUTE_LEN || r.host.chars().any(|c| c.is_whitespace() || c == '/') {
-                p.add(format!("routes[{i}].host"), "invalid", "must be a host name without scheme or path");
+            if r.host.len() > MAX_ROUTE_LEN || r.host.chars().any(|c| c.is_whitespace() || c == '/')
+            {
+                p.add(
+                    format!("routes[{i}].host"),
+                    "invalid",
+                    "must be a host name without scheme or path",
+                );
             }
-            if !r.path_prefix.is_empty() && !r.path_prefix.starts_with('/') || r.path_prefix.len() > MAX_ROUTE_LEN {
-                p.add(format!("routes[{i}].path_prefix"), "invalid", "must start with '/'");
+            if !r.path_prefix.is_empty() && !r.path_prefix.starts_with('/')
+                || r.path_prefix.len() > MAX_ROUTE_LEN
+            {
+                p.add(
+                    format!("routes[{i}].path_prefix"),
+                    "invalid",
+                    "must start with '/'",
+                );
             }
         }
     }
@@ -211,23 +330,46 @@ impl Experiment {
 
 fn validate_variant(p: &mut Problems, i: usize, v: &Variant) {
     if !is_valid_variant_name(&v.name) {
-        p.add(format!("variants[{i}].name"), "invalid", "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+        p.add(
+            format!("variants[{i}].name"),
+            "invalid",
+            "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'",
+        );
     }
     for (field, value) in [("weight", v.weight), ("allocation", v.allocation)] {
         if let Some(w) = value {
-            let in_range = if field == "allocation" { w > 0.0 && w <= 1.0 } else { w > 0.0 && w <= crate::assign::MAX_WEIGHT };
+            let in_range = if field == "allocation" {
+                w > 0.0 && w <= 1.0
+            } else {
+                w > 0.0 && w <= crate::assign::MAX_WEIGHT
+            };
             if !in_range || crate::assign::weight_units(w).is_none() {
-                p.add(format!("variants[{i}].{field}"), "out_of_range", if field == "allocation" {
-                    "must be greater than 0 (at least 0.000001) and at most 1"
-                } else {
-                    "must be at least 0.000001 and at most 1e9"
-                });
+                p.add(
+                    format!("variants[{i}].{field}"),
+                    "out_of_range",
+                    if field == "allocation" {
+                        "must be greater than 0 (at least 0.000001) and at most 1"
+                    } else {
+                        "must be at least 0.000001 and at most 1e9"
+                    },
+                );
             }
         }
     }
-    p.text(&format!("variants[{i}].description"), &v.description, MAX_TEXT_CHARS, false);
-    let config_len = serde_json::to_string(&v.config).map(|s| s.len()).unwrap_or(usize::MAX);
+    p.text(
+        &format!("variants[{i}].description"),
+        &v.description,
+        MAX_TEXT_CHARS,
+        false,
+    );
+    let config_len = serde_json::to_string(&v.config)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX);
     if config_len > MAX_CONFIG_BYTES {
-        p.add(format!("variants[{i}].config"), "too_long", format!("must be at most {MAX_CONFIG_BYTES} bytes of JSON"));
+        p.add(
+            format!("variants[{i}].config"),
+            "too_long",
+            format!("must be at most {MAX_CONFIG_BYTES} bytes of JSON"),
+        );
     }
 }

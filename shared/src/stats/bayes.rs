@@ -23,7 +23,10 @@ struct Posterior {
 
 impl Posterior {
     fn from_counts(c: Counts) -> Self {
-        Self { alpha: 1.0 + c.conversions as f64, beta: 1.0 + (c.n - c.conversions) as f64 }
+        Self {
+            alpha: 1.0 + c.conversions as f64,
+            beta: 1.0 + (c.n - c.conversions) as f64,
+        }
     }
     fn mean(&self) -> f64 {
         self.alpha / (self.alpha + self.beta)

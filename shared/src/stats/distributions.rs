@@ -85,7 +85,11 @@ pub fn t_two_sided_quantile(alpha: f64, df: f64) -> f64 {
             hi = t;
         }
         let slope = 2.0 * t_pdf(t, df);
-        let mut next = if slope > 0.0 { t + (p - alpha) / slope } else { f64::NAN };
+        let mut next = if slope > 0.0 {
+            t + (p - alpha) / slope
+        } else {
+            f64::NAN
+        };
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }

@@ -29,13 +29,23 @@ pub fn msprt(control: Counts, treatment: Counts, tau2: f64) -> Result<MsprtResul
     let (pc, pt) = (control.rate(), treatment.rate());
     let v = pc * (1.0 - pc) + pt * (1.0 - pt);
     if v == 0.0 {
-        return Ok(MsprtResult { lambda: None, p_value: 1.0 });
+        return Ok(MsprtResult {
+            lambda: None,
+            p_value: 1.0,
+        });
     }
     let n = control.n.min(treatment.n) as f64;
     let theta = pt - pc;
     let spread = v + n * tau2;
     let log_lambda = 0.5 * log(v / spread) + n * n * tau2 * theta * theta / (2.0 * v * spread);
     let lambda = exp(log_lambda).min(LAMBDA_CAP);
-    let p_value = if log_lambda > 0.0 { exp(-log_lambda) } else { 1.0 };
-    Ok(MsprtResult { lambda: Some(lambda), p_value })
+    let p_value = if log_lambda > 0.0 {
+        exp(-log_lambda)
+    } else {
+        1.0
+    };
+    Ok(MsprtResult {
+        lambda: Some(lambda),
+        p_value,
+    })
 }

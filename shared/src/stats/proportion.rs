@@ -29,7 +29,11 @@ impl Counts {
 
     /// The conversion rate `x / n` (0 when `n = 0`).
     pub fn rate(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { self.conversions as f64 / self.n as f64 }
+        if self.n == 0 {
+            0.0
+        } else {
+            self.conversions as f64 / self.n as f64
+        }
     }
 }
 
@@ -83,7 +87,11 @@ pub fn two_proportion(
     };
     let c = normal_isf(0.5 * alpha);
     let se = sqrt(pc * (1.0 - pc) / nc + pt * (1.0 - pt) / nt);
-    let relative_lift = if control.conversions == 0 { None } else { Some(diff / pc) };
+    let relative_lift = if control.conversions == 0 {
+        None
+    } else {
+        Some(diff / pc)
+    };
     Ok(TwoProportionTest {
         control_rate: pc,
         treatment_rate: pt,
@@ -112,5 +120,8 @@ fn wilson_with_critical(counts: Counts, c: f64) -> Interval {
     let denom = 1.0 + c2 / n;
     let center = (q + c2 / (2.0 * n)) / denom;
     let half = c * sqrt(q * (1.0 - q) / n + c2 / (4.0 * n * n)) / denom;
-    [(center - half).clamp(0.0, 1.0), (center + half).clamp(0.0, 1.0)]
+    [
+        (center - half).clamp(0.0, 1.0),
+        (center + half).clamp(0.0, 1.0),
+    ]
 }

@@ -47,9 +47,15 @@ pub struct SampleSize {
 /// `n = (zα·sqrt(2·p̄(1−p̄)) + zβ·sqrt(p1(1−p1) + p2(1−p2)))² / (p2 − p1)²`
 /// with `p̄ = (p1 + p2)/2`, `zα = Φ⁻¹(1 − α/2)`, `zβ = Φ⁻¹(power)`.
 pub fn sample_size(input: SampleSizeInput) -> Result<SampleSize, StatsError> {
-    let SampleSizeInput { base_rate: p1, mde, mde_type, alpha, power } = input;
+    let SampleSizeInput {
+        base_rate: p1,
+        mde,
+        mde_type,
+        alpha,
+        power,
+    } = input;
     check_alpha(alpha)?;
-    if !(power >= 0.5 && power < 1.0) {
+    if !(0.5..1.0).contains(&power) {
         return Err(StatsError::InvalidPower);
     }
     if !(p1 > 0.0 && p1 < 1.0) {
@@ -66,11 +72,19 @@ pub fn sample_size(input: SampleSizeInput) -> Result<SampleSize, StatsError> {
         return Err(StatsError::InvalidRate);
     }
     let z_alpha = normal_isf(0.5 * alpha);
-    let z_beta = if power == 0.5 { 0.0 } else { normal_isf(1.0 - power) };
+    let z_beta = if power == 0.5 {
+        0.0
+    } else {
+        normal_isf(1.0 - power)
+    };
     let pbar = 0.5 * (p1 + p2);
     let num = z_alpha * sqrt(2.0 * pbar * (1.0 - pbar))
         + z_beta * sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2));
     let d = p2 - p1;
     let raw = num * num / (d * d);
-    Ok(SampleSize { per_group: ceil(raw) as u64, raw, treatment_rate: p2 })
+    Ok(SampleSize {
+        per_group: ceil(raw) as u64,
+        raw,
+        treatment_rate: p2,
+    })
 }

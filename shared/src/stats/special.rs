@@ -136,10 +136,16 @@ pub struct IncompleteBeta {
 /// the other is one minus it.
 pub fn incomplete_beta(a: f64, b: f64, x: f64, y: f64) -> IncompleteBeta {
     if x <= 0.0 {
-        return IncompleteBeta { lower: 0.0, upper: 1.0 };
+        return IncompleteBeta {
+            lower: 0.0,
+            upper: 1.0,
+        };
     }
     if y <= 0.0 {
-        return IncompleteBeta { lower: 1.0, upper: 0.0 };
+        return IncompleteBeta {
+            lower: 1.0,
+            upper: 0.0,
+        };
     }
     // Shape ½ with a huge partner (Welch at large df) puts x next to the continued
     // fraction's switch-over point, where it is large and loses ~1e-9 to cancellation.
@@ -149,21 +155,33 @@ pub fn incomplete_beta(a: f64, b: f64, x: f64, y: f64) -> IncompleteBeta {
     if b <= 1.0 && y <= 0.5 && a * y <= SERIES_LIMIT {
         let upper = power_series(b, a, y);
         if upper <= 1.0 - SERIES_MIN_COMPLEMENT {
-            return IncompleteBeta { lower: 1.0 - upper, upper };
+            return IncompleteBeta {
+                lower: 1.0 - upper,
+                upper,
+            };
         }
     }
     if a <= 1.0 && x <= 0.5 && b * x <= SERIES_LIMIT {
         let lower = power_series(a, b, x);
         if lower <= 1.0 - SERIES_MIN_COMPLEMENT {
-            return IncompleteBeta { lower, upper: 1.0 - lower };
+            return IncompleteBeta {
+                lower,
+                upper: 1.0 - lower,
+            };
         }
     }
     if x < (a + 1.0) / (a + b + 2.0) {
         let lower = tail(a, b, x, y);
-        IncompleteBeta { lower, upper: 1.0 - lower }
+        IncompleteBeta {
+            lower,
+            upper: 1.0 - lower,
+        }
     } else {
         let upper = tail(b, a, y, x);
-        IncompleteBeta { lower: 1.0 - upper, upper }
+        IncompleteBeta {
+            lower: 1.0 - upper,
+            upper,
+        }
     }
 }
 

@@ -40,5 +40,9 @@ pub fn sample_ratio_mismatch(observed: &[u64], weights: &[f64]) -> Result<SrmRes
         })
         .sum();
     let df = (observed.len() - 1) as u32;
-    Ok(SrmResult { chi2, df, p_value: chi2_sf(chi2, f64::from(df)) })
+    Ok(SrmResult {
+        chi2,
+        df,
+        p_value: chi2_sf(chi2, f64::from(df)),
+    })
 }

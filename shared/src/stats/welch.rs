@@ -57,9 +57,14 @@ pub fn welch(control: Summary, treatment: Summary, alpha: f64) -> Result<WelchTe
     let se = sqrt(var);
     let diff = treatment.mean - control.mean;
     let t = diff / se;
-    let df = var * var
-        / (ac * ac / (control.n - 1) as f64 + at * at / (treatment.n - 1) as f64);
+    let df = var * var / (ac * ac / (control.n - 1) as f64 + at * at / (treatment.n - 1) as f64);
     let p_value = t_two_sided_p(t, df);
     let c = t_two_sided_quantile(alpha, df);
-    Ok(WelchTest { diff, t, df, p_value, diff_ci: [diff - c * se, diff + c * se] })
+    Ok(WelchTest {
+        diff,
+        t,
+        df,
+        p_value,
+        diff_ci: [diff - c * se, diff + c * se],
+    })
 }

@@ -1,0 +1,116 @@
+//! The filter's per-request plan and config parsing, natively.
+
+use cleave_envoy::config::Config;
+use cleave_envoy::plan::plan;
+use proptest::prelude::*;
+
+const CONFIG: &str = r#"{
+  "user_id_headers": ["x-user-id", "x-anon-id"],
+  "experiments": [
+    {"id": "e1", "key": "checkout", "name": "Checkout", "status": "running",
+     "variants": [{"name": "a"}, {"name": "b"}], "routes": [{"path_prefix": "/checkout"}]},
+    {"id": "e2", "key": "banner", "name": "Banner", "status": "running",
+     "variants": [{"name": "x"}, {"name": "y"}]},
+    {"id": "e3", "key": "drafty", "name": "Draft", "status": "draft",
+     "variants": [{"name": "x"}, {"name": "y"}]}
+  ]
+}"#;
+
+fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn assigns_matching_running_experiments_and_strips_spoofed_headers() {
+    let config = Config::parse(CONFIG.as_bytes()).unwrap();
+    assert_eq!(config.experiments.len(), 2, "drafts are not served");
+    let p = plan(
+        &config,
+        &headers(&[("X-Anon-Id", "u1"), ("X-Cleave-Banner", "evil")]),
+        "shop.example",
+        "/checkout/cart",
+    );
+    assert_eq!(p.remove, vec!["x-cleave-banner".to_string()]);
+    let names: Vec<&str> = p.add.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "x-cleave-checkout",
+            "x-cleave-banner",
+            "x-cleave-assignments"
+        ]
+    );
+    let want = config.experiments[0]
+        .experiment
+        .assign("u1")
+        .unwrap()
+        .variant_name()
+        .unwrap()
+        .to_string();
+    assert_eq!(p.add[0].1, want);
+
+    let elsewhere = plan(
+        &config,
+        &headers(&[("x-user-id", "u1")]),
+        "shop.example",
+        "/home",
+    );
+    assert_eq!(
+        elsewhere.add.len(),
+        2,
+        "the checkout route does not match /home: {elsewhere:?}"
+    );
+}
+
+#[test]
+fn without_a_user_id_nothing_is_added() {
+    let config = Config::parse(CONFIG.as_bytes()).unwrap();
+    assert_eq!(
+        plan(&config, &headers(&[("x-user-id", "")]), "h", "/").add,
+        vec![]
+    );
+}
+
+#[test]
+fn bad_configs_name_the_field() {
+    for (text, field) in [
+        (r#"{"header_prefix": ""}"#, "header_prefix"),
+        (r#"{"user_id_headers": []}"#, "user_id_headers"),
+        (
+            r#"{"user_id_headers": ["ok", "bad header"]}"#,
+            "user_id_headers[1]",
+        ),
+        (
+            r#"{"experiments": [{"id": "e", "key": "k", "name": "n", "variants": [{"name": "a"}]}]}"#,
+            "experiments[0].variants",
+        ),
+        (r#"{"unknown": 1}"#, "$"),
+        ("not json", "$"),
+    ] {
+        assert_eq!(
+            Config::parse(text.as_bytes()).unwrap_err().field,
+            field,
+            "{text}"
+        );
+    }
+    assert!(
+        Config::parse(b"").is_ok(),
+        "empty configuration means defaults"
+    );
+}
+
+proptest! {
+    #[test]
+    fn config_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = Config::parse(&bytes);
+    }
+
+    #[test]
+    fn planning_never_panics(pairs in prop::collection::vec(("\\PC{0,20}", "\\PC{0,40}"), 0..10), host in "\\PC{0,30}", path in "\\PC{0,30}") {
+        let config = Config::parse(CONFIG.as_bytes()).unwrap();
+        let _ = plan(&config, &pairs, &host, &path);
+    }
+}

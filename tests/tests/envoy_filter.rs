@@ -1,0 +1,104 @@
+//! The filter inside a real Envoy: it loads, assigns like the core, strips spoofed
+//! headers, passes other requests through, and rejects bad config with a clear log.
+
+use cleave_core::model::Experiment;
+use cleave_e2e::{EchoServer, Envoy, free_port, http, repo_root, send};
+use serde_json::Value;
+use std::time::Duration;
+
+fn upstream_headers(port: u16, headers: &[(&str, &str)]) -> serde_json::Map<String, Value> {
+    let mut req = http().get(&format!("http://127.0.0.1:{port}/checkout/cart"));
+    for (name, value) in headers {
+        req = req.set(name, value);
+    }
+    let (status, body) = send(req, None);
+    assert_eq!(status, 200, "{body}");
+    let echoed: Value = serde_json::from_str(&body).expect("echo JSON");
+    echoed["headers"].as_object().expect("headers").clone()
+}
+
+#[test]
+fn the_shipped_config_validates() {
+    let out = std::process::Command::new(cleave_e2e::envoy_binary_path())
+        .args(["--mode", "validate", "-c", "deploy/envoy/envoy.yaml"])
+        .current_dir(repo_root())
+        .output()
+        .expect("run envoy --mode validate");
+    let log =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("cleave filter") && log.contains("1 running experiment"),
+        "{log}"
+    );
+}
+
+#[test]
+fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let config = cleave_e2e::envoy_example_config(port, admin, echo.port, None);
+    let _envoy = Envoy::start("filter-pass-through", &config, port, admin);
+
+    // The core decides what Envoy must say for this user.
+    let text =
+        std::fs::read_to_string(repo_root().join("deploy/envoy/envoy.yaml")).expect("config");
+    let json_start =
+        text.find("\"experiments\": [").expect("experiments") + "\"experiments\": ".len();
+    let json_end = text[json_start..]
+        .find("\n                              ]")
+        .expect("end")
+        + json_start;
+    let experiments: Vec<Experiment> =
+        serde_json::from_str(&format!("{}\n]", &text[json_start..json_end]))
+            .expect("inline experiments parse");
+    let expected = experiments[0]
+        .assign("user-123")
+        .expect("valid")
+        .variant_name()
+        .expect("in experiment")
+        .to_string();
+
+    let seen = upstream_headers(
+        port,
+        &[
+            ("x-user-id", "user-123"),
+            ("x-cleave-checkout-button", "spoofed"),
+            ("x-cleave-admin", "1"),
+        ],
+    );
+    assert_eq!(
+        seen.get("x-cleave-checkout-button").and_then(Value::as_str),
+        Some(expected.as_str())
+    );
+    assert_eq!(
+        seen.get("x-cleave-assignments").and_then(Value::as_str),
+        Some(format!("checkout-button={expected}").as_str())
+    );
+    assert!(
+        !seen.contains_key("x-cleave-admin"),
+        "spoofed header reached the upstream: {seen:?}"
+    );
+
+    // No user id: the request passes through untouched (minus spoofed headers).
+    let seen = upstream_headers(port, &[("x-cleave-checkout-button", "spoofed")]);
+    assert!(!seen.keys().any(|k| k.starts_with("x-cleave-")), "{seen:?}");
+}
+
+#[test]
+fn invalid_plugin_config_is_rejected_with_the_field_named() {
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let bad = r#"{"header_prefix": "bad prefix!"}"#;
+    let config = cleave_e2e::envoy_example_config(port, admin, echo.port, Some(bad));
+    let mut process = Envoy::spawn("filter-bad-config", &config);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while process.exited().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = process.log_text();
+    assert!(
+        log.contains("invalid cleave filter configuration: header_prefix"),
+        "{log}"
+    );
+}
