@@ -151,6 +151,9 @@ fn expected_loss(c: Posterior, t: Posterior) -> f64 {
     const PIECES: usize = 64;
     const MAX_DEPTH: u32 = 40;
     const MAX_INTERVALS: u32 = 20_000;
+    // A piece is done when its error estimate is below 1e-12 of its own value: the
+    // integrand itself is only accurate to ~1e-14, so a tighter bound chases noise.
+    const LOCAL_REL: f64 = 1e-12;
     let lo = (t.mean() - REACH * t.sd()).max(0.0);
     let hi = (c.mean() + REACH * c.sd()).min(1.0);
     if lo >= hi {
@@ -173,7 +176,8 @@ fn expected_loss(c: Posterior, t: Posterior) -> f64 {
     while let Some((a, b, depth)) = stack.pop() {
         let (value, err) = gk15(c, t, a, b);
         budget = budget.saturating_sub(1);
-        if err <= tol * (b - a) / (hi - lo) || depth >= MAX_DEPTH || budget == 0 {
+        let local_ok = err <= LOCAL_REL * value.abs();
+        if local_ok || err <= tol * (b - a) / (hi - lo) || depth >= MAX_DEPTH || budget == 0 {
             total += value;
         } else {
             let m = 0.5 * (a + b);
