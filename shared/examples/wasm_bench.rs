@@ -5,8 +5,11 @@ use cleave_core::assign::Allocation;
 use cleave_core::model::{Experiment, Status, Variant};
 use std::cell::RefCell;
 
+/// Prepared user ids and experiments with their allocations.
+type State = (Vec<String>, Vec<(Experiment, Allocation)>);
+
 thread_local! {
-    static STATE: RefCell<(Vec<String>, Vec<(Experiment, Allocation)>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static STATE: RefCell<State> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Prepares `users` ids and 10 running experiments.
