@@ -1,5 +1,8 @@
-//! The API's one error type and its JSON form: `{"error": {"code", "message", "field"?}}`.
+//! The API's one error type and its JSON form:
+//! `{"error": {"code", "message", "field"?, "details"?}}`.
 
+use crate::store::StoreError;
+use cleave_core::model::{FieldError, TransitionError};
 use serde::Serialize;
 use worker::{Response, Result};
 
@@ -16,7 +19,13 @@ pub struct ApiError {
     /// JSON path of the offending field, when one is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem, for validation failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldError>,
 }
+
+/// Result of a handler or service call.
+pub type ApiResult<T> = std::result::Result<T, ApiError>;
 
 #[derive(Serialize)]
 struct Envelope<'a> {
@@ -24,18 +33,74 @@ struct Envelope<'a> {
 }
 
 impl ApiError {
-    /// 404 for a path no route serves.
-    pub fn not_found(path: String) -> Self {
+    /// An error with a status, code and message.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            status: 404,
-            code: "not_found",
-            message: format!("no route for {path}"),
+            status,
+            code,
+            message: message.into(),
             field: None,
+            details: Vec::new(),
         }
+    }
+
+    /// Names the field to blame.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400: the body is not JSON, or not of the expected shape.
+    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(400, "invalid_request", message).with_field(field)
+    }
+
+    /// 422: a value breaks a rule.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(422, "validation_failed", message).with_field(field)
+    }
+
+    /// 422 from the core's validation, naming the first field and listing all.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let first = errors
+            .first()
+            .map(|e| (e.field.clone(), e.to_string()))
+            .unwrap_or_default();
+        Self {
+            details: errors,
+            ..Self::invalid(first.0, first.1)
+        }
+    }
+
+    /// 404 for an unknown resource or route.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(404, "not_found", what)
+    }
+
+    /// 409 for a request that conflicts with the current state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(409, code, message)
     }
 
     /// Renders the error as its JSON response.
     pub fn into_response(self) -> Result<Response> {
         Ok(Response::from_json(&Envelope { error: &self })?.with_status(self.status))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => Self::conflict("conflict", m),
+            StoreError::Backend(m) => {
+                Self::new(503, "storage_unavailable", format!("storage failed: {m}"))
+            }
+        }
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(e: TransitionError) -> Self {
+        Self::conflict("illegal_transition", e.to_string())
     }
 }

@@ -1,20 +1,19 @@
 //! Cleave's Cloudflare Worker: a thin adapter from HTTP, D1 and KV to `cleave-core`.
 
-mod error;
+pub mod auth;
+mod cache;
+pub mod error;
 mod health;
+mod host;
+mod routes;
+pub mod service;
+pub mod store;
 
-use worker::{Context, Env, Request, Response, Result, Router, event};
+use std::rc::Rc;
+use worker::{Context, Env, Request, Response, Result, event};
 
 /// Entry point: routes a request to its handler.
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Router::new()
-        .get_async("/health", |_req, ctx| async move {
-            health::handle(&ctx.env).await
-        })
-        .or_else_any_method("/*path", |req, _| {
-            error::ApiError::not_found(req.path()).into_response()
-        })
-        .run(req, env)
-        .await
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    routes::router(Rc::new(ctx)).run(req, env).await
 }

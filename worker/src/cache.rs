@@ -1,0 +1,60 @@
+//! The snapshot in KV, kept in the isolate's memory for a few seconds so `/assign`
+//! needs neither D1 nor (usually) KV.
+
+use crate::host::WorkerHost;
+use crate::service::{Host, snapshot};
+use crate::store::{D1Store, Store};
+use std::cell::RefCell;
+use worker::Env;
+
+/// How long an isolate trusts its copy of the snapshot.
+const TTL_MS: i64 = 5_000;
+
+thread_local! {
+    static CACHED: RefCell<Option<(i64, snapshot::Snapshot)>> = const { RefCell::new(None) };
+}
+
+/// The current snapshot: memory (≤ 5 s old), else KV, else rebuilt from D1 and published.
+pub async fn snapshot(env: &Env) -> Option<snapshot::Snapshot> {
+    let now = WorkerHost.now_ms();
+    if let Some(s) = CACHED.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(at, _)| now - at < TTL_MS)
+            .map(|(_, s)| s.clone())
+    }) {
+        return Some(s);
+    }
+    let kv = env.kv("KV").ok()?;
+    let stored = kv
+        .get(snapshot::KV_KEY)
+        .json::<snapshot::Snapshot>()
+        .await
+        .ok()
+        .flatten();
+    let s = match stored {
+        Some(s) => s,
+        None => {
+            let store = D1Store::new(env.d1("DB").ok()?);
+            publish(env, &store).await.ok()?
+        }
+    };
+    CACHED.with(|c| *c.borrow_mut() = Some((now, s.clone())));
+    Some(s)
+}
+
+/// Rebuilds the snapshot from D1, writes it to KV and refreshes this isolate's copy.
+pub async fn publish(env: &Env, store: &D1Store) -> Result<snapshot::Snapshot, String> {
+    let all = store.experiments(None).await.map_err(|e| e.to_string())?;
+    let s = snapshot::build(all, WorkerHost.now_ms());
+    let kv = env.kv("KV").map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&s).map_err(|e| e.to_string())?;
+    kv.put(snapshot::KV_KEY, text)
+        .map_err(|e| e.to_string())?
+        .execute()
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = WorkerHost.now_ms();
+    CACHED.with(|c| *c.borrow_mut() = Some((now, s.clone())));
+    Ok(s)
+}

@@ -1,0 +1,31 @@
+//! The Workers host: clock, random ids, configuration from the environment.
+
+use crate::service::Host;
+use worker::{Date, Env};
+
+/// Time and ids from the Workers runtime.
+pub struct WorkerHost;
+
+impl Host for WorkerHost {
+    fn now_ms(&self) -> i64 {
+        Date::now().as_millis() as i64
+    }
+
+    fn new_id(&self) -> String {
+        let mut bytes = [0u8; 16];
+        // crypto.getRandomValues never fails in Workers; fall back to the clock if it does.
+        if getrandom::getrandom(&mut bytes).is_err() {
+            bytes[..8].copy_from_slice(&Date::now().as_millis().to_be_bytes());
+        }
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A secret or variable, if set and non-empty.
+pub fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.is_empty())
+}

@@ -1,0 +1,66 @@
+//! `POST /experiments/{id}/assign`: the core decides; the host records the first exposure.
+
+use super::input::identifier;
+use crate::store::Exposure;
+use cleave_core::model::Experiment;
+use serde::{Deserialize, Serialize};
+
+/// The request body (`context` is accepted and ignored by the core).
+#[derive(Debug, Deserialize)]
+pub struct AssignRequest {
+    /// The unit to assign.
+    pub user_id: String,
+    /// Free context (kept for seed compatibility).
+    #[serde(default)]
+    pub context: Option<serde_json::Value>,
+}
+
+/// The response body.
+#[derive(Debug, Serialize)]
+pub struct AssignResponse {
+    /// Experiment id.
+    pub experiment_id: String,
+    /// Experiment key.
+    pub experiment_key: String,
+    /// The unit.
+    pub user_id: String,
+    /// The variant, or null.
+    pub variant: Option<String>,
+    /// The variant's config, or null.
+    pub config: Option<serde_json::Value>,
+    /// Whether the unit takes part.
+    pub in_experiment: bool,
+    /// `assigned`, `forced`, `not_in_traffic` or `not_running`.
+    pub reason: &'static str,
+}
+
+/// Assigns `user_id` (validated) and returns the response and the exposure to record.
+pub fn assign(
+    experiment: &Experiment,
+    user_id: &str,
+    now_ms: i64,
+) -> crate::error::ApiResult<(AssignResponse, Option<Exposure>)> {
+    identifier("user_id", user_id)?;
+    let a = experiment
+        .assign(user_id)
+        .map_err(|e| crate::error::ApiError::invalid("variants", e.to_string()))?;
+    let exposure = a.variant.map(|v| Exposure {
+        experiment_id: experiment.id.clone(),
+        user_id: user_id.to_string(),
+        variant: v.name.clone(),
+        reason: a.reason.as_str().to_string(),
+        at: now_ms,
+    });
+    Ok((
+        AssignResponse {
+            experiment_id: experiment.id.clone(),
+            experiment_key: experiment.key.clone(),
+            user_id: user_id.to_string(),
+            variant: a.variant.map(|v| v.name.clone()),
+            config: a.variant.map(|v| v.config.clone()),
+            in_experiment: a.in_experiment(),
+            reason: a.reason.as_str(),
+        },
+        exposure,
+    ))
+}

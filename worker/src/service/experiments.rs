@@ -1,0 +1,244 @@
+//! Creating, reading, changing, deleting experiments and moving them through the lifecycle.
+
+use super::Host;
+use super::input::json_body;
+use crate::error::{ApiError, ApiResult};
+use crate::store::Store;
+use cleave_core::model::{Action, Experiment, Status, slugify};
+use serde_json::{Map, Value};
+
+/// Fields only the server sets.
+const SERVER_FIELDS: [&str; 6] = [
+    "id",
+    "status",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "stopped_at",
+];
+
+/// Loads an experiment by id or key, or 404.
+pub async fn load<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
+    store
+        .experiment(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no experiment '{id}'")))
+}
+
+/// Maps the second seed's field names onto the wire model (in place).
+fn apply_compat(body: &mut Map<String, Value>) -> ApiResult<()> {
+    if let Some(level) = body.remove("confidence_level") {
+        let c = level
+            .as_f64()
+            .filter(|c| *c > 0.5 && *c < 1.0)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "confidence_level",
+                    "must be a number greater than 0.5 and less than 1",
+                )
+            })?;
+        body.entry("significance_level")
+            .or_insert_with(|| Value::from(1.0 - c));
+    }
+    if let Some(per_group) = body.remove("min_sample_size_per_group") {
+        let n = per_group.as_u64().ok_or_else(|| {
+            ApiError::invalid("min_sample_size_per_group", "must be a positive integer")
+        })?;
+        let k = body
+            .get("variants")
+            .and_then(Value::as_array)
+            .map_or(2, Vec::len) as u64;
+        body.entry("target_sample_size")
+            .or_insert_with(|| Value::from(n * k.max(1)));
+    }
+    Ok(())
+}
+
+fn into_experiment(body: Map<String, Value>) -> ApiResult<Experiment> {
+    let text = Value::Object(body).to_string();
+    json_body(text.as_bytes())
+}
+
+/// `POST /experiments`: a new draft with a server-chosen id; the key defaults to the name's slug.
+pub async fn create<S: Store>(store: &S, host: &impl Host, bytes: &[u8]) -> ApiResult<Experiment> {
+    let mut body: Map<String, Value> = json_body(bytes)?;
+    apply_compat(&mut body)?;
+    match body.remove("status").as_ref().map(|s| s.as_str()) {
+        None | Some(Some("draft")) => {}
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "new experiments start as 'draft'; use /start",
+            ));
+        }
+    }
+    for field in SERVER_FIELDS {
+        if body.contains_key(field) {
+            return Err(ApiError::invalid(field, "is set by the server"));
+        }
+    }
+    let mut e = into_experiment(body)?;
+    e.id = host.new_id();
+    if e.key.is_empty() {
+        e.key = slugify(&e.name);
+    }
+    let now = host.now_ms();
+    e.created_at = Some(now);
+    e.updated_at = Some(now);
+    e.status = Status::Draft;
+    e.validate().map_err(ApiError::validation)?;
+    store.insert_experiment(&e).await?;
+    Ok(e)
+}
+
+/// Whether two experiments split traffic identically (names, order, weights, control).
+fn same_split(a: &Experiment, b: &Experiment) -> bool {
+    a.variants.len() == b.variants.len()
+        && a.variants.iter().zip(&b.variants).all(|(x, y)| {
+            x.name == y.name
+                && x.effective_weight() == y.effective_weight()
+                && x.is_control == y.is_control
+        })
+}
+
+/// `PUT /experiments/{id}`: changes only the fields given.
+///
+/// While running or paused, descriptive fields, metrics, forced variants, routes and a
+/// *higher* `traffic_allocation` may change; the split (variants, weights, salt) or a lower
+/// allocation needs `"new_phase": true`, which also sets a new salt (everyone is re-drawn).
+pub async fn update<S: Store>(
+    store: &S,
+    host: &impl Host,
+    id: &str,
+    bytes: &[u8],
+) -> ApiResult<Experiment> {
+    let current = load(store, id).await?;
+    if current.status == Status::Archived {
+        return Err(ApiError::conflict(
+            "read_only",
+            "archived experiments cannot be changed",
+        ));
+    }
+    let mut patch: Map<String, Value> = json_body(bytes)?;
+    apply_compat(&mut patch)?;
+    let new_phase = match patch.remove("new_phase") {
+        None => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(ApiError::bad_request("new_phase", "must be a boolean")),
+    };
+    for field in SERVER_FIELDS {
+        if patch.contains_key(field) {
+            return Err(ApiError::invalid(
+                field,
+                "cannot be changed here (lifecycle fields use /start, /pause, /resume, /stop)",
+            ));
+        }
+    }
+    let mut merged = match serde_json::to_value(&current) {
+        Ok(Value::Object(m)) => m,
+        _ => {
+            return Err(ApiError::new(
+                500,
+                "internal",
+                "experiment did not serialise to an object",
+            ));
+        }
+    };
+    for (k, v) in patch {
+        merged.insert(k, v);
+    }
+    let mut next = into_experiment(merged)?;
+    let live = matches!(current.status, Status::Running | Status::Paused);
+    if live && !new_phase {
+        if !same_split(&current, &next) {
+            return Err(ApiError::conflict(
+                "variants_locked",
+                format!(
+                    "variants and weights cannot change while the experiment is {}; send \"new_phase\": true to re-draw everyone",
+                    current.status
+                ),
+            ));
+        }
+        if next.salt != current.salt {
+            return Err(ApiError::conflict(
+                "variants_locked",
+                "the salt cannot change without \"new_phase\": true",
+            ));
+        }
+        if next.traffic_allocation < current.traffic_allocation {
+            return Err(ApiError::conflict(
+                "traffic_decrease",
+                "traffic_allocation can only be raised while running (lowering drops exposed users); send \"new_phase\": true",
+            ));
+        }
+    }
+    if new_phase {
+        next.salt = Some(next_phase_salt(&current));
+    }
+    next.updated_at = Some(host.now_ms());
+    next.validate().map_err(ApiError::validation)?;
+    store.update_experiment(&next).await?;
+    Ok(next)
+}
+
+/// `<id>:phase-<n+1>` from the current salt.
+fn next_phase_salt(e: &Experiment) -> String {
+    let phase = e
+        .salt
+        .as_deref()
+        .and_then(|s| s.rsplit_once(":phase-"))
+        .and_then(|(_, n)| n.parse::<u32>().ok())
+        .unwrap_or(1);
+    format!("{}:phase-{}", e.id, phase + 1)
+}
+
+/// `POST /experiments/{id}/{action}`: a legal lifecycle step, else 409 naming the status.
+pub async fn transition<S: Store>(
+    store: &S,
+    host: &impl Host,
+    id: &str,
+    action: Action,
+) -> ApiResult<Experiment> {
+    let mut e = load(store, id).await?;
+    e.status = e.status.apply(action)?;
+    let now = host.now_ms();
+    match action {
+        Action::Start => e.started_at = Some(now),
+        Action::Stop => e.stopped_at = Some(now),
+        _ => {}
+    }
+    e.updated_at = Some(now);
+    store.update_experiment(&e).await?;
+    Ok(e)
+}
+
+/// `DELETE /experiments/{id}`: not while running or paused.
+pub async fn delete<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
+    let e = load(store, id).await?;
+    if matches!(e.status, Status::Running | Status::Paused) {
+        return Err(ApiError::conflict(
+            "illegal_transition",
+            format!(
+                "cannot delete an experiment that is {}; stop it first",
+                e.status
+            ),
+        ));
+    }
+    store.delete_experiment(&e.id).await?;
+    Ok(e)
+}
+
+/// `GET /experiments?status=`: all, or those of one status.
+pub async fn list<S: Store>(store: &S, status: Option<&str>) -> ApiResult<Vec<Experiment>> {
+    let status = match status {
+        None | Some("") => None,
+        Some("active") => Some(Status::Running),
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "status",
+                format!("unknown status '{s}' (draft, running, paused, stopped, archived)"),
+            )
+        })?),
+    };
+    Ok(store.experiments(status).await?)
+}

@@ -1,0 +1,62 @@
+//! Parsing request bodies into typed values, naming the field on failure.
+
+use crate::error::{ApiError, ApiResult};
+use cleave_core::model::limits::MAX_ID_LEN;
+use serde::de::DeserializeOwned;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Parses a JSON body into `T`; 413 when too large, 400 naming the field on a mismatch.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            413,
+            "payload_too_large",
+            format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        bytes
+    };
+    let mut de = serde_json::Deserializer::from_slice(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        ApiError::bad_request(field, e.inner().to_string())
+    })
+}
+
+/// Checks an identifier-like value (user id, event name): 1–256 bytes, no control characters.
+pub fn identifier(field: &str, value: &str) -> ApiResult<()> {
+    if value.is_empty() {
+        Err(ApiError::invalid(field, "must not be empty"))
+    } else if value.len() > MAX_ID_LEN {
+        Err(ApiError::invalid(
+            field,
+            format!("must be at most {MAX_ID_LEN} bytes"),
+        ))
+    } else if value.chars().any(char::is_control) {
+        Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that a number is finite.
+pub fn finite(field: &str, value: f64) -> ApiResult<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid(field, "must be a finite number"))
+    }
+}

@@ -1,0 +1,18 @@
+//! The Worker's logic over a [`Store`](crate::store::Store): no HTTP and no Workers
+//! types, so every rule is tested natively with the memory store.
+
+pub mod assign;
+pub mod calculators;
+pub mod experiments;
+pub mod input;
+pub mod snapshot;
+pub mod stats;
+pub mod track;
+
+/// What the host supplies: the time and fresh ids (the logic has no clock or randomness).
+pub trait Host {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+    /// A new random id (hex).
+    fn new_id(&self) -> String;
+}

@@ -1,0 +1,51 @@
+//! The published snapshot of running experiments (KV and `GET /snapshot`).
+
+use cleave_core::model::{Experiment, Status};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// KV key of the snapshot.
+pub const KV_KEY: &str = "snapshot";
+
+/// What edge consumers (the Envoy filter) read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Assignment contract version the experiments are meant for.
+    pub spec_version: u32,
+    /// Content hash; also the HTTP `ETag`.
+    pub etag: String,
+    /// When it was generated, ms since the epoch.
+    pub generated_at: i64,
+    /// Running experiments, in the core's wire model.
+    pub experiments: Vec<Experiment>,
+}
+
+/// Builds the snapshot from all experiments (only running ones are published).
+pub fn build(all: Vec<Experiment>, now_ms: i64) -> Snapshot {
+    let mut experiments: Vec<Experiment> = all
+        .into_iter()
+        .filter(|e| e.status == Status::Running)
+        .collect();
+    experiments.sort_by(|a, b| a.id.cmp(&b.id));
+    let body = serde_json::to_vec(&experiments).unwrap_or_default();
+    let digest = Sha256::digest(&body);
+    let etag = digest
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    Snapshot {
+        spec_version: cleave_core::assign::SPEC_VERSION,
+        etag: format!("\"{etag}\""),
+        generated_at: now_ms,
+        experiments,
+    }
+}
+
+/// Whether an `If-None-Match` header value matches the snapshot's ETag.
+pub fn not_modified(if_none_match: Option<&str>, snapshot: &Snapshot) -> bool {
+    if_none_match.is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim() == snapshot.etag || t.trim() == "*")
+    })
+}

@@ -1,0 +1,78 @@
+//! `GET /experiments/{id}/stats`: SQL aggregates → the core's analysis.
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::Store;
+use cleave_core::analysis::{AnalysisSettings, MetricType, Report, VariantData, analyze};
+use cleave_core::model::Experiment;
+use cleave_core::stats::Correction;
+use serde::{Deserialize, Serialize};
+
+/// Query parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct StatsQuery {
+    /// Metric (default: the primary one, else `conversion`).
+    pub metric: Option<String>,
+    /// Significance level (default: the experiment's).
+    pub alpha: Option<f64>,
+    /// `none`, `holm` (default) or `bh`.
+    pub correction: Option<Correction>,
+    /// `binary` (default) or `continuous`.
+    pub metric_type: Option<MetricType>,
+}
+
+/// The Fawkes `/stats` shape: experiment identity plus the core's report.
+#[derive(Debug, Serialize)]
+pub struct StatsResponse {
+    /// Experiment id.
+    pub experiment_id: String,
+    /// Experiment name.
+    pub experiment_name: String,
+    /// Its status.
+    pub status: String,
+    /// Metric analysed.
+    pub metric: String,
+    /// The analysis.
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// Computes the report from per-variant aggregates; variants without exposures count as 0.
+pub async fn stats<S: Store>(
+    store: &S,
+    experiment: &Experiment,
+    query: StatsQuery,
+) -> ApiResult<StatsResponse> {
+    let metric = query
+        .metric
+        .or_else(|| experiment.primary_metric().map(str::to_string))
+        .unwrap_or_else(|| "conversion".to_string());
+    let aggregates = store.aggregates(&experiment.id, &metric).await?;
+    let data: Vec<VariantData> = experiment
+        .variants
+        .iter()
+        .map(|v| match aggregates.iter().find(|a| a.variant == v.name) {
+            Some(a) => {
+                VariantData::from_sums(v.name.clone(), a.users, a.converters, a.sum, a.sum_sq)
+            }
+            None => VariantData::binary(v.name.clone(), 0, 0),
+        })
+        .collect();
+    let mut settings = AnalysisSettings::for_experiment(experiment);
+    if let Some(alpha) = query.alpha {
+        settings.alpha = alpha;
+    }
+    if let Some(c) = query.correction {
+        settings.correction = c;
+    }
+    if let Some(t) = query.metric_type {
+        settings.metric_type = t;
+    }
+    let report = analyze(&data, &settings).map_err(|e| ApiError::invalid(e.field, e.message))?;
+    Ok(StatsResponse {
+        experiment_id: experiment.id.clone(),
+        experiment_name: experiment.name.clone(),
+        status: experiment.status.to_string(),
+        metric,
+        report,
+    })
+}

@@ -1,0 +1,110 @@
+//! `POST /experiments/{id}/track`: idempotent event recording for exposed users.
+
+use super::Host;
+use super::input::{finite, identifier};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{EventRecord, Store};
+use cleave_core::model::Experiment;
+use serde::{Deserialize, Serialize};
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The request body (or the Fawkes query-string form).
+#[derive(Debug, Deserialize)]
+pub struct TrackRequest {
+    /// The user; must have been exposed.
+    pub user_id: String,
+    /// The metric.
+    pub event_name: String,
+    /// The value (1.0 for a conversion).
+    #[serde(default = "one")]
+    pub value: f64,
+    /// Idempotency key; generated when absent.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// When it happened, ms since the epoch (default: now).
+    #[serde(default)]
+    pub timestamp: Option<i64>,
+}
+
+/// The response body.
+#[derive(Debug, Serialize)]
+pub struct TrackResponse {
+    /// Experiment id.
+    pub experiment_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The user's variant.
+    pub variant: String,
+    /// The metric.
+    pub event_name: String,
+    /// The value recorded.
+    pub value: f64,
+    /// The idempotency key.
+    pub event_id: String,
+    /// False when this `event_id` was already recorded (nothing counted twice).
+    pub recorded: bool,
+    /// Whether `event_name` is one of the experiment's metrics.
+    pub known_metric: bool,
+    /// Set when the metric is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// Records one event; 409 `not_assigned` for a user never exposed.
+pub async fn track<S: Store>(
+    store: &S,
+    host: &impl Host,
+    experiment: &Experiment,
+    req: TrackRequest,
+) -> ApiResult<TrackResponse> {
+    identifier("user_id", &req.user_id)?;
+    identifier("event_name", &req.event_name)?;
+    finite("value", req.value)?;
+    if let Some(id) = &req.event_id {
+        identifier("event_id", id)?;
+    }
+    let variant = store
+        .exposure(&experiment.id, &req.user_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "not_assigned",
+                format!(
+                    "user '{}' was never assigned to this experiment; call /assign first",
+                    req.user_id
+                ),
+            )
+            .with_field("user_id")
+        })?;
+    let event_id = req.event_id.unwrap_or_else(|| host.new_id());
+    let record = EventRecord {
+        event_id: event_id.clone(),
+        experiment_id: experiment.id.clone(),
+        user_id: req.user_id.clone(),
+        event_name: req.event_name.clone(),
+        value: req.value,
+        at: req.timestamp.unwrap_or_else(|| host.now_ms()),
+    };
+    let recorded = store
+        .record_events(std::slice::from_ref(&record))
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(false);
+    let known_metric =
+        experiment.metrics.is_empty() || experiment.metrics.contains(&req.event_name);
+    Ok(TrackResponse {
+        experiment_id: experiment.id.clone(),
+        user_id: req.user_id,
+        variant,
+        warning: (!known_metric).then(|| format!("'{}' is not one of this experiment's metrics; it is stored but not analysed by default", req.event_name)),
+        event_name: req.event_name,
+        value: req.value,
+        event_id,
+        recorded,
+        known_metric,
+    })
+}

@@ -1,0 +1,225 @@
+//! The D1 [`Store`]: bound parameters only, one round trip per call, batches for writes.
+
+use super::{EventRecord, Exposure, Store, StoreError, StoreResult, VariantAggregate};
+use cleave_core::model::{Experiment, Status};
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement, query};
+
+/// D1-backed storage.
+pub struct D1Store {
+    db: D1Database,
+}
+
+impl D1Store {
+    /// Wraps the `DB` binding.
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    let text = e.to_string();
+    if text.contains("UNIQUE constraint failed") {
+        StoreError::Conflict("an experiment with this id or key already exists".into())
+    } else {
+        StoreError::Backend(text)
+    }
+}
+
+#[derive(Deserialize)]
+struct ConfigRow {
+    config: String,
+}
+
+fn parse(rows: Vec<ConfigRow>) -> StoreResult<Vec<Experiment>> {
+    rows.into_iter()
+        .map(|r| {
+            serde_json::from_str(&r.config)
+                .map_err(|e| StoreError::Backend(format!("corrupt experiment row: {e}")))
+        })
+        .collect()
+}
+
+/// Rows per statement in a batched insert (D1 allows 100 bound parameters).
+const ROWS_PER_INSERT: usize = 16;
+
+impl D1Store {
+    async fn run_batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> StoreResult<Vec<worker::D1Result>> {
+        if statements.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db.batch(statements).await.map_err(backend)
+    }
+}
+
+impl Store for D1Store {
+    async fn experiment(&self, id_or_key: &str) -> StoreResult<Option<Experiment>> {
+        let stmt = query!(
+            &self.db,
+            "SELECT config FROM experiments WHERE id = ?1 OR key = ?1 LIMIT 1",
+            id_or_key
+        )
+        .map_err(backend)?;
+        let row: Option<ConfigRow> = stmt.first(None).await.map_err(backend)?;
+        Ok(parse(row.into_iter().collect())?.pop())
+    }
+
+    async fn experiments(&self, status: Option<Status>) -> StoreResult<Vec<Experiment>> {
+        let stmt = match status {
+            Some(s) => query!(
+                &self.db,
+                "SELECT config FROM experiments WHERE status = ?1 ORDER BY created_at DESC, id",
+                s.as_str()
+            )
+            .map_err(backend)?,
+            None => query!(
+                &self.db,
+                "SELECT config FROM experiments ORDER BY created_at DESC, id"
+            ),
+        };
+        parse(
+            stmt.all()
+                .await
+                .map_err(backend)?
+                .results()
+                .map_err(backend)?,
+        )
+    }
+
+    async fn insert_experiment(&self, e: &Experiment) -> StoreResult<()> {
+        let config = serde_json::to_string(e).map_err(backend)?;
+        let now = e.updated_at.unwrap_or(0);
+        query!(
+            &self.db,
+            "INSERT INTO experiments (id, key, name, status, config, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.created_at.unwrap_or(now), now
+        )
+        .map_err(backend)?
+        .run()
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn update_experiment(&self, e: &Experiment) -> StoreResult<()> {
+        let config = serde_json::to_string(e).map_err(backend)?;
+        query!(
+            &self.db,
+            "UPDATE experiments SET key = ?2, name = ?3, status = ?4, config = ?5, updated_at = ?6 WHERE id = ?1",
+            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.updated_at.unwrap_or(0)
+        )
+        .map_err(backend)?
+        .run()
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_experiment(&self, id: &str) -> StoreResult<bool> {
+        let results = self
+            .run_batch(vec![
+                query!(&self.db, "DELETE FROM events WHERE experiment_id = ?1", id)
+                    .map_err(backend)?,
+                query!(
+                    &self.db,
+                    "DELETE FROM assignments WHERE experiment_id = ?1",
+                    id
+                )
+                .map_err(backend)?,
+                query!(&self.db, "DELETE FROM experiments WHERE id = ?1", id).map_err(backend)?,
+            ])
+            .await?;
+        let changed = results
+            .last()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changed > 0)
+    }
+
+    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()> {
+        let mut statements = Vec::new();
+        for chunk in exposures.chunks(ROWS_PER_INSERT) {
+            let placeholders = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at) VALUES {placeholders}"
+            );
+            let mut values = Vec::with_capacity(chunk.len() * 5);
+            for x in chunk {
+                values.push(x.experiment_id.as_str().into());
+                values.push(x.user_id.as_str().into());
+                values.push(x.variant.as_str().into());
+                values.push(x.reason.as_str().into());
+                values.push((x.at as f64).into());
+            }
+            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
+        }
+        self.run_batch(statements).await?;
+        Ok(())
+    }
+
+    async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            variant: String,
+        }
+        let stmt = query!(
+            &self.db,
+            "SELECT variant FROM assignments WHERE experiment_id = ?1 AND user_id = ?2",
+            experiment_id,
+            user_id
+        )
+        .map_err(backend)?;
+        let row: Option<Row> = stmt.first(None).await.map_err(backend)?;
+        Ok(row.map(|r| r.variant))
+    }
+
+    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
+        // One statement per event inside one batch, so each reports its own `changes`.
+        let mut statements = Vec::with_capacity(events.len());
+        for ev in events {
+            statements.push(
+                query!(
+                    &self.db,
+                    "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, event_name, value, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    &ev.event_id, &ev.experiment_id, &ev.user_id, &ev.event_name, ev.value, ev.at
+                )
+                .map_err(backend)?,
+            );
+        }
+        let results = self.run_batch(statements).await?;
+        Ok(results
+            .iter()
+            .map(|r| r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+            .collect())
+    }
+
+    async fn aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+    ) -> StoreResult<Vec<VariantAggregate>> {
+        let stmt = query!(
+            &self.db,
+            "SELECT a.variant AS variant, COUNT(*) AS users, COUNT(e.user_id) AS converters,
+                    COALESCE(SUM(e.total), 0.0) AS sum, COALESCE(SUM(e.total * e.total), 0.0) AS sum_sq
+             FROM assignments a
+             LEFT JOIN (SELECT user_id, SUM(value) AS total FROM events
+                        WHERE experiment_id = ?1 AND event_name = ?2 GROUP BY user_id) e
+               ON e.user_id = a.user_id
+             WHERE a.experiment_id = ?1
+             GROUP BY a.variant",
+            experiment_id,
+            metric
+        )
+        .map_err(backend)?;
+        stmt.all()
+            .await
+            .map_err(backend)?
+            .results()
+            .map_err(backend)
+    }
+}

@@ -1,0 +1,154 @@
+//! An in-memory [`Store`] for native tests of the service logic.
+
+use super::{EventRecord, Exposure, Store, StoreError, StoreResult, VariantAggregate};
+use cleave_core::model::{Experiment, Status};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// Everything in `RefCell`s; single-threaded like a Worker isolate.
+#[derive(Default)]
+pub struct MemoryStore {
+    experiments: RefCell<Vec<Experiment>>,
+    exposures: RefCell<BTreeMap<(String, String), Exposure>>,
+    events: RefCell<BTreeMap<String, EventRecord>>,
+}
+
+impl Store for MemoryStore {
+    async fn experiment(&self, id_or_key: &str) -> StoreResult<Option<Experiment>> {
+        Ok(self
+            .experiments
+            .borrow()
+            .iter()
+            .find(|e| e.id == id_or_key || e.key == id_or_key)
+            .cloned())
+    }
+
+    async fn experiments(&self, status: Option<Status>) -> StoreResult<Vec<Experiment>> {
+        let mut all: Vec<Experiment> = self
+            .experiments
+            .borrow()
+            .iter()
+            .filter(|e| status.is_none_or(|s| e.status == s))
+            .cloned()
+            .collect();
+        all.reverse();
+        Ok(all)
+    }
+
+    async fn insert_experiment(&self, experiment: &Experiment) -> StoreResult<()> {
+        let mut all = self.experiments.borrow_mut();
+        if all
+            .iter()
+            .any(|e| e.id == experiment.id || e.key == experiment.key)
+        {
+            return Err(StoreError::Conflict(format!(
+                "an experiment with key '{}' exists",
+                experiment.key
+            )));
+        }
+        all.push(experiment.clone());
+        Ok(())
+    }
+
+    async fn update_experiment(&self, experiment: &Experiment) -> StoreResult<()> {
+        let mut all = self.experiments.borrow_mut();
+        if all
+            .iter()
+            .any(|e| e.id != experiment.id && e.key == experiment.key)
+        {
+            return Err(StoreError::Conflict(format!(
+                "an experiment with key '{}' exists",
+                experiment.key
+            )));
+        }
+        match all.iter_mut().find(|e| e.id == experiment.id) {
+            Some(slot) => {
+                *slot = experiment.clone();
+                Ok(())
+            }
+            None => Err(StoreError::Backend(format!(
+                "no experiment {}",
+                experiment.id
+            ))),
+        }
+    }
+
+    async fn delete_experiment(&self, id: &str) -> StoreResult<bool> {
+        let mut all = self.experiments.borrow_mut();
+        let before = all.len();
+        all.retain(|e| e.id != id);
+        self.exposures.borrow_mut().retain(|(e, _), _| e != id);
+        self.events
+            .borrow_mut()
+            .retain(|_, ev| ev.experiment_id != id);
+        Ok(all.len() < before)
+    }
+
+    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()> {
+        let mut map = self.exposures.borrow_mut();
+        for x in exposures {
+            map.entry((x.experiment_id.clone(), x.user_id.clone()))
+                .or_insert_with(|| x.clone());
+        }
+        Ok(())
+    }
+
+    async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .exposures
+            .borrow()
+            .get(&(experiment_id.to_string(), user_id.to_string()))
+            .map(|x| x.variant.clone()))
+    }
+
+    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
+        let mut map = self.events.borrow_mut();
+        Ok(events
+            .iter()
+            .map(|ev| {
+                let new = !map.contains_key(&ev.event_id);
+                if new {
+                    map.insert(ev.event_id.clone(), ev.clone());
+                }
+                new
+            })
+            .collect())
+    }
+
+    async fn aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+    ) -> StoreResult<Vec<VariantAggregate>> {
+        let mut per_user: BTreeMap<&str, f64> = BTreeMap::new();
+        let events = self.events.borrow();
+        for ev in events
+            .values()
+            .filter(|e| e.experiment_id == experiment_id && e.event_name == metric)
+        {
+            *per_user.entry(ev.user_id.as_str()).or_default() += ev.value;
+        }
+        let mut out: BTreeMap<String, VariantAggregate> = BTreeMap::new();
+        for ((exp, user), x) in self.exposures.borrow().iter() {
+            if exp != experiment_id {
+                continue;
+            }
+            let agg = out
+                .entry(x.variant.clone())
+                .or_insert_with(|| VariantAggregate {
+                    variant: x.variant.clone(),
+                    users: 0,
+                    converters: 0,
+                    sum: 0.0,
+                    sum_sq: 0.0,
+                });
+            agg.users += 1;
+            if let Some(total) = per_user.get(user.as_str()) {
+                agg.converters += 1;
+                agg.sum += total;
+                agg.sum_sq += total * total;
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+}

@@ -1,0 +1,105 @@
+//! Storage behind a trait: D1 in production, memory in native tests.
+
+mod d1;
+mod memory;
+
+pub use d1::D1Store;
+pub use memory::MemoryStore;
+
+use cleave_core::model::{Experiment, Status};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A storage failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// A uniqueness rule was violated (e.g. the experiment key is taken).
+    Conflict(String),
+    /// The backend failed.
+    Backend(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Conflict(m) | Self::Backend(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A first exposure of a user to an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exposure {
+    /// Experiment id.
+    pub experiment_id: String,
+    /// User (unit) id.
+    pub user_id: String,
+    /// Variant shown.
+    pub variant: String,
+    /// Why (`assigned` or `forced`).
+    pub reason: String,
+    /// When, ms since the epoch.
+    pub at: i64,
+}
+
+/// A tracked event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// Idempotency key.
+    pub event_id: String,
+    /// Experiment id.
+    pub experiment_id: String,
+    /// User id.
+    pub user_id: String,
+    /// Metric (event) name.
+    pub event_name: String,
+    /// Value (1.0 for conversions).
+    pub value: f64,
+    /// When, ms since the epoch.
+    pub at: i64,
+}
+
+/// Per-variant sufficient statistics of one metric, from SQL aggregates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantAggregate {
+    /// Variant name.
+    pub variant: String,
+    /// Exposed users.
+    pub users: u64,
+    /// Exposed users with at least one event of the metric.
+    pub converters: u64,
+    /// Sum over exposed users of their summed event values.
+    pub sum: f64,
+    /// Sum over exposed users of the square of their summed event values.
+    pub sum_sq: f64,
+}
+
+/// What Cleave stores. Every method is one round trip (or one batch).
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// An experiment by id or key.
+    async fn experiment(&self, id_or_key: &str) -> StoreResult<Option<Experiment>>;
+    /// All experiments, optionally of one status, newest first.
+    async fn experiments(&self, status: Option<Status>) -> StoreResult<Vec<Experiment>>;
+    /// Inserts a new experiment; `Conflict` if its id or key exists.
+    async fn insert_experiment(&self, experiment: &Experiment) -> StoreResult<()>;
+    /// Replaces an existing experiment; `Conflict` if the new key is taken.
+    async fn update_experiment(&self, experiment: &Experiment) -> StoreResult<()>;
+    /// Deletes an experiment with its assignments and events; false if absent.
+    async fn delete_experiment(&self, id: &str) -> StoreResult<bool>;
+    /// Records first exposures (existing (experiment, user) pairs are kept).
+    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()>;
+    /// The recorded variant of a user, if exposed.
+    async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>>;
+    /// Inserts events; per event, whether it was new (false: duplicate `event_id`).
+    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>>;
+    /// Per-variant aggregates of one metric over exposed users.
+    async fn aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+    ) -> StoreResult<Vec<VariantAggregate>>;
+}
