@@ -1,0 +1,189 @@
+//! The Worker's rules, natively, over the in-memory store.
+
+use cleave_core::model::{Action, Status};
+use cleave_worker::service::{Host, assign, experiments, snapshot, stats, track};
+use cleave_worker::store::{MemoryStore, Store};
+use pollster::block_on;
+use serde_json::json;
+use std::cell::Cell;
+
+struct TestHost {
+    now: Cell<i64>,
+    ids: Cell<u32>,
+}
+
+impl Host for TestHost {
+    fn now_ms(&self) -> i64 {
+        self.now.set(self.now.get() + 1);
+        self.now.get()
+    }
+    fn new_id(&self) -> String {
+        self.ids.set(self.ids.get() + 1);
+        format!("id-{}", self.ids.get())
+    }
+}
+
+fn host() -> TestHost {
+    TestHost {
+        now: Cell::new(1_763_856_000_000),
+        ids: Cell::new(0),
+    }
+}
+
+fn body(v: serde_json::Value) -> Vec<u8> {
+    v.to_string().into_bytes()
+}
+
+fn two_arms() -> Vec<u8> {
+    body(
+        json!({"name": "Banner test", "variants": [{"name": "control"}, {"name": "b"}], "metrics": ["click"]}),
+    )
+}
+
+#[test]
+fn create_sets_server_fields_and_rejects_client_ones() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    assert_eq!(
+        (e.id.as_str(), e.key.as_str(), e.status),
+        ("id-1", "banner-test", Status::Draft)
+    );
+    assert!(e.created_at.is_some());
+    let err = block_on(experiments::create(
+        &store,
+        &h,
+        &body(json!({"id": "mine", "name": "x"})),
+    ))
+    .unwrap_err();
+    assert_eq!((err.status, err.field.as_deref()), (422, Some("id")));
+    let dup = block_on(experiments::create(&store, &h, &two_arms())).unwrap_err();
+    assert_eq!(dup.status, 409, "same key: {dup:?}");
+}
+
+#[test]
+fn the_second_seeds_fields_are_translated() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(experiments::create(
+        &store,
+        &h,
+        &body(json!({"name": "homepage_banner", "variants": [{"name": "control", "weight": 1, "is_control": true}, {"name": "variant_a", "weight": 3}],
+                     "confidence_level": 0.9, "min_sample_size_per_group": 2000, "status": "draft"})),
+    ))
+    .unwrap();
+    assert!((e.significance_level - 0.1).abs() < 1e-12);
+    assert_eq!(e.target_sample_size, Some(4000));
+}
+
+#[test]
+fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
+    let err = block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"traffic_allocation": 0.5})),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code, "traffic_decrease");
+    let err = block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"variants": [{"name": "control", "weight": 3}, {"name": "b"}]})),
+    ))
+    .unwrap_err();
+    assert_eq!(err.code, "variants_locked");
+    let phased = block_on(experiments::update(&store, &h, &e.id, &body(json!({"variants": [{"name": "control", "weight": 3}, {"name": "b"}], "new_phase": true})))).unwrap();
+    assert_eq!(phased.salt.as_deref(), Some("id-1:phase-2"));
+    let err = block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"status": "stopped"})),
+    ))
+    .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("status"));
+    let err = block_on(experiments::delete(&store, &e.id)).unwrap_err();
+    assert_eq!(err.status, 409);
+    let err = block_on(experiments::transition(&store, &h, &e.id, Action::Resume)).unwrap_err();
+    assert_eq!(
+        (err.status, err.message.as_str()),
+        (409, "cannot resume an experiment that is running")
+    );
+}
+
+#[test]
+fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    let e = block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
+    for i in 0..200 {
+        let (resp, exposure) = assign::assign(&e, &format!("u{i}"), h.now_ms()).unwrap();
+        assert!(resp.in_experiment);
+        block_on(store.record_exposures(&[exposure.unwrap()])).unwrap();
+    }
+    let track = |user: &str, id: Option<&str>, value: f64| {
+        let req: track::TrackRequest = serde_json::from_value(
+            json!({"user_id": user, "event_name": "click", "event_id": id, "value": value}),
+        )
+        .unwrap();
+        block_on(track::track(&store, &h, &e, req))
+    };
+    assert_eq!(
+        track("stranger", None, 1.0).unwrap_err().code,
+        "not_assigned"
+    );
+    assert!(track("u1", Some("e1"), 1.0).unwrap().recorded);
+    assert!(
+        !track("u1", Some("e1"), 1.0).unwrap().recorded,
+        "same event id is counted once"
+    );
+    assert!(
+        track("u1", Some("e2"), 1.0).unwrap().recorded,
+        "a second event of the same user"
+    );
+    assert!(track("u2", None, 2.5).unwrap().recorded);
+    let report = block_on(stats::stats(&store, &e, stats::StatsQuery::default())).unwrap();
+    assert_eq!(report.report.total_conversions, 2, "users, not events");
+    let users: u64 = report.report.variants.iter().map(|v| v.sample_size).sum();
+    assert_eq!(users, 200);
+    let nan = track::TrackRequest {
+        user_id: "u3".into(),
+        event_name: "click".into(),
+        value: f64::NAN,
+        event_id: None,
+        timestamp: None,
+    };
+    let err = block_on(track::track(&store, &h, &e, nan)).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("value"));
+}
+
+#[test]
+fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
+    let (store, h) = (MemoryStore::default(), host());
+    let a = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    let b = block_on(experiments::create(
+        &store,
+        &h,
+        &body(json!({"name": "Other", "variants": [{"name": "x"}, {"name": "y"}]})),
+    ))
+    .unwrap();
+    block_on(experiments::transition(&store, &h, &a.id, Action::Start)).unwrap();
+    let s1 = snapshot::build(block_on(store.experiments(None)).unwrap(), 1);
+    assert_eq!(
+        s1.experiments
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        [a.id.as_str()]
+    );
+    let s2 = snapshot::build(block_on(store.experiments(None)).unwrap(), 2);
+    assert_eq!(s1.etag, s2.etag, "same content, same etag");
+    assert!(snapshot::not_modified(Some(&s1.etag), &s2));
+    block_on(experiments::transition(&store, &h, &b.id, Action::Start)).unwrap();
+    let s3 = snapshot::build(block_on(store.experiments(None)).unwrap(), 3);
+    assert_ne!(s3.etag, s1.etag);
+    assert!(!snapshot::not_modified(Some(&s1.etag), &s3));
+}
