@@ -19,6 +19,7 @@ export PATH := $(TOOLS)/worker-build-$(WORKER_BUILD_VERSION)/bin:$(TOOLS)/wasm-b
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 
 WORKER_OUT := worker/build/index.js
+TEST_LOG := target/test-results.log
 FILTER_WASM := target/wasm32-wasip1/release/cleave_envoy.wasm
 CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/README.md
 WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock
@@ -71,7 +72,7 @@ lint:
 	cargo clippy -p cleave-worker --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --release --workspace --exclude cleave-e2e
+	cargo test --release --workspace --exclude cleave-e2e 2>&1 | tee -a $(TEST_LOG)
 
 nostd:
 	cargo build -p cleave-core --target wasm32v1-none --release
@@ -79,13 +80,16 @@ nostd:
 
 wasm-test:
 	cargo test --release --target wasm32-unknown-unknown -p cleave-core \
-	  --test assignment_vectors --test stats_vectors --test model --test analysis
+	  --test assignment_vectors --test stats_vectors --test model --test analysis 2>&1 | tee -a $(TEST_LOG)
 
-e2e: worker filter migrate
-	cargo test --release -p cleave-e2e -- --test-threads=1
+e2e: worker filter
+	cargo test --release -p cleave-e2e -- --test-threads=1 2>&1 | tee -a $(TEST_LOG)
 
-test: tools lint unit nostd wasm-test e2e
+test: tools
+	@mkdir -p target && rm -f $(TEST_LOG)
+	$(MAKE) --no-print-directory lint unit nostd wasm-test e2e
 	@echo "[test] all gates passed"
+	@.ci/summarize $(TEST_LOG)
 
 bench: tools
 	cargo bench -p cleave-core --bench core
