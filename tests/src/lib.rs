@@ -1,11 +1,13 @@
 //! Helpers for Cleave's end-to-end tests: real servers on 127.0.0.1, started by the
 //! tests and torn down with their whole process group.
 
+mod api;
 mod echo;
 mod envoy;
 mod process;
 mod wrangler;
 
+pub use api::Api;
 pub use echo::EchoServer;
 pub use envoy::{Envoy, envoy_binary as envoy_binary_path, example_config as envoy_example_config};
 pub use process::{Process, free_port, repo_root, wait_for};

@@ -1,29 +1,8 @@
 //! The experimentation API under a real `wrangler dev`: the Fawkes README flow verbatim,
 //! lifecycle conflicts, idempotent tracking, auth, input errors, snapshot ETags.
 
-use cleave_e2e::{Wrangler, http, send};
+use cleave_e2e::{Api, http, send};
 use serde_json::{Value, json};
-
-struct Api {
-    w: Wrangler,
-}
-
-impl Api {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.w.base)
-    }
-    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let req = http()
-            .request(method, &self.url(path))
-            .set("authorization", &format!("Bearer {}", self.w.admin_token));
-        let (status, text) = send(req, body.as_ref());
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-    fn public(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let (status, text) = send(http().request(method, &self.url(path)), body.as_ref());
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
 
 fn fawkes_create_body() -> Value {
     json!({
@@ -43,9 +22,7 @@ fn fawkes_create_body() -> Value {
 
 #[test]
 fn the_fawkes_readme_flow_works_end_to_end() {
-    let api = Api {
-        w: Wrangler::start("api-flow"),
-    };
+    let api = Api::start("api-flow");
     let (status, created) = api.admin("POST", "/api/v1/experiments", Some(fawkes_create_body()));
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_string();
@@ -230,9 +207,7 @@ fn the_fawkes_readme_flow_works_end_to_end() {
 
 #[test]
 fn auth_limits_and_input_errors_are_clear_4xx() {
-    let api = Api {
-        w: Wrangler::start("api-errors"),
-    };
+    let api = Api::start("api-errors");
     let (status, e) = api.public("GET", "/api/v1/experiments", None);
     assert_eq!(
         (status, e["error"]["code"].clone()),
@@ -330,9 +305,7 @@ fn auth_limits_and_input_errors_are_clear_4xx() {
 
 #[test]
 fn the_snapshot_has_an_etag_and_honours_if_none_match() {
-    let api = Api {
-        w: Wrangler::start("api-snapshot"),
-    };
+    let api = Api::start("api-snapshot");
     let (status, created) = api.admin("POST", "/api/v1/experiments", Some(fawkes_create_body()));
     assert_eq!(status, 201);
     let id = created["id"].as_str().unwrap_or_default().to_string();

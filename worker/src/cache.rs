@@ -4,6 +4,7 @@
 use crate::host::WorkerHost;
 use crate::service::{Host, snapshot};
 use crate::store::{D1Store, Store};
+use cleave_core::model::Status;
 use std::cell::RefCell;
 use worker::Env;
 
@@ -45,7 +46,10 @@ pub async fn snapshot(env: &Env) -> Option<snapshot::Snapshot> {
 
 /// Rebuilds the snapshot from D1, writes it to KV and refreshes this isolate's copy.
 pub async fn publish(env: &Env, store: &D1Store) -> Result<snapshot::Snapshot, String> {
-    let all = store.experiments(None).await.map_err(|e| e.to_string())?;
+    let all = store
+        .experiments(Some(Status::Running))
+        .await
+        .map_err(|e| e.to_string())?;
     let s = snapshot::build(all, WorkerHost.now_ms());
     let kv = env.kv("KV").map_err(|e| e.to_string())?;
     let text = serde_json::to_string(&s).map_err(|e| e.to_string())?;

@@ -17,12 +17,39 @@ const SERVER_FIELDS: [&str; 6] = [
     "stopped_at",
 ];
 
-/// Loads an experiment by id or key, or 404.
+/// Loads an experiment by id or key (or a name whose slug is the key, as the second
+/// seed's clients address experiments by name), or 404.
 pub async fn load<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
-    store
-        .experiment(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no experiment '{id}'")))
+    if let Some(e) = store.experiment(id).await? {
+        return Ok(e);
+    }
+    let slug = slugify(id);
+    if !slug.is_empty()
+        && slug != id
+        && let Some(e) = store.experiment(&slug).await?
+    {
+        return Ok(e);
+    }
+    Err(ApiError::not_found(format!("no experiment '{id}'")))
+}
+
+/// The lifecycle action that moves an experiment to `target` (the second seed's
+/// `POST /status`; `active` means running, `completed` means stopped).
+pub fn action_towards(current: Status, target: &str) -> ApiResult<Action> {
+    let action = match (target, current) {
+        ("running" | "active", Status::Paused) => Action::Resume,
+        ("running" | "active", _) => Action::Start,
+        ("paused", _) => Action::Pause,
+        ("stopped" | "completed", _) => Action::Stop,
+        ("archived", _) => Action::Archive,
+        _ => {
+            return Err(ApiError::invalid(
+                "status",
+                format!("unknown status '{target}' (use active, paused, completed or archived)"),
+            ));
+        }
+    };
+    Ok(action)
 }
 
 /// Maps the second seed's field names onto the wire model (in place).

@@ -2,6 +2,7 @@
 //! types, so every rule is tested natively with the memory store.
 
 pub mod assign;
+pub mod batch;
 pub mod calculators;
 pub mod experiments;
 pub mod input;

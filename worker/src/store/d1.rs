@@ -3,6 +3,8 @@
 use super::{EventRecord, Exposure, Store, StoreError, StoreResult, VariantAggregate};
 use cleave_core::model::{Experiment, Status};
 use serde::Deserialize;
+use std::collections::HashSet;
+use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, query};
 
 /// D1-backed storage.
@@ -42,6 +44,8 @@ fn parse(rows: Vec<ConfigRow>) -> StoreResult<Vec<Experiment>> {
 
 /// Rows per statement in a batched insert (D1 allows 100 bound parameters).
 const ROWS_PER_INSERT: usize = 16;
+/// User ids per `IN (...)` lookup.
+const IDS_PER_LOOKUP: usize = 90;
 
 impl D1Store {
     async fn run_batch(
@@ -147,7 +151,7 @@ impl Store for D1Store {
             let sql = format!(
                 "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at) VALUES {placeholders}"
             );
-            let mut values = Vec::with_capacity(chunk.len() * 5);
+            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 5);
             for x in chunk {
                 values.push(x.experiment_id.as_str().into());
                 values.push(x.user_id.as_str().into());
@@ -177,23 +181,68 @@ impl Store for D1Store {
         Ok(row.map(|r| r.variant))
     }
 
-    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
-        // One statement per event inside one batch, so each reports its own `changes`.
-        let mut statements = Vec::with_capacity(events.len());
-        for ev in events {
-            statements.push(
-                query!(
-                    &self.db,
-                    "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, event_name, value, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    &ev.event_id, &ev.experiment_id, &ev.user_id, &ev.event_name, ev.value, ev.at
-                )
-                .map_err(backend)?,
-            );
+    async fn exposed_users(
+        &self,
+        experiment_id: &str,
+        user_ids: &[&str],
+    ) -> StoreResult<HashSet<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            user_id: String,
         }
-        let results = self.run_batch(statements).await?;
-        Ok(results
+        let mut statements = Vec::new();
+        for chunk in user_ids.chunks(IDS_PER_LOOKUP) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT user_id FROM assignments WHERE experiment_id = ? AND user_id IN ({placeholders})"
+            );
+            let mut values: Vec<JsValue> = vec![experiment_id.into()];
+            values.extend(chunk.iter().map(|u| JsValue::from(*u)));
+            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
+        }
+        let mut found = HashSet::new();
+        for result in self.run_batch(statements).await? {
+            for row in result.results::<Row>().map_err(backend)? {
+                found.insert(row.user_id);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
+        #[derive(Deserialize)]
+        struct Row {
+            event_id: String,
+        }
+        // Multi-row inserts (16 rows × 6 parameters per statement) in one batch; RETURNING
+        // lists the rows actually inserted, so duplicates are known per event.
+        let mut statements = Vec::new();
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let placeholders = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, event_name, value, occurred_at) VALUES {placeholders} RETURNING event_id"
+            );
+            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 6);
+            for ev in chunk {
+                values.push(ev.event_id.as_str().into());
+                values.push(ev.experiment_id.as_str().into());
+                values.push(ev.user_id.as_str().into());
+                values.push(ev.event_name.as_str().into());
+                values.push(ev.value.into());
+                values.push((ev.at as f64).into());
+            }
+            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
+        }
+        let mut inserted = HashSet::new();
+        for result in self.run_batch(statements).await? {
+            for row in result.results::<Row>().map_err(backend)? {
+                inserted.insert(row.event_id);
+            }
+        }
+        // The first occurrence of an inserted id was new; any repeat is a duplicate.
+        Ok(events
             .iter()
-            .map(|r| r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0)
+            .map(|ev| inserted.remove(&ev.event_id))
             .collect())
     }
 

@@ -101,6 +101,19 @@ impl Store for MemoryStore {
             .map(|x| x.variant.clone()))
     }
 
+    async fn exposed_users(
+        &self,
+        experiment_id: &str,
+        user_ids: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        let map = self.exposures.borrow();
+        Ok(user_ids
+            .iter()
+            .filter(|u| map.contains_key(&(experiment_id.to_string(), u.to_string())))
+            .map(|u| u.to_string())
+            .collect())
+    }
+
     async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
         let mut map = self.events.borrow_mut();
         Ok(events

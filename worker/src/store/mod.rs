@@ -94,7 +94,14 @@ pub trait Store {
     async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()>;
     /// The recorded variant of a user, if exposed.
     async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>>;
-    /// Inserts events; per event, whether it was new (false: duplicate `event_id`).
+    /// Which of `user_ids` have been exposed to the experiment.
+    async fn exposed_users(
+        &self,
+        experiment_id: &str,
+        user_ids: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>>;
+    /// Inserts events; per event, whether it was new (false: duplicate `event_id`,
+    /// including a repeat within the same call).
     async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>>;
     /// Per-variant aggregates of one metric over exposed users.
     async fn aggregates(

@@ -1,0 +1,303 @@
+//! `POST /events/batch` and `POST /exposures/batch`: up to 1,000 items, one result each,
+//! idempotent, a handful of storage round trips whatever the size.
+
+use super::Host;
+use super::input::{finite, identifier, json_body};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{EventRecord, Exposure, Store};
+use cleave_core::model::Experiment;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// Most items per batch.
+pub const MAX_BATCH: usize = 1_000;
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One event of a batch.
+#[derive(Debug, Deserialize)]
+pub struct BatchEvent {
+    /// Experiment id or key.
+    pub experiment_id: String,
+    /// The (exposed) user.
+    pub user_id: String,
+    /// The metric.
+    pub event_name: String,
+    /// Value (default 1.0).
+    #[serde(default = "one")]
+    pub value: f64,
+    /// Idempotency key (generated when absent).
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// When, ms since the epoch (default: now).
+    #[serde(default)]
+    pub timestamp: Option<i64>,
+}
+
+/// One exposure reported by an edge (the Envoy filter).
+#[derive(Debug, Deserialize)]
+pub struct BatchExposure {
+    /// Experiment id or key.
+    pub experiment_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The variant the edge computed.
+    pub variant: String,
+    /// When, ms since the epoch (default: now).
+    #[serde(default)]
+    pub timestamp: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct EventsBody {
+    events: Vec<BatchEvent>,
+}
+
+#[derive(Deserialize)]
+struct ExposuresBody {
+    exposures: Vec<BatchExposure>,
+}
+
+/// What happened to one item.
+#[derive(Debug, Serialize)]
+pub struct ItemResult {
+    /// Position in the request.
+    pub index: usize,
+    /// `recorded`, `duplicate` or `rejected`.
+    pub status: &'static str,
+    /// The event's id (events only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Why it was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The batch response.
+#[derive(Debug, Serialize)]
+pub struct BatchResponse {
+    /// Items stored now.
+    pub recorded: usize,
+    /// Items already stored earlier (or repeated in this batch).
+    pub duplicates: usize,
+    /// Items refused (see their `error`).
+    pub rejected: usize,
+    /// One result per item, in request order.
+    pub results: Vec<ItemResult>,
+}
+
+impl BatchResponse {
+    fn from_results(results: Vec<ItemResult>) -> Self {
+        let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+        Self {
+            recorded: count("recorded"),
+            duplicates: count("duplicate"),
+            rejected: count("rejected"),
+            results,
+        }
+    }
+}
+
+fn rejected(list: &str, index: usize, error: ApiError) -> ItemResult {
+    let field = error.field.as_ref().map(|f| format!("{list}[{index}].{f}"));
+    ItemResult {
+        index,
+        status: "rejected",
+        event_id: None,
+        error: Some(ApiError { field, ..error }),
+    }
+}
+
+fn check_size(len: usize, field: &str) -> ApiResult<()> {
+    if len == 0 {
+        Err(ApiError::invalid(field, "must contain at least one item"))
+    } else if len > MAX_BATCH {
+        Err(ApiError::invalid(
+            field,
+            format!("at most {MAX_BATCH} items per batch (got {len})"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Loads every distinct experiment named in a batch (unknown ones map to `None`).
+async fn experiments_by_ref<S: Store>(
+    store: &S,
+    refs: impl Iterator<Item = &str>,
+) -> ApiResult<BTreeMap<String, Option<Experiment>>> {
+    let mut found = BTreeMap::new();
+    for r in refs {
+        if !found.contains_key(r) {
+            found.insert(r.to_string(), store.experiment(r).await?);
+        }
+    }
+    Ok(found)
+}
+
+/// `POST /events/batch`.
+pub async fn events<S: Store>(
+    store: &S,
+    host: &impl Host,
+    bytes: &[u8],
+) -> ApiResult<BatchResponse> {
+    let body: EventsBody = json_body(bytes)?;
+    check_size(body.events.len(), "events")?;
+    let experiments =
+        experiments_by_ref(store, body.events.iter().map(|e| e.experiment_id.as_str())).await?;
+    let mut results: Vec<Option<ItemResult>> = (0..body.events.len()).map(|_| None).collect();
+    let mut candidates: Vec<(usize, EventRecord)> = Vec::new();
+    for (i, ev) in body.events.iter().enumerate() {
+        let check = identifier("user_id", &ev.user_id)
+            .and_then(|()| identifier("event_name", &ev.event_name))
+            .and_then(|()| finite("value", ev.value).map(|_| ()))
+            .and_then(|()| {
+                ev.event_id
+                    .as_deref()
+                    .map_or(Ok(()), |id| identifier("event_id", id))
+            });
+        let experiment = experiments.get(&ev.experiment_id).and_then(Option::as_ref);
+        match (check, experiment) {
+            (Err(e), _) => results[i] = Some(rejected("events", i, e)),
+            (Ok(()), None) => {
+                results[i] = Some(rejected(
+                    "events",
+                    i,
+                    ApiError::not_found(format!("no experiment '{}'", ev.experiment_id))
+                        .with_field("experiment_id"),
+                ))
+            }
+            (Ok(()), Some(e)) => candidates.push((
+                i,
+                EventRecord {
+                    event_id: ev.event_id.clone().unwrap_or_else(|| host.new_id()),
+                    experiment_id: e.id.clone(),
+                    user_id: ev.user_id.clone(),
+                    event_name: ev.event_name.clone(),
+                    value: ev.value,
+                    at: ev.timestamp.unwrap_or_else(|| host.now_ms()),
+                },
+            )),
+        }
+    }
+    // Exposure check: one lookup per experiment.
+    let mut exposed: HashSet<(String, String)> = HashSet::new();
+    let mut by_experiment: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (_, r) in &candidates {
+        by_experiment
+            .entry(r.experiment_id.as_str())
+            .or_default()
+            .push(r.user_id.as_str());
+    }
+    for (experiment_id, users) in by_experiment {
+        for u in store.exposed_users(experiment_id, &users).await? {
+            exposed.insert((experiment_id.to_string(), u));
+        }
+    }
+    let (ok, not_exposed): (Vec<_>, Vec<_>) = candidates
+        .into_iter()
+        .partition(|(_, r)| exposed.contains(&(r.experiment_id.clone(), r.user_id.clone())));
+    for (i, r) in not_exposed {
+        results[i] = Some(rejected(
+            "events",
+            i,
+            ApiError::conflict(
+                "not_assigned",
+                format!("user '{}' was never assigned to this experiment", r.user_id),
+            )
+            .with_field("user_id"),
+        ));
+    }
+    let records: Vec<EventRecord> = ok.iter().map(|(_, r)| r.clone()).collect();
+    let new = store.record_events(&records).await?;
+    for ((i, r), is_new) in ok.into_iter().zip(new) {
+        results[i] = Some(ItemResult {
+            index: i,
+            status: if is_new { "recorded" } else { "duplicate" },
+            event_id: Some(r.event_id),
+            error: None,
+        });
+    }
+    Ok(BatchResponse::from_results(
+        results.into_iter().flatten().collect(),
+    ))
+}
+
+/// `POST /exposures/batch`: each exposure must be the variant the core assigns to that
+/// user (forced or hashed), so a public endpoint cannot plant other variants.
+pub async fn exposures<S: Store>(
+    store: &S,
+    host: &impl Host,
+    bytes: &[u8],
+) -> ApiResult<BatchResponse> {
+    let body: ExposuresBody = json_body(bytes)?;
+    check_size(body.exposures.len(), "exposures")?;
+    let experiments = experiments_by_ref(
+        store,
+        body.exposures.iter().map(|e| e.experiment_id.as_str()),
+    )
+    .await?;
+    let mut results = Vec::with_capacity(body.exposures.len());
+    let mut records = Vec::new();
+    for (i, x) in body.exposures.iter().enumerate() {
+        if let Err(e) = identifier("user_id", &x.user_id) {
+            results.push(rejected("exposures", i, e));
+            continue;
+        }
+        let Some(experiment) = experiments.get(&x.experiment_id).and_then(Option::as_ref) else {
+            results.push(rejected(
+                "exposures",
+                i,
+                ApiError::not_found(format!("no experiment '{}'", x.experiment_id))
+                    .with_field("experiment_id"),
+            ));
+            continue;
+        };
+        let assignment = match experiment.assign(&x.user_id) {
+            Ok(a) => a,
+            Err(e) => {
+                results.push(rejected(
+                    "exposures",
+                    i,
+                    ApiError::invalid("experiment_id", e.to_string()),
+                ));
+                continue;
+            }
+        };
+        match assignment.variant_name() {
+            Some(v) if v == x.variant => {
+                records.push(Exposure {
+                    experiment_id: experiment.id.clone(),
+                    user_id: x.user_id.clone(),
+                    variant: x.variant.clone(),
+                    reason: assignment.reason.as_str().to_string(),
+                    at: x.timestamp.unwrap_or_else(|| host.now_ms()),
+                });
+                results.push(ItemResult {
+                    index: i,
+                    status: "recorded",
+                    event_id: None,
+                    error: None,
+                });
+            }
+            other => results.push(rejected(
+                "exposures",
+                i,
+                ApiError::conflict(
+                    "variant_mismatch",
+                    format!(
+                        "the experiment assigns {} to this user ({}), not '{}'",
+                        other.map_or("no variant".to_string(), |v| format!("'{v}'")),
+                        assignment.reason.as_str(),
+                        x.variant
+                    ),
+                )
+                .with_field("variant"),
+            )),
+        }
+    }
+    store.record_exposures(&records).await?;
+    Ok(BatchResponse::from_results(results))
+}
