@@ -25,6 +25,29 @@ fn experiment_body(case: &Value, n: usize) -> Value {
     })
 }
 
+/// Runs `f(0..n)` on [`THREADS`] threads; results in index order.
+fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let f = &f;
+    let mut out: Vec<(usize, T)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                s.spawn(move || {
+                    (t..n)
+                        .step_by(THREADS)
+                        .map(|k| (k, f(k)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    out.sort_by_key(|(k, _)| *k);
+    out.into_iter().map(|(_, v)| v).collect()
+}
+
 #[test]
 fn golden_vectors_through_assign_match_the_contract() {
     let api = Api::start("golden");
@@ -38,44 +61,22 @@ fn golden_vectors_through_assign_match_the_contract() {
     assert!(cases.len() >= 2000);
     let mut mismatches = Vec::new();
     for (g, group) in cases.chunks(GROUP).enumerate() {
-        let ids: Vec<String> = group
-            .iter()
-            .enumerate()
-            .map(|(k, case)| {
-                api.running(experiment_body(case, g * GROUP + k))["id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect();
-        let results: Vec<(usize, Value)> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|t| {
-                    let (api, group, ids) = (&api, group, &ids);
-                    s.spawn(move || {
-                        (t..group.len())
-                            .step_by(THREADS)
-                            .map(|k| {
-                                let url =
-                                    api.url(&format!("/api/v1/experiments/{}/assign", ids[k]));
-                                let r: Value = http()
-                                    .post(&url)
-                                    .send_json(json!({"user_id": group[k]["unit_id"]}))
-                                    .expect("assign")
-                                    .into_json()
-                                    .expect("json");
-                                (k, r)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("thread"))
-                .collect()
+        let ids = parallel(group.len(), |k| {
+            api.running(experiment_body(&group[k], g * GROUP + k))["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
         });
-        for (k, r) in results {
+        let results = parallel(group.len(), |k| {
+            let url = api.url(&format!("/api/v1/experiments/{}/assign", ids[k]));
+            http()
+                .post(&url)
+                .send_json(json!({"user_id": group[k]["unit_id"]}))
+                .expect("assign")
+                .into_json::<Value>()
+                .expect("json")
+        });
+        for (k, r) in results.into_iter().enumerate() {
             let expected = &group[k]["expected"];
             let want_reason = if expected["in_traffic"] == true {
                 "assigned"
@@ -89,9 +90,14 @@ fn golden_vectors_through_assign_match_the_contract() {
                 ));
             }
         }
-        for id in &ids {
-            api.admin("POST", &format!("/api/v1/experiments/{id}/stop"), None);
-        }
+        parallel(ids.len(), |k| {
+            api.admin(
+                "POST",
+                &format!("/api/v1/experiments/{}/stop", ids[k]),
+                None,
+            )
+            .0
+        });
     }
     assert!(
         mismatches.is_empty(),
