@@ -33,7 +33,7 @@ help:
 	@echo "make bench  criterion benchmarks and the wasm assignment benchmark"
 
 tools:
-	@.ci/tools.sh rust node envoy
+	@.ci/tools.sh rust node envoy promtool
 
 ## ---- the Worker ---------------------------------------------------------------
 worker: $(WORKER_OUT)

@@ -3,7 +3,7 @@
 #
 # Pinned cargo tools go into a per-user cache outside the clone, keyed by version,
 # so fresh clones (and CI) reuse them instead of recompiling for ~12 minutes.
-# Usage: .ci/tools.sh [rust|node|envoy|browser|all]...   (default: all)
+# Usage: .ci/tools.sh [rust|node|envoy|promtool|wrk|all|env]...   (default: all)
 # Prints the environment the Makefile needs with `.ci/tools.sh env`.
 set -euo pipefail
 
@@ -101,9 +101,10 @@ for what in "$@"; do
     rust) ensure_rust ;;
     node) ensure_node ;;
     envoy) ensure_envoy ;;
-    tools) ensure_apt promtool prometheus; ensure_apt wrk wrk ;;
-    all) ensure_rust; ensure_node; ensure_envoy ;;
+    promtool) ensure_apt promtool prometheus ;;
+    wrk) ensure_apt wrk wrk ;;
+    all) ensure_rust; ensure_node; ensure_envoy; ensure_apt promtool prometheus ;;
     env) print_env ;;
-    *) die "unknown target '$what' (rust|node|envoy|tools|all|env)" ;;
+    *) die "unknown target '$what' (rust|node|envoy|promtool|wrk|all|env)" ;;
   esac
 done

@@ -3,8 +3,10 @@
 use crate::auth::require;
 use crate::error::{ApiError, ApiResult};
 use crate::host::{WorkerHost, setting};
-use crate::service::{Host, assign, batch, calculators, experiments, snapshot, stats, track};
-use crate::store::{D1Store, Store};
+use crate::service::{
+    Host, assign, batch, calculators, experiments, metrics, snapshot, stats, track,
+};
+use crate::store::{AnalysisRun, D1Store, Store};
 use cleave_core::model::{Action, Experiment};
 use serde::Serialize;
 use std::rc::Rc;
@@ -84,12 +86,50 @@ pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
             let id = param(&c, "id");
             let query = query_string(&req);
             admin(&req, &c.env, async {
+                let started = WorkerHost.now_ms();
                 let store = store(&c.env)?;
                 let e = experiments::load(&store, &id).await?;
                 let q: stats::StatsQuery = serde_urlencoded_query(&query)?;
-                Ok((200, stats::stats(&store, &e, q).await?))
+                let response = stats::stats(&store, &e, q).await?;
+                let run = AnalysisRun {
+                    experiment_id: e.id.clone(),
+                    metric: response.metric.clone(),
+                    analyzed_at: WorkerHost.now_ms(),
+                    duration_seconds: (WorkerHost.now_ms() - started) as f64 / 1000.0,
+                    significant_results: response
+                        .report
+                        .comparisons
+                        .iter()
+                        .filter(|c| c.significant)
+                        .count() as u64,
+                };
+                if let Err(err) = store.record_analysis(&run).await {
+                    worker::console_error!("recording the analysis run failed: {err}");
+                }
+                Ok((200, response))
             })
             .await
+        })
+        .get_async("/metrics", |req, c| async move {
+            let auth = req.headers().get("authorization").ok().flatten();
+            if let Some(token) = setting(&c.env, "METRICS_TOKEN")
+                && let Err(e) = require(auth.as_deref(), &[Some(token)], "metrics")
+            {
+                return e.into_response();
+            }
+            let data = match store(&c.env) {
+                Ok(s) => s.metrics().await.map_err(ApiError::from),
+                Err(e) => Err(e),
+            };
+            match data {
+                Ok(d) => {
+                    let mut r = Response::ok(metrics::render(&d))?;
+                    r.headers_mut()
+                        .set("content-type", "text/plain; version=0.0.4; charset=utf-8")?;
+                    Ok(r)
+                }
+                Err(e) => e.into_response(),
+            }
         })
         .post_async("/api/v1/experiments/:id/:action", |req, c| async move {
             let id = param(&c, "id");

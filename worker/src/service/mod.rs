@@ -6,6 +6,7 @@ pub mod batch;
 pub mod calculators;
 pub mod experiments;
 pub mod input;
+pub mod metrics;
 pub mod snapshot;
 pub mod stats;
 pub mod track;

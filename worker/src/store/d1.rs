@@ -1,6 +1,9 @@
 //! The D1 [`Store`]: bound parameters only, one round trip per call, batches for writes.
 
-use super::{EventRecord, Exposure, Store, StoreError, StoreResult, VariantAggregate};
+use super::{
+    AnalysisRun, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
+    VariantAggregate,
+};
 use cleave_core::model::{Experiment, Status};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -244,6 +247,82 @@ impl Store for D1Store {
             .iter()
             .map(|ev| inserted.remove(&ev.event_id))
             .collect())
+    }
+
+    async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()> {
+        query!(
+            &self.db,
+            "INSERT INTO analysis_runs (experiment_id, metric, analyzed_at, duration_seconds, significant_results)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (experiment_id) DO UPDATE SET metric = excluded.metric, analyzed_at = excluded.analyzed_at,
+               duration_seconds = excluded.duration_seconds, significant_results = excluded.significant_results",
+            &run.experiment_id, &run.metric, run.analyzed_at, run.duration_seconds, run.significant_results
+        )
+        .map_err(backend)?
+        .run()
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn metrics(&self) -> StoreResult<MetricsData> {
+        #[derive(Deserialize)]
+        struct StatusRow {
+            status: String,
+            n: u64,
+        }
+        #[derive(Deserialize)]
+        struct AssignmentRow {
+            experiment_id: String,
+            variant: String,
+            n: u64,
+        }
+        #[derive(Deserialize)]
+        struct EventRow {
+            experiment_id: String,
+            variant: String,
+            event_name: String,
+            n: u64,
+        }
+        let results = self
+            .run_batch(vec![
+                query!(&self.db, "SELECT status, COUNT(*) AS n FROM experiments GROUP BY status"),
+                query!(&self.db, "SELECT experiment_id, variant, COUNT(*) AS n FROM assignments GROUP BY experiment_id, variant"),
+                query!(
+                    &self.db,
+                    "SELECT e.experiment_id AS experiment_id, a.variant AS variant, e.event_name AS event_name, COUNT(*) AS n
+                     FROM events e JOIN assignments a ON a.experiment_id = e.experiment_id AND a.user_id = e.user_id
+                     GROUP BY e.experiment_id, a.variant, e.event_name"
+                ),
+                query!(&self.db, "SELECT experiment_id, metric, analyzed_at, duration_seconds, significant_results FROM analysis_runs"),
+            ])
+            .await?;
+        let [statuses, assignments, events, analyses] = results.as_slice() else {
+            return Err(StoreError::Backend(
+                "metrics batch returned an unexpected number of results".into(),
+            ));
+        };
+        Ok(MetricsData {
+            experiments_by_status: statuses
+                .results::<StatusRow>()
+                .map_err(backend)?
+                .into_iter()
+                .map(|r| (r.status, r.n))
+                .collect(),
+            assignments: assignments
+                .results::<AssignmentRow>()
+                .map_err(backend)?
+                .into_iter()
+                .map(|r| (r.experiment_id, r.variant, r.n))
+                .collect(),
+            events: events
+                .results::<EventRow>()
+                .map_err(backend)?
+                .into_iter()
+                .map(|r| (r.experiment_id, r.variant, r.event_name, r.n))
+                .collect(),
+            analyses: analyses.results::<AnalysisRun>().map_err(backend)?,
+        })
     }
 
     async fn aggregates(

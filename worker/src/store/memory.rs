@@ -1,6 +1,9 @@
 //! An in-memory [`Store`] for native tests of the service logic.
 
-use super::{EventRecord, Exposure, Store, StoreError, StoreResult, VariantAggregate};
+use super::{
+    AnalysisRun, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
+    VariantAggregate,
+};
 use cleave_core::model::{Experiment, Status};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -11,6 +14,7 @@ pub struct MemoryStore {
     experiments: RefCell<Vec<Experiment>>,
     exposures: RefCell<BTreeMap<(String, String), Exposure>>,
     events: RefCell<BTreeMap<String, EventRecord>>,
+    analyses: RefCell<BTreeMap<String, AnalysisRun>>,
 }
 
 impl Store for MemoryStore {
@@ -126,6 +130,51 @@ impl Store for MemoryStore {
                 new
             })
             .collect())
+    }
+
+    async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()> {
+        self.analyses
+            .borrow_mut()
+            .insert(run.experiment_id.clone(), run.clone());
+        Ok(())
+    }
+
+    async fn metrics(&self) -> StoreResult<MetricsData> {
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        for e in self.experiments.borrow().iter() {
+            *by_status.entry(e.status.to_string()).or_default() += 1;
+        }
+        let mut assignments: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for x in self.exposures.borrow().values() {
+            *assignments
+                .entry((x.experiment_id.clone(), x.variant.clone()))
+                .or_default() += 1;
+        }
+        let exposures = self.exposures.borrow();
+        let mut events: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+        for ev in self.events.borrow().values() {
+            if let Some(x) = exposures.get(&(ev.experiment_id.clone(), ev.user_id.clone())) {
+                *events
+                    .entry((
+                        ev.experiment_id.clone(),
+                        x.variant.clone(),
+                        ev.event_name.clone(),
+                    ))
+                    .or_default() += 1;
+            }
+        }
+        Ok(MetricsData {
+            experiments_by_status: by_status.into_iter().collect(),
+            assignments: assignments
+                .into_iter()
+                .map(|((e, v), n)| (e, v, n))
+                .collect(),
+            events: events
+                .into_iter()
+                .map(|((e, v, n), c)| (e, v, n, c))
+                .collect(),
+            analyses: self.analyses.borrow().values().cloned().collect(),
+        })
     }
 
     async fn aggregates(

@@ -77,6 +77,34 @@ pub struct VariantAggregate {
     pub sum_sq: f64,
 }
 
+/// The latest analysis of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisRun {
+    /// Experiment id.
+    pub experiment_id: String,
+    /// Metric analysed.
+    pub metric: String,
+    /// When, ms since the epoch.
+    pub analyzed_at: i64,
+    /// Wall time of the aggregate query plus the analysis, in seconds.
+    pub duration_seconds: f64,
+    /// Comparisons significant after correction.
+    pub significant_results: u64,
+}
+
+/// Counts behind `/metrics`, all from storage so they survive isolate restarts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricsData {
+    /// Experiments per status.
+    pub experiments_by_status: Vec<(String, u64)>,
+    /// Assignments per (experiment id, variant).
+    pub assignments: Vec<(String, String, u64)>,
+    /// Events per (experiment id, variant, event name).
+    pub events: Vec<(String, String, String, u64)>,
+    /// The latest analysis per experiment.
+    pub analyses: Vec<AnalysisRun>,
+}
+
 /// What Cleave stores. Every method is one round trip (or one batch).
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -103,6 +131,10 @@ pub trait Store {
     /// Inserts events; per event, whether it was new (false: duplicate `event_id`,
     /// including a repeat within the same call).
     async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>>;
+    /// Stores the latest analysis of an experiment (replacing the previous one).
+    async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()>;
+    /// Everything `/metrics` reports, in one round trip.
+    async fn metrics(&self) -> StoreResult<MetricsData>;
     /// Per-variant aggregates of one metric over exposed users.
     async fn aggregates(
         &self,

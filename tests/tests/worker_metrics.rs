@@ -1,0 +1,98 @@
+//! `/metrics` carries the seed's six metrics from D1 and passes `promtool check metrics`.
+
+use cleave_e2e::{Api, http};
+use serde_json::json;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[test]
+fn metrics_are_valid_prometheus_text_with_the_seed_names() {
+    let api = Api::start("metrics");
+    let e = api.running(json!({"name": "Metrics \"quoted\"", "variants": [{"name": "control"}, {"name": "b"}], "metrics": ["buy"]}));
+    let id = e["id"].as_str().unwrap_or_default().to_string();
+    let (_, draft) = api.admin(
+        "POST",
+        "/api/v1/experiments",
+        Some(json!({"name": "Draft one", "variants": [{"name": "a"}, {"name": "b"}]})),
+    );
+    assert!(draft["id"].is_string());
+    let exposures: Vec<_> = (0..40)
+        .map(|i| {
+            let user = format!("u{i}");
+            let model: cleave_core::model::Experiment =
+                serde_json::from_value(e.clone()).expect("model");
+            let variant = model
+                .assign(&user)
+                .expect("valid")
+                .variant_name()
+                .map(str::to_string);
+            json!({"experiment_id": id, "user_id": user, "variant": variant})
+        })
+        .collect();
+    api.public(
+        "POST",
+        "/api/v1/exposures/batch",
+        Some(json!({"exposures": exposures})),
+    );
+    let events: Vec<_> = (0..10)
+        .map(|i| json!({"experiment_id": id, "user_id": format!("u{i}"), "event_name": "buy"}))
+        .collect();
+    api.public(
+        "POST",
+        "/api/v1/events/batch",
+        Some(json!({"events": events})),
+    );
+    let (status, _) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
+    assert_eq!(status, 200);
+
+    let text = http()
+        .get(&api.url("/metrics"))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .expect("text");
+    for name in [
+        "experimentation_experiments_total{status=\"running\"} 1",
+        "experimentation_experiments_total{status=\"draft\"} 1",
+        "experimentation_experiments_active 1",
+        "experimentation_variant_assignments_total{",
+        "experimentation_events_total{",
+        "experimentation_significant_results_total{",
+        "experimentation_analysis_duration_seconds{",
+    ] {
+        assert!(text.contains(name), "missing {name} in:\n{text}");
+    }
+    let assigned: u64 = text
+        .lines()
+        .filter(|l| l.starts_with("experimentation_variant_assignments_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(assigned, 40, "{text}");
+    let events: u64 = text
+        .lines()
+        .filter(|l| l.starts_with("experimentation_events_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(events, 10, "{text}");
+
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (installed by .ci/tools.sh promtool)");
+    promtool
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = promtool.wait_with_output().expect("promtool");
+    assert!(
+        out.status.success(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,125 @@
+//! `GET /metrics`: the Fawkes seed's six metrics by their names, in Prometheus text format.
+
+use crate::store::MetricsData;
+use cleave_core::model::Status;
+use std::fmt::Write;
+
+/// Escapes a label value (`\`, `"` and newlines).
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// Renders the metrics. Counts are read from storage, so they survive isolate restarts.
+///
+/// `experimentation_experiments_total` is typed `counter` because Prometheus' naming
+/// rules reserve `_total` for counters; it is the current number of experiments per status.
+pub fn render(data: &MetricsData) -> String {
+    let mut out = String::new();
+    header(
+        &mut out,
+        "experimentation_experiments_total",
+        "counter",
+        "Experiments by status.",
+    );
+    for status in Status::ALL {
+        let n = data
+            .experiments_by_status
+            .iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| *n);
+        let _ = writeln!(
+            out,
+            "experimentation_experiments_total{{status=\"{status}\"}} {n}"
+        );
+    }
+    header(
+        &mut out,
+        "experimentation_experiments_active",
+        "gauge",
+        "Experiments currently running.",
+    );
+    let active = data
+        .experiments_by_status
+        .iter()
+        .find(|(s, _)| s == "running")
+        .map_or(0, |(_, n)| *n);
+    let _ = writeln!(out, "experimentation_experiments_active {active}");
+    header(
+        &mut out,
+        "experimentation_variant_assignments_total",
+        "counter",
+        "Users assigned (first exposures), by experiment and variant.",
+    );
+    for (e, v, n) in &data.assignments {
+        let _ = writeln!(
+            out,
+            "experimentation_variant_assignments_total{{experiment_id=\"{}\",variant=\"{}\"}} {n}",
+            label(e),
+            label(v)
+        );
+    }
+    header(
+        &mut out,
+        "experimentation_events_total",
+        "counter",
+        "Events tracked, by experiment, variant and event name.",
+    );
+    for (e, v, name, n) in &data.events {
+        let _ = writeln!(
+            out,
+            "experimentation_events_total{{experiment_id=\"{}\",variant=\"{}\",event_name=\"{}\"}} {n}",
+            label(e),
+            label(v),
+            label(name)
+        );
+    }
+    header(
+        &mut out,
+        "experimentation_significant_results_total",
+        "counter",
+        "Comparisons significant after correction in the latest analysis, by experiment.",
+    );
+    for run in &data.analyses {
+        let _ = writeln!(
+            out,
+            "experimentation_significant_results_total{{experiment_id=\"{}\"}} {}",
+            label(&run.experiment_id),
+            run.significant_results
+        );
+    }
+    header(
+        &mut out,
+        "experimentation_analysis_duration_seconds",
+        "gauge",
+        "Duration of the latest analysis (aggregate query and statistics), by experiment.",
+    );
+    for run in &data.analyses {
+        let _ = writeln!(
+            out,
+            "experimentation_analysis_duration_seconds{{experiment_id=\"{}\"}} {}",
+            label(&run.experiment_id),
+            run.duration_seconds
+        );
+    }
+    header(
+        &mut out,
+        "cleave_build_info",
+        "gauge",
+        "Cleave version and assignment contract version.",
+    );
+    let _ = writeln!(
+        out,
+        "cleave_build_info{{version=\"{}\",assignment_spec=\"{}\"}} 1",
+        cleave_core::VERSION,
+        cleave_core::assign::SPEC_VERSION
+    );
+    out
+}
