@@ -1,11 +1,9 @@
 //! The plugin configuration (JSON in Envoy's `configuration`), parsed and prepared once.
 
-use cleave_core::assign::Allocation;
 use cleave_core::model::{Experiment, Status};
 use serde::Deserialize;
 
-/// Default prefix of the headers the filter owns.
-pub const DEFAULT_HEADER_PREFIX: &str = "x-cleave-";
+use cleave_core::edge::DEFAULT_HEADER_PREFIX;
 
 /// The configuration as written by the operator.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,14 +28,7 @@ fn default_user_headers() -> Vec<String> {
     vec!["x-user-id".to_string()]
 }
 
-/// A running experiment with its prepared allocation.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// The experiment.
-    pub experiment: Experiment,
-    /// Its traffic split, prepared once.
-    pub allocation: Allocation,
-}
+pub use cleave_core::edge::Prepared;
 
 /// The validated configuration the HTTP contexts use.
 #[derive(Debug, Clone)]

@@ -9,6 +9,8 @@ extern crate alloc;
 pub mod analysis;
 pub mod assign;
 #[cfg(feature = "serde")]
+pub mod edge;
+#[cfg(feature = "serde")]
 pub mod model;
 pub mod stats;
 

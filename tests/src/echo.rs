@@ -70,10 +70,22 @@ fn serve(stream: std::net::TcpStream) -> std::io::Result<()> {
                 headers.insert(name, serde_json::Value::String(value));
             }
         }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let reply =
-            serde_json::json!({"method": method, "path": path, "headers": headers}).to_string();
+        let chunked = headers
+            .get("transfer-encoding")
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.contains("chunked"));
+        let body = if chunked {
+            read_chunked(&mut reader)?
+        } else {
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body)?;
+            body
+        };
+        let reply = serde_json::json!({
+            "method": method, "path": path, "headers": headers,
+            "body": String::from_utf8_lossy(&body), "body_length": body.len()
+        })
+        .to_string();
         write!(
             writer,
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}",
@@ -81,5 +93,22 @@ fn serve(stream: std::net::TcpStream) -> std::io::Result<()> {
             reply
         )?;
         writer.flush()?;
+    }
+}
+
+/// Reads a `Transfer-Encoding: chunked` body.
+fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size_line = String::new();
+        reader.read_line(&mut size_line)?;
+        let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16)
+            .unwrap_or(0);
+        let mut chunk = vec![0; size + 2]; // data + CRLF
+        reader.read_exact(&mut chunk)?;
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
     }
 }

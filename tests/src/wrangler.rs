@@ -24,6 +24,11 @@ fn wrangler_binary() -> PathBuf {
 impl Wrangler {
     /// Applies the migrations to a fresh state directory named after the test, then serves.
     pub fn start(name: &str) -> Self {
+        Self::start_with(name, &[])
+    }
+
+    /// Like [`Wrangler::start`], with extra `--var NAME:VALUE` settings.
+    pub fn start_with(name: &str, vars: &[(&str, &str)]) -> Self {
         let state = repo_root().join("target/e2e-state").join(name);
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state).expect("state dir");
@@ -40,11 +45,16 @@ impl Wrangler {
             "migrations failed: {}",
             String::from_utf8_lossy(&status.stderr)
         );
-        Self::serve(name, state)
+        Self::serve_with(name, state, vars)
     }
 
     /// Serves the Worker on a free port with an existing state directory.
     pub fn serve(name: &str, state: PathBuf) -> Self {
+        Self::serve_with(name, state, &[])
+    }
+
+    /// Serves with extra `--var NAME:VALUE` settings.
+    pub fn serve_with(name: &str, state: PathBuf, vars: &[(&str, &str)]) -> Self {
         let port = free_port();
         let admin_token = format!("test-token-{port}");
         let mut cmd = Command::new(wrangler_binary());
@@ -59,6 +69,10 @@ impl Wrangler {
         .args(["--show-interactive-dev-session=false", "--persist-to"])
         .arg(&state)
         .args(["--var", &format!("ADMIN_TOKEN:{admin_token}")])
+        .args(
+            vars.iter()
+                .flat_map(|(k, v)| ["--var".to_string(), format!("{k}:{v}")]),
+        )
         .current_dir(repo_root())
         .env("WRANGLER_SEND_METRICS", "false");
         let mut process = Process::start(&format!("wrangler-{name}"), cmd);

@@ -5,6 +5,7 @@ mod cache;
 pub mod error;
 mod health;
 mod host;
+mod proxy;
 mod routes;
 pub mod service;
 pub mod store;

@@ -268,9 +268,18 @@ pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
         .options("/api/v1/*rest", |req, _| {
             with_cors(&req, Response::empty()?.with_status(204))
         })
-        .or_else_any_method("/*path", |req, _| {
-            ApiError::not_found(format!("no route for {} {}", method_name(&req), req.path()))
-                .into_response()
+        .or_else_any_method_async("/*path", |req, c| async move {
+            match setting(&c.env, "ORIGIN_URL") {
+                Some(origin) if !crate::proxy::is_cleave_path(&req.path()) => {
+                    crate::proxy::forward(req, &c.env, &c.data, &origin).await
+                }
+                _ => ApiError::not_found(format!(
+                    "no route for {} {}",
+                    method_name(&req),
+                    req.path()
+                ))
+                .into_response(),
+            }
         })
 }
 

@@ -1,0 +1,110 @@
+//! Edge proxy mode against a local origin: assignment headers, spoofing stripped,
+//! cookie minted once, bodies streamed, exposures recorded.
+
+use cleave_core::model::Experiment;
+use cleave_e2e::{Api, EchoServer, Wrangler, http};
+use serde_json::{Value, json};
+
+#[test]
+fn proxy_mode_assigns_strips_spoofing_sets_the_cookie_and_streams() {
+    let origin = EchoServer::start();
+    let origin_url = format!("http://127.0.0.1:{}", origin.port);
+    let api = Api {
+        w: Wrangler::start_with("proxy", &[("ORIGIN_URL", &origin_url)]),
+    };
+    let banner: Experiment = serde_json::from_value(api.running(json!({"name": "Banner", "key": "banner", "variants": [{"name": "blue"}, {"name": "green"}]}))).expect("model");
+    api.running(json!({"name": "Shop", "key": "shop", "variants": [{"name": "a"}, {"name": "b"}], "routes": [{"path_prefix": "/shop"}]}));
+
+    let first = http()
+        .get(&api.url("/page?x=1"))
+        .set("x-cleave-banner", "spoofed")
+        .set("x-cleave-admin", "1")
+        .call()
+        .expect("proxied");
+    assert_eq!(first.status(), 200);
+    let cookie = first
+        .header("set-cookie")
+        .expect("a new cookie")
+        .to_string();
+    assert!(
+        cookie.starts_with("cleave_uid=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("Max-Age="),
+        "{cookie}"
+    );
+    let uid = cookie
+        .trim_start_matches("cleave_uid=")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let seen: Value = first.into_json().expect("echo");
+    assert_eq!(seen["path"], "/page?x=1");
+    let expected = banner
+        .assign(&uid)
+        .expect("valid")
+        .variant_name()
+        .expect("assigned")
+        .to_string();
+    assert_eq!(
+        seen["headers"]["x-cleave-banner"],
+        expected.as_str(),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["headers"]["x-cleave-assignments"],
+        format!("banner={expected}"),
+        "{seen}"
+    );
+    assert!(
+        seen["headers"].get("x-cleave-admin").is_none()
+            && seen["headers"].get("x-cleave-shop").is_none(),
+        "{seen}"
+    );
+
+    let second = http()
+        .get(&api.url("/shop/cart"))
+        .set("cookie", &format!("other=1; cleave_uid={uid}"))
+        .call()
+        .expect("proxied");
+    assert!(
+        second.header("set-cookie").is_none(),
+        "no new cookie when one is sent"
+    );
+    let seen: Value = second.into_json().expect("echo");
+    assert_eq!(seen["headers"]["x-cleave-banner"], expected.as_str());
+    assert!(
+        seen["headers"]["x-cleave-shop"].is_string(),
+        "the /shop route matches: {seen}"
+    );
+
+    let posted: Value = http()
+        .post(&api.url("/submit"))
+        .set("cookie", &format!("cleave_uid={uid}"))
+        .send_string("hello origin")
+        .expect("post")
+        .into_json()
+        .expect("echo");
+    assert_eq!(
+        (posted["method"].as_str(), posted["body"].as_str()),
+        (Some("POST"), Some("hello origin")),
+        "{posted}"
+    );
+
+    // API paths are never proxied.
+    let (status, _) = api.public("GET", "/api/v1/nope", None);
+    assert_eq!(status, 404);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (_, s) = api.admin(
+        "GET",
+        &format!("/api/v1/experiments/{}/stats", banner.id),
+        None,
+    );
+    let users: u64 = s["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| v["sample_size"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(users, 1, "the proxied user was exposed once: {s}");
+}

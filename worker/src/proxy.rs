@@ -1,0 +1,138 @@
+//! Edge proxy mode: with `ORIGIN_URL` set, every non-API request goes to the origin
+//! with `x-cleave-<experiment>: <variant>` headers, the body streamed both ways.
+
+use crate::host::{WorkerHost, setting};
+use crate::service::Host;
+use crate::store::{D1Store, Exposure, Store};
+use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX};
+use std::rc::Rc;
+use worker::wasm_bindgen::JsValue;
+use worker::{
+    Context, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result,
+};
+
+/// Request headers never forwarded to the origin (the runtime sets its own).
+const HOP_HEADERS: [&str; 2] = ["host", "content-length"];
+
+/// Whether a path belongs to Cleave itself rather than the origin.
+pub fn is_cleave_path(path: &str) -> bool {
+    path.starts_with("/api/") || matches!(path, "/health" | "/metrics")
+}
+
+fn random_user_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // The runtime's CSPRNG failing is not expected; fall back to a fresh server id.
+        return WorkerHost.new_id();
+    }
+    edge::user_id_from_bytes(&bytes)
+}
+
+/// Proxies `req` to `origin`, assigning the user to every matching running experiment.
+pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -> Result<Response> {
+    let url = req.url()?;
+    let prefix = setting(env, "CLEAVE_HEADER_PREFIX")
+        .map_or(DEFAULT_HEADER_PREFIX.to_string(), |p| {
+            p.to_ascii_lowercase()
+        });
+    let cookie_name = setting(env, "CLEAVE_COOKIE").unwrap_or_else(|| DEFAULT_COOKIE.to_string());
+    let cookies = req.headers().get("cookie")?.unwrap_or_default();
+    let (user, new_cookie) = match edge::cookie_value(&cookies, &cookie_name) {
+        Some(id) => (id.to_string(), None),
+        None => {
+            let id = random_user_id();
+            let cookie = edge::set_cookie(&cookie_name, &id, url.scheme() == "https");
+            (id, Some(cookie))
+        }
+    };
+    let experiments = crate::cache::snapshot(env)
+        .await
+        .map(|s| edge::prepare(s.experiments))
+        .unwrap_or_default();
+    let names: Vec<String> = req.headers().keys().collect();
+    let host = url.host_str().unwrap_or_default().to_string();
+    let plan = edge::plan(
+        &experiments,
+        &prefix,
+        names.iter().map(String::as_str),
+        Some(&user),
+        &host,
+        url.path(),
+    );
+
+    let outgoing = Headers::new();
+    for (name, value) in req.headers().entries() {
+        if !plan.remove.contains(&name) && !HOP_HEADERS.contains(&name.as_str()) {
+            outgoing.append(&name, &value)?;
+        }
+    }
+    for (name, value) in &plan.add {
+        outgoing.set(name, value)?;
+    }
+    let mut target = worker::Url::parse(origin)
+        .map_err(|e| worker::Error::RustError(format!("ORIGIN_URL: {e}")))?;
+    target.set_path(&format!(
+        "{}{}",
+        target.path().trim_end_matches('/'),
+        url.path()
+    ));
+    target.set_query(url.query());
+    let method = req.method();
+    let mut init = RequestInit::new();
+    init.with_method(method.clone())
+        .with_headers(outgoing)
+        .with_redirect(RequestRedirect::Manual);
+    if !matches!(method, Method::Get | Method::Head) {
+        init.with_body(req.inner().body().map(JsValue::from));
+    }
+    let upstream = match Fetch::Request(Request::new_with_init(target.as_str(), &init)?)
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return crate::error::ApiError::new(
+                502,
+                "origin_unreachable",
+                format!("the origin did not answer: {e}"),
+            )
+            .into_response();
+        }
+    };
+
+    if !plan.assignments.is_empty() {
+        let now = WorkerHost.now_ms();
+        let exposures: Vec<Exposure> = plan
+            .assignments
+            .iter()
+            .map(|a| Exposure {
+                experiment_id: a.experiment_id.clone(),
+                user_id: user.clone(),
+                variant: a.variant.clone(),
+                reason: a.reason.to_string(),
+                at: now,
+            })
+            .collect();
+        let db = env.d1("DB");
+        ctx.wait_until(async move {
+            if let Ok(db) = db
+                && let Err(e) = D1Store::new(db).record_exposures(&exposures).await
+            {
+                worker::console_error!("recording proxy exposures failed: {e}");
+            }
+        });
+    }
+
+    // Fetched responses have immutable headers: copy them, add the cookie, keep the stream.
+    let headers = Headers::new();
+    for (name, value) in upstream.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    if let Some(cookie) = new_cookie {
+        headers.append("set-cookie", &cookie)?;
+    }
+    Ok(Response::builder()
+        .with_status(upstream.status_code())
+        .with_headers(headers)
+        .body(upstream.body().clone()))
+}
