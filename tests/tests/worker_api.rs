@@ -332,3 +332,34 @@ fn the_snapshot_has_an_etag_and_honours_if_none_match() {
     let (status, _) = api.public("GET", "/api/v1/snapshot", None);
     assert_eq!(status, 401);
 }
+
+#[test]
+fn the_openapi_document_validates_and_the_docs_page_is_served() {
+    let api = Api::start("api-openapi");
+    let spec = http()
+        .get(&api.url("/openapi.json"))
+        .call()
+        .expect("openapi")
+        .into_string()
+        .expect("text");
+    let path = cleave_e2e::repo_root().join("target/e2e-logs/openapi.json");
+    std::fs::write(&path, &spec).expect("write spec");
+    let validator = cleave_e2e::repo_root().join(".venv/bin/openapi-spec-validator");
+    let out = std::process::Command::new(validator)
+        .arg(&path)
+        .output()
+        .expect("openapi-spec-validator (installed by .ci/tools.sh envoy)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = http().get(&api.url("/docs")).call().expect("docs");
+    assert!(docs.content_type().starts_with("text/html"));
+    let html = docs.into_string().expect("html");
+    assert!(
+        html.contains("/openapi.json") && !html.contains("https://"),
+        "the docs page loads nothing external"
+    );
+}

@@ -16,7 +16,7 @@ const HOP_HEADERS: [&str; 2] = ["host", "content-length"];
 
 /// Whether a path belongs to Cleave itself rather than the origin.
 pub fn is_cleave_path(path: &str) -> bool {
-    path.starts_with("/api/") || matches!(path, "/health" | "/metrics")
+    path.starts_with("/api/") || matches!(path, "/health" | "/metrics" | "/openapi.json" | "/docs")
 }
 
 fn random_user_id() -> String {

@@ -14,6 +14,17 @@ use worker::{Context, Env, Headers, Method, Request, Response, Result, RouteCont
 
 type Ctx = RouteContext<Rc<Context>>;
 
+/// The OpenAPI 3.1 document (checked against this router by `worker/tests/openapi.rs`).
+const OPENAPI: &str = include_str!("../openapi.json");
+/// The human-readable docs page; renders [`OPENAPI`] in the browser, no external assets.
+const DOCS_PAGE: &str = include_str!("../docs.html");
+
+fn static_file(body: &str, content_type: &str) -> Result<Response> {
+    let mut r = Response::ok(body)?;
+    r.headers_mut().set("content-type", content_type)?;
+    Ok(r)
+}
+
 /// Builds the router.
 pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
     Router::with_data(ctx)
@@ -261,6 +272,12 @@ pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
                 &req,
                 calculators::sample_size_request(&body).map(|r| (200, r)),
             )
+        })
+        .get_async("/openapi.json", |_req, _c| async move {
+            static_file(OPENAPI, "application/json")
+        })
+        .get_async("/docs", |_req, _c| async move {
+            static_file(DOCS_PAGE, "text/html; charset=utf-8")
         })
         .get_async("/api/v1/snapshot", |req, c| async move {
             handle_snapshot(&req, &c.env).await
