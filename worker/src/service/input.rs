@@ -23,13 +23,24 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     };
     let mut de = serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let message = e.inner().to_string();
         let path = e.path().to_string();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
+        let parent = if path == "." { None } else { Some(path) };
+        // serde reports a missing or unknown field against its parent object: name the field.
+        let named = ["missing field `", "unknown field `"]
+            .iter()
+            .find_map(|prefix| {
+                message
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.split('`').next())
+            });
+        let field = match (parent, named) {
+            (Some(p), Some(n)) => format!("{p}.{n}"),
+            (None, Some(n)) => n.to_string(),
+            (Some(p), None) => p,
+            (None, None) => "body".to_string(),
         };
-        ApiError::bad_request(field, e.inner().to_string())
+        ApiError::bad_request(field, message)
     })
 }
 
