@@ -25,7 +25,7 @@ CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/R
 WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: help dev test bench tools worker filter migrate lint unit nostd wasm-test e2e clean
+.PHONY: bench-worker help dev test bench tools worker filter migrate lint unit nostd wasm-test e2e clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
@@ -95,6 +95,10 @@ bench: tools
 	cargo bench -p cleave-core --bench core
 	cargo build --release --target wasm32-unknown-unknown -p cleave-core --example wasm_bench
 	node shared/benches/wasm_bench.mjs
+
+bench-worker: tools worker
+	@.ci/tools.sh wrk
+	tests/bench/worker.sh
 
 clean:
 	rm -rf target worker/build .wrangler

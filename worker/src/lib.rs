@@ -3,6 +3,7 @@
 pub mod auth;
 mod cache;
 pub mod error;
+mod exposures;
 mod health;
 mod host;
 mod proxy;

@@ -3,7 +3,7 @@
 
 use crate::host::{WorkerHost, setting};
 use crate::service::Host;
-use crate::store::{D1Store, Exposure, Store};
+use crate::store::Exposure;
 use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX};
 use std::rc::Rc;
 use worker::wasm_bindgen::JsValue;
@@ -16,7 +16,11 @@ const HOP_HEADERS: [&str; 2] = ["host", "content-length"];
 
 /// Whether a path belongs to Cleave itself rather than the origin.
 pub fn is_cleave_path(path: &str) -> bool {
-    path.starts_with("/api/") || matches!(path, "/health" | "/metrics" | "/openapi.json" | "/docs")
+    path.starts_with("/api/")
+        || matches!(
+            path,
+            "/ping" | "/health" | "/metrics" | "/openapi.json" | "/docs"
+        )
 }
 
 fn random_user_id() -> String {
@@ -113,14 +117,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
                 at: now,
             })
             .collect();
-        let db = env.d1("DB");
-        ctx.wait_until(async move {
-            if let Ok(db) = db
-                && let Err(e) = D1Store::new(db).record_exposures(&exposures).await
-            {
-                worker::console_error!("recording proxy exposures failed: {e}");
-            }
-        });
+        crate::exposures::record(env, ctx, exposures);
     }
 
     // Fetched responses have immutable headers: copy them, add the cookie, keep the stream.

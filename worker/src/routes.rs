@@ -28,6 +28,7 @@ fn static_file(body: &str, content_type: &str) -> Result<Response> {
 /// Builds the router.
 pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
     Router::with_data(ctx)
+        .get_async("/ping", |_req, _c| async move { Response::ok("pong") })
         .get_async("/health", |_req, c| async move {
             crate::health::handle(&c.env).await
         })
@@ -160,6 +161,7 @@ pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
         })
         .post_async("/api/v1/events/batch", |mut req, c| async move {
             let body = req.bytes().await?;
+            crate::exposures::flush_now(&c.env).await;
             let result = async {
                 Ok((
                     200,
@@ -414,14 +416,7 @@ async fn handle_assign(
     let experiment = find_for_edge(&c.env, id).await?;
     let (response, exposure) = assign::assign(&experiment, &req.user_id, WorkerHost.now_ms())?;
     if let Some(x) = exposure {
-        let env = c.env.clone();
-        c.data.wait_until(async move {
-            if let Ok(store) = store(&env)
-                && let Err(e) = store.record_exposures(&[x]).await
-            {
-                worker::console_error!("recording an exposure failed: {e}");
-            }
-        });
+        crate::exposures::record(&c.env, &c.data, vec![x]);
     }
     Ok((200, response))
 }
@@ -442,6 +437,7 @@ async fn handle_track(
     body: ApiResult<Vec<u8>>,
 ) -> ApiResult<(u16, track::TrackResponse)> {
     let req: track::TrackRequest = crate::service::input::json_body(&body?)?;
+    crate::exposures::flush_now(env).await;
     let store = store(env)?;
     let experiment = experiments::load(&store, id).await?;
     Ok((

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRecord, Exposure, Store};
 use cleave_core::model::Experiment;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Most items per batch.
 pub const MAX_BATCH: usize = 1_000;
@@ -175,6 +175,7 @@ pub async fn events<S: Store>(
                     event_id: ev.event_id.clone().unwrap_or_else(|| host.new_id()),
                     experiment_id: e.id.clone(),
                     user_id: ev.user_id.clone(),
+                    variant: String::new(), // filled in from the exposure below
                     event_name: ev.event_name.clone(),
                     value: ev.value,
                     at: ev.timestamp.unwrap_or_else(|| host.now_ms()),
@@ -182,8 +183,8 @@ pub async fn events<S: Store>(
             )),
         }
     }
-    // Exposure check: one lookup per experiment.
-    let mut exposed: HashSet<(String, String)> = HashSet::new();
+    // Exposure check: one lookup per experiment; events take their user's variant.
+    let mut exposed: HashMap<(String, String), String> = HashMap::new();
     let mut by_experiment: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (_, r) in &candidates {
         by_experiment
@@ -192,13 +193,21 @@ pub async fn events<S: Store>(
             .push(r.user_id.as_str());
     }
     for (experiment_id, users) in by_experiment {
-        for u in store.exposed_users(experiment_id, &users).await? {
-            exposed.insert((experiment_id.to_string(), u));
+        for (user, variant) in store.exposed_users(experiment_id, &users).await? {
+            exposed.insert((experiment_id.to_string(), user), variant);
         }
     }
-    let (ok, not_exposed): (Vec<_>, Vec<_>) = candidates
-        .into_iter()
-        .partition(|(_, r)| exposed.contains(&(r.experiment_id.clone(), r.user_id.clone())));
+    let mut ok = Vec::with_capacity(candidates.len());
+    let mut not_exposed = Vec::new();
+    for (i, mut r) in candidates {
+        match exposed.get(&(r.experiment_id.clone(), r.user_id.clone())) {
+            Some(variant) => {
+                r.variant = variant.clone();
+                ok.push((i, r));
+            }
+            None => not_exposed.push((i, r)),
+        }
+    }
     for (i, r) in not_exposed {
         results[i] = Some(rejected(
             "events",

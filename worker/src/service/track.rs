@@ -84,6 +84,7 @@ pub async fn track<S: Store>(
         event_id: event_id.clone(),
         experiment_id: experiment.id.clone(),
         user_id: req.user_id.clone(),
+        variant: variant.clone(),
         event_name: req.event_name.clone(),
         value: req.value,
         at: req.timestamp.unwrap_or_else(|| host.now_ms()),

@@ -6,7 +6,7 @@ use super::{
 };
 use cleave_core::model::{Experiment, Status};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, query};
 
@@ -47,6 +47,8 @@ fn parse(rows: Vec<ConfigRow>) -> StoreResult<Vec<Experiment>> {
 
 /// Rows per statement in a batched insert (D1 allows 100 bound parameters).
 const ROWS_PER_INSERT: usize = 16;
+/// Event rows per insert statement (7 parameters each, under D1's 100).
+const EVENTS_PER_INSERT: usize = 14;
 /// User ids per `IN (...)` lookup.
 const IDS_PER_LOOKUP: usize = 90;
 
@@ -188,25 +190,26 @@ impl Store for D1Store {
         &self,
         experiment_id: &str,
         user_ids: &[&str],
-    ) -> StoreResult<HashSet<String>> {
+    ) -> StoreResult<HashMap<String, String>> {
         #[derive(Deserialize)]
         struct Row {
             user_id: String,
+            variant: String,
         }
         let mut statements = Vec::new();
         for chunk in user_ids.chunks(IDS_PER_LOOKUP) {
             let placeholders = vec!["?"; chunk.len()].join(", ");
             let sql = format!(
-                "SELECT user_id FROM assignments WHERE experiment_id = ? AND user_id IN ({placeholders})"
+                "SELECT user_id, variant FROM assignments WHERE experiment_id = ? AND user_id IN ({placeholders})"
             );
             let mut values: Vec<JsValue> = vec![experiment_id.into()];
             values.extend(chunk.iter().map(|u| JsValue::from(*u)));
             statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
         }
-        let mut found = HashSet::new();
+        let mut found = HashMap::new();
         for result in self.run_batch(statements).await? {
             for row in result.results::<Row>().map_err(backend)? {
-                found.insert(row.user_id);
+                found.insert(row.user_id, row.variant);
             }
         }
         Ok(found)
@@ -217,19 +220,20 @@ impl Store for D1Store {
         struct Row {
             event_id: String,
         }
-        // Multi-row inserts (16 rows × 6 parameters per statement) in one batch; RETURNING
+        // Multi-row inserts (14 rows × 7 parameters per statement) in one batch; RETURNING
         // lists the rows actually inserted, so duplicates are known per event.
         let mut statements = Vec::new();
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            let placeholders = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        for chunk in events.chunks(EVENTS_PER_INSERT) {
+            let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
             let sql = format!(
-                "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, event_name, value, occurred_at) VALUES {placeholders} RETURNING event_id"
+                "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at) VALUES {placeholders} RETURNING event_id"
             );
-            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 6);
+            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 7);
             for ev in chunk {
                 values.push(ev.event_id.as_str().into());
                 values.push(ev.experiment_id.as_str().into());
                 values.push(ev.user_id.as_str().into());
+                values.push(ev.variant.as_str().into());
                 values.push(ev.event_name.as_str().into());
                 values.push(ev.value.into());
                 values.push((ev.at as f64).into());
@@ -290,9 +294,7 @@ impl Store for D1Store {
                 query!(&self.db, "SELECT experiment_id, variant, COUNT(*) AS n FROM assignments GROUP BY experiment_id, variant"),
                 query!(
                     &self.db,
-                    "SELECT e.experiment_id AS experiment_id, a.variant AS variant, e.event_name AS event_name, COUNT(*) AS n
-                     FROM events e JOIN assignments a ON a.experiment_id = e.experiment_id AND a.user_id = e.user_id
-                     GROUP BY e.experiment_id, a.variant, e.event_name"
+                    "SELECT experiment_id, variant, event_name, COUNT(*) AS n FROM events GROUP BY experiment_id, variant, event_name"
                 ),
                 query!(&self.db, "SELECT experiment_id, metric, analyzed_at, duration_seconds, significant_results FROM analysis_runs"),
             ])
@@ -330,24 +332,56 @@ impl Store for D1Store {
         experiment_id: &str,
         metric: &str,
     ) -> StoreResult<Vec<VariantAggregate>> {
-        let stmt = query!(
-            &self.db,
-            "SELECT a.variant AS variant, COUNT(*) AS users, COUNT(e.user_id) AS converters,
-                    COALESCE(SUM(e.total), 0.0) AS sum, COALESCE(SUM(e.total * e.total), 0.0) AS sum_sq
-             FROM assignments a
-             LEFT JOIN (SELECT user_id, SUM(value) AS total FROM events
-                        WHERE experiment_id = ?1 AND event_name = ?2 GROUP BY user_id) e
-               ON e.user_id = a.user_id
-             WHERE a.experiment_id = ?1
-             GROUP BY a.variant",
-            experiment_id,
-            metric
-        )
-        .map_err(backend)?;
-        stmt.all()
-            .await
+        #[derive(Deserialize)]
+        struct Users {
+            variant: String,
+            users: u64,
+        }
+        #[derive(Deserialize)]
+        struct Values {
+            variant: String,
+            converters: u64,
+            sum: f64,
+            sum_sq: f64,
+        }
+        // Two index-only scans: exposed users per variant, and per-user totals of the
+        // metric (events carry their user's variant, so no join is needed).
+        let results = self
+            .run_batch(vec![
+                query!(&self.db, "SELECT variant, COUNT(*) AS users FROM assignments WHERE experiment_id = ?1 GROUP BY variant", experiment_id)
+                    .map_err(backend)?,
+                query!(
+                    &self.db,
+                    "SELECT variant, COUNT(*) AS converters, SUM(total) AS sum, SUM(total * total) AS sum_sq
+                     FROM (SELECT variant, user_id, SUM(value) AS total FROM events
+                           WHERE experiment_id = ?1 AND event_name = ?2 GROUP BY variant, user_id)
+                     GROUP BY variant",
+                    experiment_id,
+                    metric
+                )
+                .map_err(backend)?,
+            ])
+            .await?;
+        let [users, values] = results.as_slice() else {
+            return Err(StoreError::Backend(
+                "aggregate batch returned an unexpected number of results".into(),
+            ));
+        };
+        let values: Vec<Values> = values.results().map_err(backend)?;
+        Ok(users
+            .results::<Users>()
             .map_err(backend)?
-            .results()
-            .map_err(backend)
+            .into_iter()
+            .map(|u| {
+                let v = values.iter().find(|v| v.variant == u.variant);
+                VariantAggregate {
+                    variant: u.variant,
+                    users: u.users,
+                    converters: v.map_or(0, |v| v.converters),
+                    sum: v.map_or(0.0, |v| v.sum),
+                    sum_sq: v.map_or(0.0, |v| v.sum_sq),
+                }
+            })
+            .collect())
     }
 }

@@ -109,12 +109,14 @@ impl Store for MemoryStore {
         &self,
         experiment_id: &str,
         user_ids: &[&str],
-    ) -> StoreResult<std::collections::HashSet<String>> {
+    ) -> StoreResult<std::collections::HashMap<String, String>> {
         let map = self.exposures.borrow();
         Ok(user_ids
             .iter()
-            .filter(|u| map.contains_key(&(experiment_id.to_string(), u.to_string())))
-            .map(|u| u.to_string())
+            .filter_map(|u| {
+                map.get(&(experiment_id.to_string(), u.to_string()))
+                    .map(|x| (u.to_string(), x.variant.clone()))
+            })
             .collect())
     }
 

@@ -54,6 +54,8 @@ pub struct EventRecord {
     pub experiment_id: String,
     /// User id.
     pub user_id: String,
+    /// The variant the user was exposed to (copied from the exposure).
+    pub variant: String,
     /// Metric (event) name.
     pub event_name: String,
     /// Value (1.0 for conversions).
@@ -122,12 +124,12 @@ pub trait Store {
     async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()>;
     /// The recorded variant of a user, if exposed.
     async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>>;
-    /// Which of `user_ids` have been exposed to the experiment.
+    /// The variants of those of `user_ids` who have been exposed to the experiment.
     async fn exposed_users(
         &self,
         experiment_id: &str,
         user_ids: &[&str],
-    ) -> StoreResult<std::collections::HashSet<String>>;
+    ) -> StoreResult<std::collections::HashMap<String, String>>;
     /// Inserts events; per event, whether it was new (false: duplicate `event_id`,
     /// including a repeat within the same call).
     async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>>;
