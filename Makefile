@@ -19,6 +19,7 @@ export PATH := $(TOOLS)/worker-build-$(WORKER_BUILD_VERSION)/bin:$(TOOLS)/wasm-b
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 
 WORKER_OUT := worker/build/index.js
+WORKER_WASM := worker/build/index_bg.wasm
 TEST_LOG := target/test-results.log
 FILTER_WASM := target/wasm32-wasip1/release/cleave_envoy.wasm
 CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/README.md
@@ -41,6 +42,8 @@ worker: $(WORKER_OUT)
 $(WORKER_OUT): $(WORKER_SOURCES)
 	@echo "[build] worker (worker-build --release)"
 	cd worker && worker-build --release
+	@# wasm-bindgen keeps a name section (~170 KB); nothing needs it at run time.
+	wasm-opt --strip-debug --strip-producers $(WORKER_WASM) -o $(WORKER_WASM)
 	@touch $@
 
 migrate: $(WORKER_OUT)

@@ -30,15 +30,19 @@ serve
 api() { curl -sf -X "$1" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' "$BASE$2" ${3:+-d "$3"}; }
 EXP=$(api POST /api/v1/experiments '{"name":"Bench","variants":[{"name":"control"},{"name":"treatment"}],"metrics":["purchase"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 api POST "/api/v1/experiments/$EXP/start" >/dev/null
+# Diagnostic twin: 0 % traffic, so /assign does the same work but writes no exposure.
+DARK=$(api POST /api/v1/experiments '{"name":"Bench dark","traffic_allocation":0,"variants":[{"name":"control"},{"name":"treatment"}]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+api POST "/api/v1/experiments/$DARK/start" >/dev/null
 
 log "1. /assign vs /ping (wrk -t2 -c32 -d$DURATION)"
 wrk -t2 -c32 -d"$DURATION" --latency "$BASE/ping" | tee "$STATE/ping.txt"
 EXPERIMENT=$EXP wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" | tee "$STATE/assign.txt"
+EXPERIMENT=$DARK wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" | tee "$STATE/dark.txt"
 python3 - "$STATE" <<'PY'
 import re, sys
 rps = lambda f: float(re.search(r"Requests/sec:\s+([\d.]+)", open(f).read()).group(1))
-ping, assign = rps(sys.argv[1] + "/ping.txt"), rps(sys.argv[1] + "/assign.txt")
-print(f"RESULT assign_rps={assign:.0f} ping_rps={ping:.0f} ratio={assign / ping:.2f}")
+ping, assign, dark = (rps(sys.argv[1] + f) for f in ("/ping.txt", "/assign.txt", "/dark.txt"))
+print(f"RESULT assign_rps={assign:.0f} ping_rps={ping:.0f} ratio={assign / ping:.2f} no_exposure_rps={dark:.0f} no_exposure_ratio={dark / ping:.2f}")
 PY
 
 log "2. batch ingestion (exposures then events, 1,000 per request, 4 clients)"

@@ -227,3 +227,33 @@ fn malformed_bodies_are_4xx_naming_the_field() {
         assert_eq!(status, 400, "{path} with broken JSON");
     }
 }
+
+#[test]
+fn metrics_and_snapshot_tokens_open_only_their_endpoints() {
+    let w = Wrangler::start_with(
+        "auth-tokens",
+        &[("METRICS_TOKEN", "m-token"), ("SNAPSHOT_TOKEN", "s-token")],
+    );
+    let get = |path: &str, token: Option<&str>| {
+        let mut req = http().get(&format!("{}{path}", w.base));
+        if let Some(t) = token {
+            req = req.set("authorization", &format!("Bearer {t}"));
+        }
+        send(req, None).0
+    };
+    assert_eq!(
+        get("/metrics", None),
+        401,
+        "METRICS_TOKEN set: /metrics needs it"
+    );
+    assert_eq!(get("/metrics", Some("s-token")), 403);
+    assert_eq!(get("/metrics", Some("m-token")), 200);
+    assert_eq!(get("/api/v1/snapshot", Some("s-token")), 200);
+    assert_eq!(get("/api/v1/snapshot", Some(&w.admin_token)), 200);
+    assert_eq!(
+        get("/api/v1/experiments", Some("s-token")),
+        403,
+        "the snapshot token is read-only for the snapshot"
+    );
+    assert_eq!(get("/health", None), 200);
+}

@@ -6,17 +6,33 @@ use crate::service::{Host, snapshot};
 use crate::store::{D1Store, Store};
 use cleave_core::model::Status;
 use std::cell::RefCell;
+use std::rc::Rc;
 use worker::Env;
 
 /// How long an isolate trusts its copy of the snapshot.
 const TTL_MS: i64 = 5_000;
 
+/// A snapshot with its running experiments prepared for assignment (once per change).
+pub struct Published {
+    /// The snapshot as stored in KV and served at `/snapshot`.
+    pub snapshot: snapshot::Snapshot,
+    /// Its experiments with prepared allocations, for the proxy.
+    pub prepared: Vec<cleave_core::edge::Prepared>,
+}
+
+impl Published {
+    fn new(snapshot: snapshot::Snapshot) -> Rc<Self> {
+        let prepared = cleave_core::edge::prepare(snapshot.experiments.iter().cloned());
+        Rc::new(Self { snapshot, prepared })
+    }
+}
+
 thread_local! {
-    static CACHED: RefCell<Option<(i64, snapshot::Snapshot)>> = const { RefCell::new(None) };
+    static CACHED: RefCell<Option<(i64, Rc<Published>)>> = const { RefCell::new(None) };
 }
 
 /// The current snapshot: memory (≤ 5 s old), else KV, else rebuilt from D1 and published.
-pub async fn snapshot(env: &Env) -> Option<snapshot::Snapshot> {
+pub async fn snapshot(env: &Env) -> Option<Rc<Published>> {
     let now = WorkerHost.now_ms();
     if let Some(s) = CACHED.with(|c| {
         c.borrow()
@@ -34,7 +50,7 @@ pub async fn snapshot(env: &Env) -> Option<snapshot::Snapshot> {
         .ok()
         .flatten();
     let s = match stored {
-        Some(s) => s,
+        Some(s) => Published::new(s),
         None => {
             let store = D1Store::new(env.d1("DB").ok()?);
             publish(env, &store).await.ok()?
@@ -45,7 +61,7 @@ pub async fn snapshot(env: &Env) -> Option<snapshot::Snapshot> {
 }
 
 /// Rebuilds the snapshot from D1, writes it to KV and refreshes this isolate's copy.
-pub async fn publish(env: &Env, store: &D1Store) -> Result<snapshot::Snapshot, String> {
+pub async fn publish(env: &Env, store: &D1Store) -> Result<Rc<Published>, String> {
     let all = store
         .experiments(Some(Status::Running))
         .await
@@ -58,7 +74,8 @@ pub async fn publish(env: &Env, store: &D1Store) -> Result<snapshot::Snapshot, S
         .execute()
         .await
         .map_err(|e| e.to_string())?;
+    let published = Published::new(s);
     let now = WorkerHost.now_ms();
-    CACHED.with(|c| *c.borrow_mut() = Some((now, s.clone())));
-    Ok(s)
+    CACHED.with(|c| *c.borrow_mut() = Some((now, published.clone())));
+    Ok(published)
 }

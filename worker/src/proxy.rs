@@ -49,14 +49,14 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
             (id, Some(cookie))
         }
     };
-    let experiments = crate::cache::snapshot(env)
-        .await
-        .map(|s| edge::prepare(s.experiments))
-        .unwrap_or_default();
+    let published = crate::cache::snapshot(env).await;
+    let experiments = published
+        .as_ref()
+        .map_or(&[][..], |p| p.prepared.as_slice());
     let names: Vec<String> = req.headers().keys().collect();
     let host = url.host_str().unwrap_or_default().to_string();
     let plan = edge::plan(
-        &experiments,
+        experiments,
         &prefix,
         names.iter().map(String::as_str),
         Some(&user),

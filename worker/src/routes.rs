@@ -50,7 +50,9 @@ pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
             let body = req.bytes().await?;
             admin(&req, &c.env, async {
                 let store = store(&c.env)?;
-                let e = experiments::create(&store, &WorkerHost, &body).await?;
+                let e =
+                    experiments::create(&store, &WorkerHost, &body, experiments::Dialect::Cleave)
+                        .await?;
                 publish(&c.env, &store).await;
                 Ok((201, e))
             })
@@ -187,7 +189,13 @@ pub fn router(ctx: Rc<Context>) -> Router<'static, Rc<Context>> {
             let body = req.bytes().await?;
             admin(&req, &c.env, async {
                 let store = store(&c.env)?;
-                let e = experiments::create(&store, &WorkerHost, &body).await?;
+                let e = experiments::create(
+                    &store,
+                    &WorkerHost,
+                    &body,
+                    experiments::Dialect::SecondSeed,
+                )
+                .await?;
                 publish(&c.env, &store).await;
                 Ok((201, e))
             })
@@ -423,8 +431,12 @@ async fn handle_assign(
 
 /// The experiment as the edge sees it: from the snapshot when running, else from D1.
 async fn find_for_edge(env: &Env, id: &str) -> ApiResult<Experiment> {
-    if let Some(s) = crate::cache::snapshot(env).await
-        && let Some(e) = s.experiments.iter().find(|e| e.id == id || e.key == id)
+    if let Some(p) = crate::cache::snapshot(env).await
+        && let Some(e) = p
+            .snapshot
+            .experiments
+            .iter()
+            .find(|e| e.id == id || e.key == id)
     {
         return Ok(e.clone());
     }
@@ -455,7 +467,7 @@ async fn handle_snapshot(req: &Request, env: &Env) -> Result<Response> {
     ) {
         return e.into_response();
     }
-    let Some(s) = crate::cache::snapshot(env).await else {
+    let Some(published) = crate::cache::snapshot(env).await else {
         return ApiError::new(
             503,
             "snapshot_unavailable",
@@ -463,11 +475,12 @@ async fn handle_snapshot(req: &Request, env: &Env) -> Result<Response> {
         )
         .into_response();
     };
+    let s = &published.snapshot;
     let if_none_match = req.headers().get("if-none-match").ok().flatten();
-    let mut response = if snapshot::not_modified(if_none_match.as_deref(), &s) {
+    let mut response = if snapshot::not_modified(if_none_match.as_deref(), s) {
         Response::empty()?.with_status(304)
     } else {
-        Response::from_json(&s)?
+        Response::from_json(s)?
     };
     response.headers_mut().set("etag", &s.etag)?;
     response.headers_mut().set("cache-control", "no-cache")?;

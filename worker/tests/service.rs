@@ -30,6 +30,15 @@ fn host() -> TestHost {
     }
 }
 
+/// Creates through the `/api/v1` dialect.
+async fn create(
+    store: &MemoryStore,
+    h: &TestHost,
+    bytes: &[u8],
+) -> Result<cleave_core::model::Experiment, cleave_worker::error::ApiError> {
+    experiments::create(store, h, bytes, experiments::Dialect::Cleave).await
+}
+
 fn body(v: serde_json::Value) -> Vec<u8> {
     v.to_string().into_bytes()
 }
@@ -43,27 +52,49 @@ fn two_arms() -> Vec<u8> {
 #[test]
 fn create_sets_server_fields_and_rejects_client_ones() {
     let (store, h) = (MemoryStore::default(), host());
-    let e = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    let e = block_on(create(&store, &h, &two_arms())).unwrap();
     assert_eq!(
         (e.id.as_str(), e.key.as_str(), e.status),
         ("id-1", "banner-test", Status::Draft)
     );
     assert!(e.created_at.is_some());
-    let err = block_on(experiments::create(
+    let err = block_on(create(
         &store,
         &h,
         &body(json!({"id": "mine", "name": "x"})),
     ))
     .unwrap_err();
     assert_eq!((err.status, err.field.as_deref()), (422, Some("id")));
-    let dup = block_on(experiments::create(&store, &h, &two_arms())).unwrap_err();
+    let dup = block_on(create(&store, &h, &two_arms())).unwrap_err();
     assert_eq!(dup.status, 409, "same key: {dup:?}");
+}
+
+#[test]
+fn the_second_seeds_mde_is_absolute_by_default() {
+    let (store, h) = (MemoryStore::default(), host());
+    let seed2 = body(
+        json!({"name": "s2", "variants": [{"name": "a"}, {"name": "b"}], "base_rate": 0.1, "min_detectable_effect": 0.05}),
+    );
+    let e = block_on(experiments::create(
+        &store,
+        &h,
+        &seed2,
+        experiments::Dialect::SecondSeed,
+    ))
+    .unwrap();
+    assert_eq!(e.mde_type, cleave_core::stats::MdeType::Absolute);
+    assert_eq!(cleave_core::analysis::required_sample_size(&e), Some(686));
+    let v1 = body(
+        json!({"name": "v1", "variants": [{"name": "a"}, {"name": "b"}], "base_rate": 0.1, "min_detectable_effect": 0.05}),
+    );
+    let e = block_on(create(&store, &h, &v1)).unwrap();
+    assert_eq!(e.mde_type, cleave_core::stats::MdeType::Relative);
 }
 
 #[test]
 fn the_second_seeds_fields_are_translated() {
     let (store, h) = (MemoryStore::default(), host());
-    let e = block_on(experiments::create(
+    let e = block_on(create(
         &store,
         &h,
         &body(json!({"name": "homepage_banner", "variants": [{"name": "control", "weight": 1, "is_control": true}, {"name": "variant_a", "weight": 3}],
@@ -77,7 +108,7 @@ fn the_second_seeds_fields_are_translated() {
 #[test]
 fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
     let (store, h) = (MemoryStore::default(), host());
-    let e = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    let e = block_on(create(&store, &h, &two_arms())).unwrap();
     block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
     let err = block_on(experiments::update(
         &store,
@@ -117,7 +148,7 @@ fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
 #[test]
 fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
     let (store, h) = (MemoryStore::default(), host());
-    let e = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
+    let e = block_on(create(&store, &h, &two_arms())).unwrap();
     let e = block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
     for i in 0..200 {
         let (resp, exposure) = assign::assign(&e, &format!("u{i}"), h.now_ms()).unwrap();
@@ -163,8 +194,8 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
 #[test]
 fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
     let (store, h) = (MemoryStore::default(), host());
-    let a = block_on(experiments::create(&store, &h, &two_arms())).unwrap();
-    let b = block_on(experiments::create(
+    let a = block_on(create(&store, &h, &two_arms())).unwrap();
+    let b = block_on(create(
         &store,
         &h,
         &body(json!({"name": "Other", "variants": [{"name": "x"}, {"name": "y"}]})),

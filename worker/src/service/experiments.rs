@@ -86,9 +86,27 @@ fn into_experiment(body: Map<String, Value>) -> ApiResult<Experiment> {
     json_body(text.as_bytes())
 }
 
+/// Which API a create request came through (the second seed reads MDEs as absolute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `/api/v1` (Fawkes-compatible): relative MDE unless `mde_type` says otherwise.
+    Cleave,
+    /// `/api/experiments` (second seed): `min_detectable_effect` is absolute by default.
+    SecondSeed,
+}
+
 /// `POST /experiments`: a new draft with a server-chosen id; the key defaults to the name's slug.
-pub async fn create<S: Store>(store: &S, host: &impl Host, bytes: &[u8]) -> ApiResult<Experiment> {
+pub async fn create<S: Store>(
+    store: &S,
+    host: &impl Host,
+    bytes: &[u8],
+    dialect: Dialect,
+) -> ApiResult<Experiment> {
     let mut body: Map<String, Value> = json_body(bytes)?;
+    if dialect == Dialect::SecondSeed {
+        body.entry("mde_type")
+            .or_insert_with(|| Value::from("absolute"));
+    }
     apply_compat(&mut body)?;
     match body.remove("status").as_ref().map(|s| s.as_str()) {
         None | Some(Some("draft")) => {}
