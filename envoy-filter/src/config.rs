@@ -1,43 +1,159 @@
-//! The plugin configuration (JSON in Envoy's `configuration`), parsed and prepared once.
+//! The plugin configuration (JSON in Envoy's `configuration`), parsed and validated once.
+//!
+//! The same module serves two roles: the HTTP filter (default) and, with
+//! `"role": "sync"`, the per-process singleton (a `bootstrap_extensions` wasm service)
+//! that polls the Worker's snapshot and flushes exposures.
 
-use cleave_core::model::{Experiment, Status};
+use cleave_core::edge::{DEFAULT_HEADER_PREFIX, Prepared, prepare};
+use cleave_core::model::Experiment;
 use serde::Deserialize;
 
-use cleave_core::edge::DEFAULT_HEADER_PREFIX;
+/// Where the snapshot of running experiments comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSource {
+    /// Envoy cluster of the Worker.
+    pub cluster: String,
+    /// Path of the snapshot endpoint.
+    #[serde(default = "default_snapshot_path")]
+    pub path: String,
+    /// `:authority` of the request (default: the cluster name).
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Bearer token (`SNAPSHOT_TOKEN`).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Polling interval in milliseconds.
+    #[serde(default = "default_refresh_ms")]
+    pub refresh_ms: u64,
+    /// Timeout of one poll in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+/// Where exposures are reported.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureSink {
+    /// Envoy cluster of the Worker.
+    pub cluster: String,
+    /// Path of the batch endpoint.
+    #[serde(default = "default_exposures_path")]
+    pub path: String,
+    /// `:authority` of the request (default: the cluster name).
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Flush interval in milliseconds.
+    #[serde(default = "default_flush_ms")]
+    pub flush_ms: u64,
+    /// Most exposures per request (the Worker accepts up to 1,000).
+    #[serde(default = "default_max_batch")]
+    pub max_batch: usize,
+    /// Most exposures held for retry before new ones are dropped (and counted).
+    #[serde(default = "default_max_pending")]
+    pub max_pending: usize,
+}
+
+fn default_snapshot_path() -> String {
+    "/api/v1/snapshot".into()
+}
+fn default_exposures_path() -> String {
+    "/api/v1/exposures/batch".into()
+}
+fn default_refresh_ms() -> u64 {
+    5_000
+}
+fn default_timeout_ms() -> u64 {
+    2_000
+}
+fn default_flush_ms() -> u64 {
+    1_000
+}
+fn default_max_batch() -> usize {
+    500
+}
+fn default_max_pending() -> usize {
+    10_000
+}
+fn default_prefix() -> String {
+    DEFAULT_HEADER_PREFIX.to_string()
+}
+fn default_user_headers() -> Vec<String> {
+    vec!["x-user-id".to_string()]
+}
+
+/// Which role this plugin instance plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The HTTP filter.
+    #[default]
+    Filter,
+    /// The singleton that polls the snapshot and flushes exposures.
+    Sync,
+}
 
 /// The configuration as written by the operator.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
+    /// `filter` (default) or `sync`.
+    #[serde(default)]
+    pub role: Role,
     /// Prefix of every header the filter adds (and strips from clients).
     #[serde(default = "default_prefix")]
     pub header_prefix: String,
     /// Request headers that may carry the user id, first match wins.
     #[serde(default = "default_user_headers")]
     pub user_id_headers: Vec<String>,
-    /// Inline experiments in the core's wire model.
+    /// Cookie that may carry the user id (after the headers).
+    #[serde(default)]
+    pub cookie: Option<String>,
+    /// Mint a random user id (returned in `Set-Cookie`) when none is found; needs `cookie`.
+    #[serde(default)]
+    pub generate_user_id: bool,
+    /// Header set to a per-user number for `WeightedCluster.random_value_specifier`.
+    #[serde(default)]
+    pub routing_header: Option<String>,
+    /// Honour `<prefix>force: key=variant,...` from clients (QA); off by default.
+    #[serde(default)]
+    pub allow_force_header: bool,
+    /// Experiments from the Worker's snapshot (used by the `sync` role).
+    #[serde(default)]
+    pub snapshot: Option<SnapshotSource>,
+    /// Exposure reporting (queued by the filter, flushed by the `sync` role).
+    #[serde(default)]
+    pub exposures: Option<ExposureSink>,
+    /// Inline experiments in the core's wire model (always served; the snapshot's
+    /// experiments replace inline ones with the same id).
     #[serde(default)]
     pub experiments: Vec<Experiment>,
 }
 
-fn default_prefix() -> String {
-    DEFAULT_HEADER_PREFIX.to_string()
-}
-
-fn default_user_headers() -> Vec<String> {
-    vec!["x-user-id".to_string()]
-}
-
-pub use cleave_core::edge::Prepared;
-
-/// The validated configuration the HTTP contexts use.
+/// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Role of this instance.
+    pub role: Role,
     /// Lower-cased header prefix.
     pub header_prefix: String,
     /// Lower-cased user id header names.
     pub user_id_headers: Vec<String>,
-    /// Running experiments only.
+    /// User id cookie name.
+    pub cookie: Option<String>,
+    /// Whether to mint user ids.
+    pub generate_user_id: bool,
+    /// Lower-cased routing header name.
+    pub routing_header: Option<String>,
+    /// Whether the force header is honoured.
+    pub allow_force_header: bool,
+    /// Snapshot source.
+    pub snapshot: Option<SnapshotSource>,
+    /// Exposure sink.
+    pub exposures: Option<ExposureSink>,
+    /// Inline experiments, validated.
+    pub inline: Vec<Experiment>,
+    /// Running inline experiments, prepared.
     pub experiments: Vec<Prepared>,
 }
 
@@ -74,14 +190,42 @@ fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+fn check_upstream(field: &str, cluster: &str, path: &str) -> Result<(), ConfigError> {
+    if cluster.is_empty() {
+        return Err(err(
+            format!("{field}.cluster"),
+            "must name an Envoy cluster",
+        ));
+    }
+    if !path.starts_with('/') {
+        return Err(err(format!("{field}.path"), "must start with '/'"));
+    }
+    Ok(())
+}
+
+/// Validates inline experiments and prepares the running ones.
+pub fn validate_experiments(experiments: &[Experiment], field: &str) -> Result<(), ConfigError> {
+    for (i, e) in experiments.iter().enumerate() {
+        if let Err(problems) = e.validate() {
+            let first = &problems[0];
+            return Err(err(
+                format!("{field}[{i}].{}", first.field),
+                first.message.clone(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// Parses and validates the plugin configuration (empty means defaults).
     pub fn parse(bytes: &[u8]) -> Result<Self, ConfigError> {
-        let raw: RawConfig = if bytes.iter().all(u8::is_ascii_whitespace) {
-            serde_json::from_str("{}").map_err(|e| err("$", e.to_string()))?
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
         } else {
-            serde_json::from_slice(bytes).map_err(|e| err("$", e.to_string()))?
+            bytes
         };
+        let raw: RawConfig = serde_json::from_slice(text).map_err(|e| err("$", e.to_string()))?;
         let header_prefix = raw.header_prefix.to_ascii_lowercase();
         if !is_header_name(&header_prefix) {
             return Err(err(
@@ -89,8 +233,11 @@ impl Config {
                 "must be a non-empty header name prefix ([A-Za-z0-9_-])",
             ));
         }
-        if raw.user_id_headers.is_empty() {
-            return Err(err("user_id_headers", "needs at least one header name"));
+        if raw.user_id_headers.is_empty() && raw.cookie.is_none() {
+            return Err(err(
+                "user_id_headers",
+                "needs at least one header name (or set 'cookie')",
+            ));
         }
         let mut user_id_headers = Vec::with_capacity(raw.user_id_headers.len());
         for (i, h) in raw.user_id_headers.iter().enumerate() {
@@ -102,30 +249,77 @@ impl Config {
             }
             user_id_headers.push(h.to_ascii_lowercase());
         }
-        let mut experiments = Vec::new();
-        for (i, e) in raw.experiments.into_iter().enumerate() {
-            if let Err(problems) = e.validate() {
-                let first = &problems[0];
-                return Err(err(
-                    format!("experiments[{i}].{}", first.field),
-                    first.message.clone(),
-                ));
-            }
-            if e.status != Status::Running {
-                continue;
-            }
-            let allocation = e
-                .allocation()
-                .map_err(|x| err(format!("experiments[{i}].variants"), x.to_string()))?;
-            experiments.push(Prepared {
-                experiment: e,
-                allocation,
-            });
+        if let Some(c) = &raw.cookie
+            && !(is_header_name(c) && c.len() <= 64)
+        {
+            return Err(err(
+                "cookie",
+                "must be a cookie name ([A-Za-z0-9_-], at most 64)",
+            ));
         }
+        if raw.generate_user_id && raw.cookie.is_none() {
+            return Err(err(
+                "generate_user_id",
+                "needs 'cookie' to return the generated id in",
+            ));
+        }
+        if let Some(h) = &raw.routing_header
+            && !is_header_name(h)
+        {
+            return Err(err("routing_header", "must be a header name"));
+        }
+        if let Some(s) = &raw.snapshot {
+            check_upstream("snapshot", &s.cluster, &s.path)?;
+            if s.refresh_ms < 100 {
+                return Err(err("snapshot.refresh_ms", "must be at least 100"));
+            }
+        }
+        if let Some(x) = &raw.exposures {
+            check_upstream("exposures", &x.cluster, &x.path)?;
+            if !(1..=1000).contains(&x.max_batch) {
+                return Err(err("exposures.max_batch", "must be between 1 and 1000"));
+            }
+            if x.flush_ms < 100 {
+                return Err(err("exposures.flush_ms", "must be at least 100"));
+            }
+        }
+        if raw.role == Role::Sync && raw.snapshot.is_none() && raw.exposures.is_none() {
+            return Err(err(
+                "role",
+                "the sync role needs 'snapshot' and/or 'exposures'",
+            ));
+        }
+        validate_experiments(&raw.experiments, "experiments")?;
+        let experiments = prepare(raw.experiments.iter().cloned());
         Ok(Self {
+            role: raw.role,
             header_prefix,
             user_id_headers,
+            cookie: raw.cookie,
+            generate_user_id: raw.generate_user_id,
+            routing_header: raw.routing_header.map(|h| h.to_ascii_lowercase()),
+            allow_force_header: raw.allow_force_header,
+            snapshot: raw.snapshot,
+            exposures: raw.exposures,
+            inline: raw.experiments,
             experiments,
         })
+    }
+
+    /// The experiments to serve: inline ones, replaced or extended by the snapshot's.
+    pub fn merged(&self, snapshot: Option<&[Experiment]>) -> Vec<Prepared> {
+        match snapshot {
+            None => self.experiments.clone(),
+            Some(from_snapshot) => {
+                let mut all: Vec<Experiment> = self
+                    .inline
+                    .iter()
+                    .filter(|e| !from_snapshot.iter().any(|s| s.id == e.id))
+                    .cloned()
+                    .collect();
+                all.extend(from_snapshot.iter().cloned());
+                prepare(all)
+            }
+        }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod plan;
+pub mod request;
+pub mod snapshot;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;

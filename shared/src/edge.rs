@@ -135,6 +135,16 @@ pub fn set_cookie(name: &str, value: &str, secure: bool) -> String {
     format!("{name}={value}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax; HttpOnly{secure}")
 }
 
+/// Salt of the routing value (a separate draw from every experiment's).
+pub const ROUTING_SALT: &str = "cleave:routing";
+
+/// A per-user number for Envoy's `WeightedCluster.random_value_specifier`: the first
+/// 64 bits of `SHA-256("cleave:routing" ‖ 0x00 ‖ user)`. Envoy takes it modulo the total
+/// weight, so the same user always lands on the same cluster and users split by weight.
+pub fn routing_value(user_id: &str) -> u64 {
+    crate::assign::unit_hash(ROUTING_SALT, user_id).traffic
+}
+
 /// A user id from 16 random bytes supplied by the host (32 lower-case hex digits).
 pub fn user_id_from_bytes(bytes: &[u8; 16]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -47,7 +47,13 @@ pub fn example_config(
             &format!("filename: {}", wasm.display()),
         );
     if let Some(config) = plugin_config {
-        let start = text.find("value: |").expect("configuration value");
+        let filter = text
+            .find("envoy.filters.http.wasm")
+            .expect("the HTTP wasm filter");
+        let start = text[filter..]
+            .find("value: |")
+            .expect("configuration value")
+            + filter;
         let end = text[start..]
             .find("- name: envoy.filters.http.router")
             .expect("router filter")

@@ -80,9 +80,46 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
         "spoofed header reached the upstream: {seen:?}"
     );
 
-    // No user id: the request passes through untouched (minus spoofed headers).
-    let seen = upstream_headers(port, &[("x-cleave-checkout-button", "spoofed")]);
-    assert!(!seen.keys().any(|k| k.starts_with("x-cleave-")), "{seen:?}");
+    // No user id: one is minted, returned in a cookie, and used; spoofing still fails.
+    let resp = http()
+        .get(&format!("http://127.0.0.1:{port}/checkout/cart"))
+        .set("x-cleave-checkout-button", "spoofed")
+        .call()
+        .expect("request");
+    let cookie = resp
+        .header("set-cookie")
+        .expect("a minted user id")
+        .to_string();
+    assert!(
+        cookie.starts_with("cleave_uid=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let uid = cookie
+        .trim_start_matches("cleave_uid=")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let echoed: Value = resp.into_json().expect("echo");
+    let expected = experiments[0]
+        .assign(&uid)
+        .expect("valid")
+        .variant_name()
+        .map(str::to_string);
+    assert_eq!(
+        echoed["headers"]["x-cleave-checkout-button"]
+            .as_str()
+            .map(str::to_string),
+        expected,
+        "{echoed}"
+    );
+    // With the cookie, no new id is minted.
+    let again = http()
+        .get(&format!("http://127.0.0.1:{port}/"))
+        .set("cookie", &format!("cleave_uid={uid}"))
+        .call()
+        .expect("request");
+    assert!(again.header("set-cookie").is_none());
 }
 
 #[test]

@@ -1,0 +1,52 @@
+//! Accepting a snapshot from the Worker: parse, validate every experiment, keep the body.
+
+use cleave_core::model::Experiment;
+use serde::Deserialize;
+
+/// Shared-data key of the last good snapshot body.
+pub const SNAPSHOT_KEY: &str = "cleave.snapshot.body";
+/// Shared-data key of the snapshot version (a decimal counter, bumped on every change).
+pub const VERSION_KEY: &str = "cleave.snapshot.version";
+/// Shared queue of exposures (JSON objects) from HTTP filters to the sync singleton.
+pub const EXPOSURE_QUEUE: &str = "cleave.exposures";
+
+/// The part of the Worker's `/snapshot` document the filter uses.
+#[derive(Debug, Deserialize)]
+pub struct SnapshotDoc {
+    /// Content hash (the `ETag`).
+    #[serde(default)]
+    pub etag: String,
+    /// Assignment contract version.
+    #[serde(default)]
+    pub spec_version: u32,
+    /// Running experiments.
+    pub experiments: Vec<Experiment>,
+}
+
+/// Why a snapshot was refused (the last good one stays in use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected(pub String);
+
+/// Parses and validates a snapshot body.
+pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
+    let doc: SnapshotDoc =
+        serde_json::from_slice(body).map_err(|e| Rejected(format!("not a snapshot: {e}")))?;
+    if doc.spec_version != 0 && doc.spec_version != cleave_core::assign::SPEC_VERSION {
+        return Err(Rejected(format!(
+            "snapshot is for assignment contract v{}, this filter implements v{}",
+            doc.spec_version,
+            cleave_core::assign::SPEC_VERSION
+        )));
+    }
+    crate::config::validate_experiments(&doc.experiments, "experiments")
+        .map_err(|e| Rejected(e.to_string()))?;
+    Ok(doc)
+}
+
+/// Parses a stored version counter (absent or garbage: 0).
+pub fn parse_version(bytes: Option<&[u8]>) -> u64 {
+    bytes
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

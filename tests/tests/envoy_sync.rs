@@ -1,0 +1,168 @@
+//! Envoy + the Worker: the singleton polls the snapshot, the filter serves it, exposures
+//! flow back to the Worker; the filter fails open and keeps the last good snapshot.
+
+use cleave_e2e::{Api, EchoServer, Envoy, Wrangler, free_port, http, send};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const SNAPSHOT_TOKEN: &str = "snap-token";
+
+/// The shipped config wired to this test's ports.
+fn config(listen: u16, admin: u16, upstream: u16, worker: u16) -> String {
+    cleave_e2e::envoy_example_config(listen, admin, upstream, None)
+        .replace("port_value: 8787", &format!("port_value: {worker}"))
+        .replace("127.0.0.1:8787", &format!("127.0.0.1:{worker}"))
+        .replace("replace-with-SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)
+}
+
+fn upstream_headers(port: u16, user: &str) -> Option<serde_json::Map<String, Value>> {
+    let (status, body) = send(
+        http()
+            .get(&format!("http://127.0.0.1:{port}/page"))
+            .set("x-user-id", user),
+        None,
+    );
+    (status == 200)
+        .then(|| {
+            serde_json::from_str::<Value>(&body).ok()?["headers"]
+                .as_object()
+                .cloned()
+        })
+        .flatten()
+}
+
+fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn experiments_reach_envoy_leave_when_stopped_and_exposures_come_back() {
+    let api = Api {
+        w: Wrangler::start_with("envoy-sync", &[("SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)]),
+    };
+    let echo = EchoServer::start();
+    let worker_port: u16 = api
+        .w
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let (port, admin) = (free_port(), free_port());
+    let envoy = Envoy::start(
+        "envoy-sync",
+        &config(port, admin, echo.port, worker_port),
+        port,
+        admin,
+    );
+
+    let created = api.running(
+        json!({"name": "Synced", "key": "synced", "variants": [{"name": "a"}, {"name": "b"}]}),
+    );
+    let id = created["id"].as_str().unwrap_or_default().to_string();
+    let model: cleave_core::model::Experiment = serde_json::from_value(created).expect("model");
+    let expected = model
+        .assign("user-7")
+        .expect("valid")
+        .variant_name()
+        .expect("assigned")
+        .to_string();
+    // Refresh 2 s + the filter's 0.5 s version check.
+    eventually(
+        "the new experiment reaches Envoy",
+        Duration::from_secs(10),
+        || {
+            upstream_headers(port, "user-7").and_then(|h| h.get("x-cleave-synced").cloned())
+                == Some(json!(expected))
+        },
+    );
+    // The exposure made by Envoy shows up in the Worker's stats.
+    eventually(
+        "Envoy's exposure reaches /stats",
+        Duration::from_secs(10),
+        || {
+            let (_, s) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
+            s["variants"].as_array().is_some_and(|v| {
+                v.iter()
+                    .map(|x| x["sample_size"].as_u64().unwrap_or(0))
+                    .sum::<u64>()
+                    >= 1
+            })
+        },
+    );
+    api.admin("POST", &format!("/api/v1/experiments/{id}/stop"), None);
+    eventually(
+        "the stopped experiment leaves Envoy",
+        Duration::from_secs(10),
+        || upstream_headers(port, "user-7").is_some_and(|h| !h.contains_key("x-cleave-synced")),
+    );
+    let stats = http()
+        .get(&format!(
+            "http://127.0.0.1:{}/stats/prometheus",
+            envoy.admin
+        ))
+        .call()
+        .expect("stats")
+        .into_string()
+        .expect("text");
+    assert!(
+        stats.contains("cleave_snapshot_version") || stats.contains("cleave.snapshot.version"),
+        "{}",
+        &stats[..stats.len().min(2000)]
+    );
+}
+
+#[test]
+fn worker_down_at_start_fails_open_and_down_later_keeps_the_last_snapshot() {
+    // Down at start: nothing listens on the Worker port.
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let _cold = Envoy::start(
+        "envoy-cold",
+        &config(port, admin, echo.port, free_port()),
+        port,
+        admin,
+    );
+    let seen = upstream_headers(port, "user-1").expect("requests pass while the Worker is down");
+    assert!(
+        seen.contains_key("x-cleave-checkout-button"),
+        "inline experiments are still served: {seen:?}"
+    );
+    drop(_cold);
+
+    // Down later: the last good snapshot keeps serving.
+    let api = Api {
+        w: Wrangler::start_with("envoy-last-good", &[("SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)]),
+    };
+    let worker_port: u16 = api
+        .w
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    api.running(json!({"name": "Kept", "key": "kept", "variants": [{"name": "a"}, {"name": "b"}]}));
+    let (port, admin) = (free_port(), free_port());
+    let _envoy = Envoy::start(
+        "envoy-last-good",
+        &config(port, admin, echo.port, worker_port),
+        port,
+        admin,
+    );
+    eventually(
+        "the experiment reaches Envoy",
+        Duration::from_secs(10),
+        || upstream_headers(port, "user-2").is_some_and(|h| h.contains_key("x-cleave-kept")),
+    );
+    drop(api); // the Worker goes away
+    std::thread::sleep(Duration::from_secs(5)); // two refresh periods
+    let seen = upstream_headers(port, "user-2").expect("requests still pass");
+    assert!(
+        seen.contains_key("x-cleave-kept"),
+        "the last good snapshot keeps serving: {seen:?}"
+    );
+}
