@@ -1,0 +1,126 @@
+//! User ids, QA overrides, the routing value and snapshot acceptance, natively; and
+//! fuzz-style properties: no parser panics on any input.
+
+use cleave_core::edge::{cookie_value, routing_value};
+use cleave_envoy::config::Config;
+use cleave_envoy::request::{UserId, force_overrides, plan, user_id};
+use cleave_envoy::snapshot::accept;
+use proptest::prelude::*;
+
+const CONFIG: &str = r#"{
+  "user_id_headers": ["x-user-id"], "cookie": "cleave_uid", "generate_user_id": true,
+  "routing_header": "x-cleave-route", "allow_force_header": true,
+  "experiments": [{"id": "e1", "key": "banner", "name": "Banner", "status": "running",
+                   "variants": [{"name": "blue"}, {"name": "green"}]}]
+}"#;
+
+fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn user_ids_come_from_headers_then_the_cookie_then_a_new_one() {
+    let c = Config::parse(CONFIG.as_bytes()).unwrap();
+    let never = || -> Option<[u8; 16]> { panic!("no id should be minted") };
+    assert_eq!(
+        user_id(
+            &c,
+            &h(&[("X-User-Id", "u1"), ("cookie", "cleave_uid=u2")]),
+            never
+        ),
+        UserId::Found("u1".into())
+    );
+    assert_eq!(
+        user_id(&c, &h(&[("cookie", "a=1; cleave_uid=u2")]), never),
+        UserId::Found("u2".into())
+    );
+    assert_eq!(
+        user_id(&c, &h(&[]), || Some([0xab; 16])),
+        UserId::Minted("ab".repeat(16))
+    );
+    let no_mint = Config::parse(br#"{"cookie": "cleave_uid"}"#).unwrap();
+    assert_eq!(user_id(&no_mint, &h(&[]), || Some([1; 16])), UserId::Absent);
+}
+
+#[test]
+fn force_overrides_apply_only_when_allowed_and_to_real_variants() {
+    let c = Config::parse(CONFIG.as_bytes()).unwrap();
+    let headers = h(&[
+        ("x-user-id", "u1"),
+        ("x-cleave-force", "banner=green, other=x"),
+    ]);
+    assert_eq!(
+        force_overrides(&c, &headers),
+        vec![
+            ("banner".into(), "green".into()),
+            ("other".into(), "x".into())
+        ]
+    );
+    let p = plan(&c, &c.experiments, &headers, Some("u1"), "h", "/");
+    assert!(
+        p.add.contains(&("x-cleave-banner".into(), "green".into())),
+        "{p:?}"
+    );
+    assert_eq!(p.assignments[0].reason, "forced");
+    assert!(p.remove.contains(&"x-cleave-force".to_string()));
+    let strict = Config::parse(br#"{"experiments": []}"#).unwrap();
+    assert!(
+        force_overrides(&strict, &headers).is_empty(),
+        "off by default"
+    );
+}
+
+#[test]
+fn the_routing_value_is_a_stable_per_user_number() {
+    let c = Config::parse(CONFIG.as_bytes()).unwrap();
+    let p = plan(
+        &c,
+        &c.experiments,
+        &h(&[("x-cleave-route", "0")]),
+        Some("user-9"),
+        "h",
+        "/",
+    );
+    let value = routing_value("user-9");
+    assert!(
+        p.add
+            .contains(&("x-cleave-route".into(), value.to_string()))
+    );
+    assert_eq!(routing_value("user-9"), value);
+    assert_ne!(routing_value("user-10"), value);
+}
+
+#[test]
+fn snapshots_are_validated_before_use() {
+    assert!(accept(br#"{"spec_version": 1, "etag": "\"x\"", "experiments": []}"#).is_ok());
+    assert!(
+        accept(br#"{"spec_version": 2, "experiments": []}"#).is_err(),
+        "another contract version"
+    );
+    assert!(accept(br#"{"experiments": [{"id": "e", "key": "BAD KEY", "name": "n", "variants": [{"name": "a"}, {"name": "b"}]}]}"#).is_err());
+    assert!(accept(b"<html>").is_err());
+}
+
+proptest! {
+    #[test]
+    fn cookie_parsing_never_panics_and_only_returns_safe_values(header in "\\PC{0,200}", name in "[a-z_]{1,10}") {
+        if let Some(v) = cookie_value(&header, &name) {
+            prop_assert!(!v.is_empty() && v.len() <= 256 && v.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b';' && b != b','));
+        }
+    }
+
+    #[test]
+    fn request_handling_never_panics(pairs in prop::collection::vec(("[a-zA-Z-]{1,20}", "\\PC{0,60}"), 0..12), path in "\\PC{0,40}") {
+        let c = Config::parse(CONFIG.as_bytes()).unwrap();
+        let user = user_id(&c, &pairs, || Some([7; 16]));
+        let _ = plan(&c, &c.experiments, &pairs, user.as_str(), "host", &path);
+    }
+
+    #[test]
+    fn snapshot_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = accept(&bytes);
+    }
+}
