@@ -26,7 +26,7 @@ CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/R
 WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: bench-worker help dev test bench tools worker filter migrate lint unit nostd wasm-test e2e clean
+.PHONY: bench-envoy bench-worker help dev test bench tools worker filter migrate lint unit nostd wasm-test e2e clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
@@ -102,6 +102,10 @@ bench: tools
 bench-worker: tools worker
 	@.ci/tools.sh wrk
 	tests/bench/worker.sh
+
+bench-envoy: tools filter
+	@.ci/tools.sh wrk
+	tests/bench/envoy.sh
 
 clean:
 	rm -rf target worker/build .wrangler

@@ -60,6 +60,9 @@ struct Shared {
     queue: RefCell<Option<u32>>,
     seen: RefCell<HashSet<(String, String)>>,
     metrics: RefCell<HashMap<String, u32>>,
+    /// Assignments counted in memory per (experiment key, variant); published on tick
+    /// so requests make no metric host calls.
+    counts: RefCell<HashMap<(String, String), i64>>,
 }
 
 #[derive(Default)]
@@ -209,6 +212,7 @@ impl RootContext for Root {
                     queue: RefCell::new(None),
                     seen: RefCell::new(HashSet::new()),
                     metrics: RefCell::new(HashMap::new()),
+                    counts: RefCell::new(HashMap::new()),
                     config,
                 }));
                 self.set_tick_period(VERSION_CHECK);
@@ -253,7 +257,15 @@ impl RootContext for Root {
     }
 
     fn on_tick(&mut self) {
-        if self.shared.is_some() {
+        if let Some(shared) = self.shared.as_ref() {
+            let counts = std::mem::take(&mut *shared.counts.borrow_mut());
+            for ((key, variant), n) in counts {
+                bump(
+                    &shared.metrics,
+                    &format!("cleave.assignments.{key}.{variant}"),
+                    n,
+                );
+            }
             self.refresh_from_shared();
         }
         if self.sync.is_some() {
@@ -455,10 +467,17 @@ impl HttpContext for Request {
             let mut bytes = [0u8; 16];
             getrandom::getrandom(&mut bytes).ok().map(|()| bytes)
         });
-        let host = self
-            .get_http_request_header(":authority")
-            .unwrap_or_default();
-        let path = self.get_http_request_header(":path").unwrap_or_default();
+        // Pseudo-headers from the copy already made: no extra host calls.
+        let pseudo = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        let (host, path) = (
+            pseudo(":authority").to_string(),
+            pseudo(":path").to_string(),
+        );
         let experiments = shared.experiments.borrow().clone();
         let changes = plan(config, &experiments, &headers, user.as_str(), &host, &path);
         for name in &changes.remove {
@@ -468,16 +487,15 @@ impl HttpContext for Request {
             self.set_http_request_header(name, Some(value));
         }
         if let Some(u) = user.as_str() {
+            let mut counts = shared.counts.borrow_mut();
             for a in &changes.assignments {
                 let key = experiments
                     .iter()
                     .find(|p| p.experiment.id == a.experiment_id)
                     .map_or("", |p| p.experiment.key.as_str());
-                bump(
-                    &shared.metrics,
-                    &format!("cleave.assignments.{key}.{}", a.variant),
-                    1,
-                );
+                *counts
+                    .entry((key.to_string(), a.variant.clone()))
+                    .or_default() += 1;
                 queue_exposure(&shared, &a.experiment_id, u, &a.variant);
             }
         }
