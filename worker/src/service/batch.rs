@@ -2,7 +2,8 @@
 //! idempotent, a handful of storage round trips whatever the size.
 
 use super::Host;
-use super::input::{finite, identifier, json_body};
+use super::input::{identifier, json_body};
+use super::track::TrackRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRecord, Exposure, Store};
 use cleave_core::model::Experiment;
@@ -12,28 +13,14 @@ use std::collections::{BTreeMap, HashMap};
 /// Most items per batch.
 pub const MAX_BATCH: usize = 1_000;
 
-fn one() -> f64 {
-    1.0
-}
-
-/// One event of a batch.
+/// One event of a batch: a `/track` body plus the experiment.
 #[derive(Debug, Deserialize)]
 pub struct BatchEvent {
     /// Experiment id or key.
     pub experiment_id: String,
-    /// The (exposed) user.
-    pub user_id: String,
-    /// The metric.
-    pub event_name: String,
-    /// Value (default 1.0).
-    #[serde(default = "one")]
-    pub value: f64,
-    /// Idempotency key (generated when absent).
-    #[serde(default)]
-    pub event_id: Option<String>,
-    /// When, ms since the epoch (default: now).
-    #[serde(default)]
-    pub timestamp: Option<i64>,
+    /// The event, exactly as `/track` takes it.
+    #[serde(flatten)]
+    pub event: TrackRequest,
 }
 
 /// One exposure reported by an edge (the Envoy filter).
@@ -150,14 +137,7 @@ pub async fn events<S: Store>(
     let mut results: Vec<Option<ItemResult>> = (0..body.events.len()).map(|_| None).collect();
     let mut candidates: Vec<(usize, EventRecord)> = Vec::new();
     for (i, ev) in body.events.iter().enumerate() {
-        let check = identifier("user_id", &ev.user_id)
-            .and_then(|()| identifier("event_name", &ev.event_name))
-            .and_then(|()| finite("value", ev.value).map(|_| ()))
-            .and_then(|()| {
-                ev.event_id
-                    .as_deref()
-                    .map_or(Ok(()), |id| identifier("event_id", id))
-            });
+        let check = ev.event.validate();
         let experiment = experiments.get(&ev.experiment_id).and_then(Option::as_ref);
         match (check, experiment) {
             (Err(e), _) => results[i] = Some(rejected("events", i, e)),
@@ -172,13 +152,13 @@ pub async fn events<S: Store>(
             (Ok(()), Some(e)) => candidates.push((
                 i,
                 EventRecord {
-                    event_id: ev.event_id.clone().unwrap_or_else(|| host.new_id()),
+                    event_id: ev.event.event_id.clone().unwrap_or_else(|| host.new_id()),
                     experiment_id: e.id.clone(),
-                    user_id: ev.user_id.clone(),
+                    user_id: ev.event.user_id.clone(),
                     variant: String::new(), // filled in from the exposure below
-                    event_name: ev.event_name.clone(),
-                    value: ev.value,
-                    at: ev.timestamp.unwrap_or_else(|| host.now_ms()),
+                    event_name: ev.event.event_name.clone(),
+                    value: ev.event.value,
+                    at: ev.event.timestamp.unwrap_or_else(|| host.now_ms()),
                 },
             )),
         }

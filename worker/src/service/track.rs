@@ -29,6 +29,20 @@ pub struct TrackRequest {
     pub timestamp: Option<i64>,
 }
 
+impl TrackRequest {
+    /// The rules every tracking endpoint applies: ids of 1–256 bytes without control
+    /// characters, a finite value.
+    pub fn validate(&self) -> ApiResult<()> {
+        identifier("user_id", &self.user_id)?;
+        identifier("event_name", &self.event_name)?;
+        finite("value", self.value)?;
+        match &self.event_id {
+            Some(id) => identifier("event_id", id),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The response body.
 #[derive(Debug, Serialize)]
 pub struct TrackResponse {
@@ -60,12 +74,7 @@ pub async fn track<S: Store>(
     experiment: &Experiment,
     req: TrackRequest,
 ) -> ApiResult<TrackResponse> {
-    identifier("user_id", &req.user_id)?;
-    identifier("event_name", &req.event_name)?;
-    finite("value", req.value)?;
-    if let Some(id) = &req.event_id {
-        identifier("event_id", id)?;
-    }
+    req.validate()?;
     let variant = store
         .exposure(&experiment.id, &req.user_id)
         .await?
