@@ -2,9 +2,14 @@
 
 use std::collections::BTreeSet;
 
-/// (method, path) pairs registered in `src/routes.rs`, with `:param` as `{param}`.
+/// (method, path) pairs registered in `src/routes/*.rs`, with `:param` as `{param}`.
 fn registered_routes() -> BTreeSet<(String, String)> {
-    let source = include_str!("../src/routes.rs");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes");
+    let mut source = String::new();
+    for entry in std::fs::read_dir(dir).expect("src/routes") {
+        source
+            .push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("route file"));
+    }
     let mut routes = BTreeSet::new();
     for method in ["get", "post", "put", "delete"] {
         let marker = format!(".{method}_async(");

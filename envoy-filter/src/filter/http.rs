@@ -1,0 +1,170 @@
+//! The HTTP filter role: per request, the user id, the header plan and the exposures;
+//! per tick, the snapshot re-read when its version changed.
+
+use super::metrics::{MetricCache, bump};
+use super::{Root, log};
+use crate::config::Config;
+use crate::request::{UserId, plan, user_id};
+use crate::snapshot::{EXPOSURE_QUEUE, SNAPSHOT_KEY, VERSION_KEY, accept, parse_version};
+use cleave_core::edge::{Prepared, set_cookie};
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::{Action, LogLevel};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// Exposures remembered per worker thread to avoid re-queueing the same user.
+const SEEN_CAP: usize = 100_000;
+
+/// State an HTTP filter root shares with its requests.
+pub(super) struct Shared {
+    pub(super) config: Config,
+    pub(super) experiments: RefCell<Rc<Vec<Prepared>>>,
+    pub(super) have_snapshot: RefCell<bool>,
+    pub(super) queue: RefCell<Option<u32>>,
+    pub(super) seen: RefCell<HashSet<(String, String)>>,
+    pub(super) metrics: MetricCache,
+    /// Assignments counted in memory per (experiment key, variant); published on tick
+    /// so requests make no metric host calls.
+    pub(super) counts: RefCell<HashMap<(String, String), i64>>,
+}
+
+impl Root {
+    /// Re-reads the shared snapshot when its version changed (HTTP filter role).
+    pub(super) fn refresh_from_shared(&mut self) {
+        let Some(shared) = self.shared.as_ref() else {
+            return;
+        };
+        let version = parse_version(
+            hostcalls::get_shared_data(VERSION_KEY)
+                .ok()
+                .and_then(|d| d.0)
+                .as_deref(),
+        );
+        if version == 0 || version == self.version {
+            return;
+        }
+        let body = hostcalls::get_shared_data(SNAPSHOT_KEY)
+            .ok()
+            .and_then(|d| d.0)
+            .unwrap_or_default();
+        match accept(&body) {
+            Ok(doc) => {
+                let merged = shared.config.merged(Some(&doc.experiments));
+                *shared.experiments.borrow_mut() = Rc::new(merged);
+                *shared.have_snapshot.borrow_mut() = true;
+                self.version = version;
+            }
+            Err(e) => log(
+                LogLevel::Warn,
+                &format!("cleave: shared snapshot unreadable: {}", e.0),
+            ),
+        }
+    }
+}
+
+pub(super) struct Request {
+    pub(super) shared: Option<Rc<Shared>>,
+    pub(super) minted: Option<String>,
+}
+
+impl Context for Request {}
+
+impl HttpContext for Request {
+    fn on_http_request_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
+        let Some(shared) = self.shared.clone() else {
+            return Action::Continue; // no configuration: fail open
+        };
+        let config = &shared.config;
+        let headers = self.get_http_request_headers();
+        if config.snapshot.is_some()
+            && !*shared.have_snapshot.borrow()
+            && config.experiments.is_empty()
+        {
+            bump(&shared.metrics, "cleave.fail_open", 1);
+        }
+        let user = user_id(config, &headers, || {
+            let mut bytes = [0u8; 16];
+            getrandom::getrandom(&mut bytes).ok().map(|()| bytes)
+        });
+        // Pseudo-headers from the copy already made: no extra host calls.
+        let pseudo = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        let (host, path) = (
+            pseudo(":authority").to_string(),
+            pseudo(":path").to_string(),
+        );
+        let experiments = shared.experiments.borrow().clone();
+        let changes = plan(config, &experiments, &headers, user.as_str(), &host, &path);
+        for name in &changes.remove {
+            self.set_http_request_header(name, None);
+        }
+        for (name, value) in &changes.add {
+            self.set_http_request_header(name, Some(value));
+        }
+        if let Some(u) = user.as_str() {
+            let mut counts = shared.counts.borrow_mut();
+            for a in &changes.assignments {
+                let key = experiments
+                    .iter()
+                    .find(|p| p.experiment.id == a.experiment_id)
+                    .map_or("", |p| p.experiment.key.as_str());
+                *counts
+                    .entry((key.to_string(), a.variant.clone()))
+                    .or_default() += 1;
+                queue_exposure(&shared, &a.experiment_id, u, &a.variant);
+            }
+        }
+        if let UserId::Minted(id) = user {
+            self.minted = Some(id);
+        }
+        Action::Continue
+    }
+
+    fn on_http_response_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
+        if let (Some(id), Some(shared)) = (self.minted.take(), self.shared.as_ref())
+            && let Some(name) = &shared.config.cookie
+        {
+            self.add_http_response_header("set-cookie", &set_cookie(name, &id, false));
+        }
+        Action::Continue
+    }
+}
+
+/// Queues an exposure for the singleton, once per (experiment, user) per thread.
+fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &str) {
+    if shared.config.exposures.is_none() && shared.config.snapshot.is_none() {
+        return;
+    }
+    {
+        let mut seen = shared.seen.borrow_mut();
+        if seen.len() >= SEEN_CAP {
+            seen.clear();
+        }
+        if !seen.insert((experiment_id.to_string(), user.to_string())) {
+            return;
+        }
+    }
+    let queue = *shared.queue.borrow();
+    let queue = match queue {
+        Some(q) => q,
+        None => match hostcalls::resolve_shared_queue("cleave", EXPOSURE_QUEUE) {
+            Ok(Some(q)) => {
+                *shared.queue.borrow_mut() = Some(q);
+                q
+            }
+            _ => return,
+        },
+    };
+    let item =
+        serde_json::json!({"experiment_id": experiment_id, "user_id": user, "variant": variant})
+            .to_string();
+    if hostcalls::enqueue_shared_queue(queue, Some(item.as_bytes())).is_err() {
+        bump(&shared.metrics, "cleave.exposures.dropped", 1);
+    }
+}

@@ -1,0 +1,128 @@
+//! The experiment API: CRUD, lifecycle and statistics (admin).
+
+use super::{Routes, admin, param, publish, query_string, store};
+use crate::error::{ApiError, ApiResult};
+use crate::host::WorkerHost;
+use crate::service::{Host, experiments, stats};
+use crate::store::{AnalysisRun, Store};
+use cleave_core::model::Action;
+
+/// Adds this module's routes.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get_async("/api/v1/experiments", |req, c| async move {
+        let status = req.url().ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "status")
+                .map(|(_, v)| v.into_owned())
+        });
+        admin(&req, &c.env, async {
+            Ok((
+                200,
+                experiments::list(&store(&c.env)?, status.as_deref()).await?,
+            ))
+        })
+        .await
+    })
+    .post_async("/api/v1/experiments", |mut req, c| async move {
+        let body = req.bytes().await?;
+        admin(&req, &c.env, async {
+            let store = store(&c.env)?;
+            let e = experiments::create(&store, &WorkerHost, &body, experiments::Dialect::Cleave)
+                .await?;
+            publish(&c.env, &store).await;
+            Ok((201, e))
+        })
+        .await
+    })
+    .get_async("/api/v1/experiments/:id", |req, c| async move {
+        let id = param(&c, "id");
+        admin(&req, &c.env, async {
+            Ok((200, experiments::load(&store(&c.env)?, &id).await?))
+        })
+        .await
+    })
+    .put_async("/api/v1/experiments/:id", |mut req, c| async move {
+        let id = param(&c, "id");
+        let body = req.bytes().await?;
+        admin(&req, &c.env, async {
+            let store = store(&c.env)?;
+            let e = experiments::update(&store, &WorkerHost, &id, &body).await?;
+            publish(&c.env, &store).await;
+            Ok((200, e))
+        })
+        .await
+    })
+    .delete_async("/api/v1/experiments/:id", |req, c| async move {
+        let id = param(&c, "id");
+        admin(&req, &c.env, async {
+            let store = store(&c.env)?;
+            let e = experiments::delete(&store, &id).await?;
+            publish(&c.env, &store).await;
+            Ok((200, serde_json::json!({"deleted": true, "id": e.id})))
+        })
+        .await
+    })
+    .get_async("/api/v1/experiments/:id/stats", |req, c| async move {
+        let id = param(&c, "id");
+        let query = query_string(&req);
+        admin(&req, &c.env, async {
+            let started = WorkerHost.now_ms();
+            let store = store(&c.env)?;
+            let e = experiments::load(&store, &id).await?;
+            let q: stats::StatsQuery = serde_urlencoded_query(&query)?;
+            let response = stats::stats(&store, &e, q).await?;
+            let run = AnalysisRun {
+                experiment_id: e.id.clone(),
+                metric: response.metric.clone(),
+                analyzed_at: WorkerHost.now_ms(),
+                duration_seconds: (WorkerHost.now_ms() - started) as f64 / 1000.0,
+                significant_results: response
+                    .report
+                    .comparisons
+                    .iter()
+                    .filter(|c| c.significant)
+                    .count() as u64,
+            };
+            if let Err(err) = store.record_analysis(&run).await {
+                worker::console_error!("recording the analysis run failed: {err}");
+            }
+            Ok((200, response))
+        })
+        .await
+    })
+    .post_async("/api/v1/experiments/:id/:action", |req, c| async move {
+        let id = param(&c, "id");
+        let action_name = param(&c, "action");
+        admin(&req, &c.env, async {
+            let action = Action::parse(&action_name).ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no action '{action_name}' (start, pause, resume, stop, archive)"
+                ))
+            })?;
+            let store = store(&c.env)?;
+            let e = experiments::transition(&store, &WorkerHost, &id, action).await?;
+            publish(&c.env, &store).await;
+            Ok((200, e))
+        })
+        .await
+    })
+}
+
+fn serde_urlencoded_query<T: serde::de::DeserializeOwned>(query: &str) -> ApiResult<T> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| {
+                let value = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|_| {
+                        k != "metric" && k != "user_id" && k != "event_name" && k != "event_id"
+                    })
+                    .and_then(serde_json::Number::from_f64)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or_else(|| serde_json::Value::String(v.into_owned()));
+                (k.into_owned(), value)
+            })
+            .collect();
+    crate::service::input::json_body(serde_json::Value::Object(map).to_string().as_bytes())
+}
