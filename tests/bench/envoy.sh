@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks the Envoy filter (issue 4 goals): throughput and p99 latency of Envoy with no
-# filter, with the filter and 1 experiment, and with 20 experiments (wrk on 127.0.0.1,
+# filter, with the filter and 0 (the proxy-wasm floor), 1 and 20 experiments (wrk on 127.0.0.1,
 # a new user id per request), plus the filter's size after wasm-opt -Oz.
 # The upstream is a second listener of the same Envoy answering with direct_response.
 # Usage: make bench-envoy
@@ -68,11 +68,11 @@ static_resources:
       type: STATIC
       load_assignment: {{ cluster_name: backend, endpoints: [ {{ lb_endpoints: [ {{ endpoint: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: 19001 }} }} }} }} ] }} ] }}
 """
-for name, n in [("none", None), ("one", 1), ("twenty", 20)]:
+for name, n in [("none", None), ("empty", 0), ("one", 1), ("twenty", 20)]:
     open(f"{work}/{name}.yaml", "w").write(config(n))
 PY
 
-for variant in none one twenty; do
+for variant in none empty one twenty; do
   "$ENVOY" -c "$WORK/$variant.yaml" --concurrency 1 --base-id 9$RANDOM --log-level warn >"$WORK/$variant.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19901/ready >/dev/null && break; sleep 0.1; done
@@ -92,7 +92,7 @@ def read(name):
         return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
     return rps, ms("50%"), ms("99%")
 base = read("none")
-for name in ("one", "twenty"):
+for name in ("empty", "one", "twenty"):
     rps, p50, p99 = read(name)
     print(f"RESULT {name}: rps={rps:.0f} ratio={rps / base[0]:.3f} p50_added_us={(p50 - base[1]) * 1000:.0f} p99_added_us={(p99 - base[2]) * 1000:.0f} (no filter: rps={base[0]:.0f} p50={base[1] * 1000:.0f}us p99={base[2] * 1000:.0f}us)")
 PY
