@@ -3,26 +3,11 @@
 
 use cleave_core::analysis::{AnalysisSettings, VariantData, analyze};
 use cleave_core::assign::Allocation;
-use cleave_core::model::{Experiment, Status, Variant};
-use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use cleave_core::model::Experiment;
+mod fixture;
 
-fn experiment(i: usize) -> Experiment {
-    Experiment {
-        id: format!("experiment-{i:04}"),
-        key: format!("exp-{i}"),
-        name: format!("Experiment {i}"),
-        status: Status::Running,
-        traffic_allocation: 0.8,
-        variants: (0..3)
-            .map(|v| Variant {
-                name: format!("v{v}"),
-                weight: Some(1.0 + v as f64),
-                ..Variant::default()
-            })
-            .collect(),
-        ..Experiment::default()
-    }
-}
+use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use fixture::experiment;
 
 fn assignment(c: &mut Criterion) {
     let ids: Vec<String> = (0..1024).map(|i| format!("user-{i:08}-a1b2c3d4")).collect();

@@ -2,7 +2,11 @@
 //! `shared/benches/wasm_bench.mjs` (no JS glue: plain exported functions).
 
 use cleave_core::assign::Allocation;
-use cleave_core::model::{Experiment, Status, Variant};
+use cleave_core::model::Experiment;
+
+#[path = "../benches/fixture.rs"]
+mod fixture;
+use fixture::experiment;
 use std::cell::RefCell;
 
 /// Prepared user ids and experiments with their allocations.
@@ -22,21 +26,7 @@ pub extern "C" fn setup(users: u32) {
             .collect();
         s.1 = (0..10)
             .map(|i| {
-                let e = Experiment {
-                    id: format!("experiment-{i:04}"),
-                    key: format!("exp-{i}"),
-                    name: format!("Experiment {i}"),
-                    status: Status::Running,
-                    traffic_allocation: 0.8,
-                    variants: (0..3)
-                        .map(|v| Variant {
-                            name: format!("v{v}"),
-                            weight: Some(1.0 + v as f64),
-                            ..Variant::default()
-                        })
-                        .collect(),
-                    ..Experiment::default()
-                };
+                let e = experiment(i);
                 let a = e.allocation().expect("valid");
                 (e, a)
             })

@@ -34,3 +34,22 @@ pub fn send(req: ureq::Request, body: Option<&serde_json::Value>) -> (u16, Strin
         Err(e) => panic!("transport error: {e}"),
     }
 }
+
+/// Exposed users over all variants of a `/stats` report.
+pub fn exposed_users(stats: &serde_json::Value) -> u64 {
+    stats["variants"].as_array().map_or(0, |v| {
+        v.iter()
+            .map(|x| x["sample_size"].as_u64().unwrap_or(0))
+            .sum()
+    })
+}
+
+/// The user id in a `Set-Cookie: cleave_uid=<id>; ...` value.
+pub fn cleave_uid(set_cookie: &str) -> String {
+    set_cookie
+        .trim_start_matches("cleave_uid=")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -94,12 +94,7 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
         cookie.starts_with("cleave_uid=") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
-    let uid = cookie
-        .trim_start_matches("cleave_uid=")
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let uid = cleave_e2e::cleave_uid(&cookie);
     let echoed: Value = resp.into_json().expect("echo");
     let expected = experiments[0]
         .assign(&uid)

@@ -86,12 +86,7 @@ fn experiments_reach_envoy_leave_when_stopped_and_exposures_come_back() {
         Duration::from_secs(10),
         || {
             let (_, s) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
-            s["variants"].as_array().is_some_and(|v| {
-                v.iter()
-                    .map(|x| x["sample_size"].as_u64().unwrap_or(0))
-                    .sum::<u64>()
-                    >= 1
-            })
+            cleave_e2e::exposed_users(&s) >= 1
         },
     );
     api.admin("POST", &format!("/api/v1/experiments/{id}/stop"), None);

@@ -134,12 +134,7 @@ fn the_fawkes_readme_flow_works_end_to_end() {
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["experiment_id"], id.as_str());
     assert_eq!(s["total_conversions"], 3, "{s}");
-    let exposed: u64 = s["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .map(|v| v["sample_size"].as_u64().unwrap_or(0))
-        .sum();
+    let exposed: u64 = cleave_e2e::exposed_users(&s);
     assert_eq!(exposed, 60, "{s}");
     let converters_by_variant = |name: &str| {
         ["user-1", "user-2", "user-3"]

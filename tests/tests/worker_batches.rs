@@ -208,12 +208,7 @@ fn concurrent_assigns_make_one_row_and_data_survives_a_restart() {
     assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
     std::thread::sleep(std::time::Duration::from_millis(500)); // exposures are written in the background
     let (_, s) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
-    let users: u64 = s["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .map(|v| v["sample_size"].as_u64().unwrap_or(0))
-        .sum();
+    let users: u64 = cleave_e2e::exposed_users(&s);
     assert_eq!(
         users, 1,
         "50 concurrent assigns of one user → one assignment row: {s}"
@@ -231,11 +226,6 @@ fn concurrent_assigns_make_one_row_and_data_survives_a_restart() {
         "{got}"
     );
     let (_, s) = again.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
-    let users: u64 = s["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .map(|v| v["sample_size"].as_u64().unwrap_or(0))
-        .sum();
+    let users: u64 = cleave_e2e::exposed_users(&s);
     assert_eq!(users, 1);
 }

@@ -32,12 +32,7 @@ fn proxy_mode_assigns_strips_spoofing_sets_the_cookie_and_streams() {
             && cookie.contains("Max-Age="),
         "{cookie}"
     );
-    let uid = cookie
-        .trim_start_matches("cleave_uid=")
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let uid = cleave_e2e::cleave_uid(&cookie);
     let seen: Value = first.into_json().expect("echo");
     assert_eq!(seen["path"], "/page?x=1");
     let expected = banner
@@ -100,11 +95,6 @@ fn proxy_mode_assigns_strips_spoofing_sets_the_cookie_and_streams() {
         &format!("/api/v1/experiments/{}/stats", banner.id),
         None,
     );
-    let users: u64 = s["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .map(|v| v["sample_size"].as_u64().unwrap_or(0))
-        .sum();
+    let users: u64 = cleave_e2e::exposed_users(&s);
     assert_eq!(users, 1, "the proxied user was exposed once: {s}");
 }
