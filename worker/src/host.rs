@@ -17,7 +17,7 @@ impl Host for WorkerHost {
         if getrandom::getrandom(&mut bytes).is_err() {
             bytes[..8].copy_from_slice(&Date::now().as_millis().to_be_bytes());
         }
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        cleave_core::edge::user_id_from_bytes(&bytes)
     }
 }
 

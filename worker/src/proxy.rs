@@ -23,15 +23,6 @@ pub fn is_cleave_path(path: &str) -> bool {
         )
 }
 
-fn random_user_id() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::getrandom(&mut bytes).is_err() {
-        // The runtime's CSPRNG failing is not expected; fall back to a fresh server id.
-        return WorkerHost.new_id();
-    }
-    edge::user_id_from_bytes(&bytes)
-}
-
 /// Proxies `req` to `origin`, assigning the user to every matching running experiment.
 pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -> Result<Response> {
     let url = req.url()?;
@@ -44,7 +35,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
     let (user, new_cookie) = match edge::cookie_value(&cookies, &cookie_name) {
         Some(id) => (id.to_string(), None),
         None => {
-            let id = random_user_id();
+            let id = WorkerHost.new_id(); // 128 random bits, hex
             let cookie = edge::set_cookie(&cookie_name, &id, url.scheme() == "https");
             (id, Some(cookie))
         }

@@ -210,14 +210,6 @@ fn power_series(a: f64, b: f64, x: f64) -> f64 {
     front * (1.0 + a * sum)
 }
 
-/// Density of `Beta(a, b)` at `x` (with `y = 1 − x`).
-pub fn beta_density(a: f64, b: f64, x: f64, y: f64) -> f64 {
-    if x <= 0.0 || y <= 0.0 {
-        return 0.0;
-    }
-    exp(ln_beta_prefix(a, b, x, y)) / (x * y)
-}
-
 /// `ln B(a, b)` accurate for large arguments (Stirling form).
 pub fn ln_beta(a: f64, b: f64) -> f64 {
     if a < 15.0 && b < 15.0 {
