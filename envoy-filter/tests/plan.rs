@@ -1,7 +1,8 @@
 //! The filter's per-request plan and config parsing, natively.
 
+use cleave_core::edge::HeaderPlan;
 use cleave_envoy::config::Config;
-use cleave_envoy::plan::plan;
+use cleave_envoy::request;
 use proptest::prelude::*;
 
 const CONFIG: &str = r#"{
@@ -15,6 +16,19 @@ const CONFIG: &str = r#"{
      "variants": [{"name": "x"}, {"name": "y"}]}
   ]
 }"#;
+
+/// What the filter does per request: find the user id (no minting here), then plan.
+fn plan(config: &Config, headers: &[(String, String)], host: &str, path: &str) -> HeaderPlan {
+    let user = request::user_id(config, headers, || None);
+    request::plan(
+        config,
+        &config.experiments,
+        headers,
+        user.as_str(),
+        host,
+        path,
+    )
+}
 
 fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
