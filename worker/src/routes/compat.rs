@@ -1,9 +1,9 @@
 //! The second seed's client calls: thin aliases onto the same logic.
 
 use super::edge::{handle_assign, handle_track};
-use super::{Routes, admin, param, public, publish, query_string, store};
+use super::experiments::{create_published, transition_published};
+use super::{Routes, admin, param, public, query_as_json, query_string, store};
 use crate::error::ApiResult;
-use crate::host::WorkerHost;
 use crate::service::{experiments, stats};
 
 /// Adds this module's routes.
@@ -11,12 +11,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.post_async("/api/experiments", |mut req, c| async move {
         let body = req.bytes().await?;
         admin(&req, &c.env, async {
-            let store = store(&c.env)?;
-            let e =
-                experiments::create(&store, &WorkerHost, &body, experiments::Dialect::SecondSeed)
-                    .await?;
-            publish(&c.env, &store).await;
-            Ok((201, e))
+            create_published(&c.env, &body, experiments::Dialect::SecondSeed).await
         })
         .await
     })
@@ -36,12 +31,9 @@ pub(super) fn routes(r: Routes) -> Routes {
                 status: String,
             }
             let target: StatusBody = crate::service::input::json_body(&body)?;
-            let store = store(&c.env)?;
-            let current = experiments::load(&store, &name).await?;
+            let current = experiments::load(&store(&c.env)?, &name).await?;
             let action = experiments::action_towards(current.status, &target.status)?;
-            let e = experiments::transition(&store, &WorkerHost, &current.id, action).await?;
-            publish(&c.env, &store).await;
-            Ok((200, e))
+            transition_published(&c.env, &current.id, action).await
         })
         .await
     })
@@ -101,11 +93,7 @@ fn seed_pair(body: &[u8], query: Option<&str>) -> ApiResult<(String, String)> {
         experiment_id: String,
     }
     let pair: Pair = if body.iter().all(u8::is_ascii_whitespace) {
-        let map: serde_json::Map<String, serde_json::Value> =
-            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
-                .collect();
-        crate::service::input::json_body(serde_json::Value::Object(map).to_string().as_bytes())?
+        crate::service::input::json_body(&query_as_json(query.unwrap_or(""), &[]))?
     } else {
         crate::service::input::json_body(body)?
     };

@@ -1,6 +1,6 @@
 //! The data plane: assignment, tracking, batches and the snapshot (public or edge tokens).
 
-use super::{Ctx, Routes, param, public, query_string, store};
+use super::{Ctx, Routes, param, public, query_as_json, query_string, store};
 use crate::auth::require;
 use crate::error::{ApiError, ApiResult};
 use crate::host::{WorkerHost, setting};
@@ -57,24 +57,7 @@ pub(super) async fn read_with_query(req: &mut Request) -> ApiResult<Vec<u8>> {
     if !body.iter().all(u8::is_ascii_whitespace) {
         return Ok(body);
     }
-    let query = query_string(req);
-    let map: serde_json::Map<String, serde_json::Value> =
-        url::form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| {
-                let value = match k.as_ref() {
-                    "value" => v
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(serde_json::Number::from_f64)
-                        .map(serde_json::Value::Number),
-                    "timestamp" => v.parse::<i64>().ok().map(serde_json::Value::from),
-                    _ => None,
-                }
-                .unwrap_or_else(|| serde_json::Value::String(v.to_string()));
-                (k.into_owned(), value)
-            })
-            .collect();
-    Ok(serde_json::Value::Object(map).to_string().into_bytes())
+    Ok(query_as_json(&query_string(req), &["value", "timestamp"]))
 }
 
 pub(super) async fn handle_assign(

@@ -1,11 +1,13 @@
 //! The experiment API: CRUD, lifecycle and statistics (admin).
 
-use super::{Routes, admin, param, publish, query_string, store};
+use super::{Routes, admin, param, publish, query_as_json, query_string, store};
 use crate::error::{ApiError, ApiResult};
 use crate::host::WorkerHost;
 use crate::service::{Host, experiments, stats};
 use crate::store::{AnalysisRun, Store};
 use cleave_core::model::Action;
+use cleave_core::model::Experiment;
+use worker::Env;
 
 /// Adds this module's routes.
 pub(super) fn routes(r: Routes) -> Routes {
@@ -26,11 +28,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     .post_async("/api/v1/experiments", |mut req, c| async move {
         let body = req.bytes().await?;
         admin(&req, &c.env, async {
-            let store = store(&c.env)?;
-            let e = experiments::create(&store, &WorkerHost, &body, experiments::Dialect::Cleave)
-                .await?;
-            publish(&c.env, &store).await;
-            Ok((201, e))
+            create_published(&c.env, &body, experiments::Dialect::Cleave).await
         })
         .await
     })
@@ -69,7 +67,8 @@ pub(super) fn routes(r: Routes) -> Routes {
             let started = WorkerHost.now_ms();
             let store = store(&c.env)?;
             let e = experiments::load(&store, &id).await?;
-            let q: stats::StatsQuery = serde_urlencoded_query(&query)?;
+            let q: stats::StatsQuery =
+                crate::service::input::json_body(&query_as_json(&query, &["alpha"]))?;
             let response = stats::stats(&store, &e, q).await?;
             let run = AnalysisRun {
                 experiment_id: e.id.clone(),
@@ -99,30 +98,32 @@ pub(super) fn routes(r: Routes) -> Routes {
                     "no action '{action_name}' (start, pause, resume, stop, archive)"
                 ))
             })?;
-            let store = store(&c.env)?;
-            let e = experiments::transition(&store, &WorkerHost, &id, action).await?;
-            publish(&c.env, &store).await;
-            Ok((200, e))
+            transition_published(&c.env, &id, action).await
         })
         .await
     })
 }
 
-fn serde_urlencoded_query<T: serde::de::DeserializeOwned>(query: &str) -> ApiResult<T> {
-    let map: serde_json::Map<String, serde_json::Value> =
-        url::form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| {
-                let value = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|_| {
-                        k != "metric" && k != "user_id" && k != "event_name" && k != "event_id"
-                    })
-                    .and_then(serde_json::Number::from_f64)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or_else(|| serde_json::Value::String(v.into_owned()));
-                (k.into_owned(), value)
-            })
-            .collect();
-    crate::service::input::json_body(serde_json::Value::Object(map).to_string().as_bytes())
+/// Creates an experiment in the given dialect and republishes the snapshot (201).
+pub(super) async fn create_published(
+    env: &Env,
+    body: &[u8],
+    dialect: experiments::Dialect,
+) -> ApiResult<(u16, Experiment)> {
+    let store = store(env)?;
+    let e = experiments::create(&store, &WorkerHost, body, dialect).await?;
+    publish(env, &store).await;
+    Ok((201, e))
+}
+
+/// Applies a lifecycle action and republishes the snapshot (200).
+pub(super) async fn transition_published(
+    env: &Env,
+    id: &str,
+    action: Action,
+) -> ApiResult<(u16, Experiment)> {
+    let store = store(env)?;
+    let e = experiments::transition(&store, &WorkerHost, id, action).await?;
+    publish(env, &store).await;
+    Ok((200, e))
 }

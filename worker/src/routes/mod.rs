@@ -94,3 +94,24 @@ pub(super) fn with_cors(req: &Request, mut response: Response) -> Result<Respons
     headers.set("vary", "origin")?;
     Ok(response)
 }
+
+/// A query string as a JSON object body, so one body parser (and its field-named errors)
+/// serves both forms: the `numeric` keys become numbers when they parse as JSON numbers,
+/// everything else stays a string.
+pub(super) fn query_as_json(query: &str, numeric: &[&str]) -> Vec<u8> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| {
+                let number = numeric
+                    .contains(&k.as_ref())
+                    .then(|| serde_json::from_str::<serde_json::Number>(&v).ok())
+                    .flatten();
+                let value = number.map_or_else(
+                    || serde_json::Value::String(v.to_string()),
+                    serde_json::Value::Number,
+                );
+                (k.into_owned(), value)
+            })
+            .collect();
+    serde_json::Value::Object(map).to_string().into_bytes()
+}
