@@ -150,8 +150,10 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
     let (store, h) = (MemoryStore::default(), host());
     let e = block_on(create(&store, &h, &two_arms())).unwrap();
     let e = block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
+    let allocation = e.allocation().unwrap();
     for i in 0..200 {
-        let (resp, exposure) = assign::assign(&e, &format!("u{i}"), h.now_ms()).unwrap();
+        let (resp, exposure) =
+            assign::assign(&e, &allocation, &format!("u{i}"), h.now_ms()).unwrap();
         assert!(resp.in_experiment);
         block_on(store.record_exposures(&[exposure.unwrap()])).unwrap();
     }

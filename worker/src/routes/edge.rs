@@ -5,7 +5,6 @@ use crate::auth::require;
 use crate::error::{ApiError, ApiResult};
 use crate::host::{WorkerHost, setting};
 use crate::service::{Host, assign, batch, experiments, snapshot, track};
-use cleave_core::model::Experiment;
 use worker::{Env, Request, Response, Result};
 
 /// Adds this module's routes.
@@ -66,26 +65,29 @@ pub(super) async fn handle_assign(
     body: ApiResult<Vec<u8>>,
 ) -> ApiResult<(u16, assign::AssignResponse)> {
     let req: assign::AssignRequest = crate::service::input::json_body(&body?)?;
-    let experiment = find_for_edge(&c.env, id).await?;
-    let (response, exposure) = assign::assign(&experiment, &req.user_id, WorkerHost.now_ms())?;
+    let now = WorkerHost.now_ms();
+    // Running experiments come prepared with the cached snapshot; others (and keys given
+    // as names) are read from D1, which answers not_running or 404.
+    let published = crate::cache::snapshot(&c.env).await;
+    let prepared = published.as_ref().and_then(|p| {
+        p.prepared
+            .iter()
+            .find(|p| p.experiment.id == id || p.experiment.key == id)
+    });
+    let (response, exposure) = match prepared {
+        Some(p) => assign::assign(&p.experiment, &p.allocation, &req.user_id, now)?,
+        None => {
+            let experiment = experiments::load(&store(&c.env)?, id).await?;
+            let allocation = experiment
+                .allocation()
+                .map_err(|e| ApiError::invalid("variants", e.to_string()))?;
+            assign::assign(&experiment, &allocation, &req.user_id, now)?
+        }
+    };
     if let Some(x) = exposure {
         crate::exposures::record(&c.env, &c.data, vec![x]);
     }
     Ok((200, response))
-}
-
-/// The experiment as the edge sees it: from the snapshot when running, else from D1.
-pub(super) async fn find_for_edge(env: &Env, id: &str) -> ApiResult<Experiment> {
-    if let Some(p) = crate::cache::snapshot(env).await
-        && let Some(e) = p
-            .snapshot
-            .experiments
-            .iter()
-            .find(|e| e.id == id || e.key == id)
-    {
-        return Ok(e.clone());
-    }
-    experiments::load(&store(env)?, id).await
 }
 
 pub(super) async fn handle_track(

@@ -2,6 +2,7 @@
 
 use super::input::identifier;
 use crate::store::Exposure;
+use cleave_core::assign::Allocation;
 use cleave_core::model::Experiment;
 use serde::{Deserialize, Serialize};
 
@@ -34,16 +35,16 @@ pub struct AssignResponse {
     pub reason: &'static str,
 }
 
-/// Assigns `user_id` (validated) and returns the response and the exposure to record.
+/// Assigns `user_id` (validated) with the experiment's prepared `allocation` and returns
+/// the response and the exposure to record.
 pub fn assign(
     experiment: &Experiment,
+    allocation: &Allocation,
     user_id: &str,
     now_ms: i64,
 ) -> crate::error::ApiResult<(AssignResponse, Option<Exposure>)> {
     identifier("user_id", user_id)?;
-    let a = experiment
-        .assign(user_id)
-        .map_err(|e| crate::error::ApiError::invalid("variants", e.to_string()))?;
+    let a = experiment.assign_with(allocation, user_id);
     let exposure = a.variant.map(|v| Exposure {
         experiment_id: experiment.id.clone(),
         user_id: user_id.to_string(),
