@@ -22,22 +22,35 @@ WORKER_OUT := worker/build/index.js
 WORKER_WASM := worker/build/index_bg.wasm
 TEST_LOG := target/test-results.log
 FILTER_WASM := target/wasm32-wasip1/release/cleave_envoy.wasm
+DASHBOARD_OUT := worker/dashboard/dist/admin/app.js
+DASHBOARD_SOURCES := $(shell find worker/dashboard/src -name '*.ts' -o -name '*.tsx') \
+  $(addprefix worker/dashboard/,index.html styles.css favicon.svg _headers build.mjs tsconfig.json) package-lock.json
 CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/README.md
 WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: bench-envoy bench-worker help dev test bench tools worker filter migrate lint unit nostd wasm-test e2e clean
+.PHONY: bench-envoy bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
 	@echo "make test   every gate: fmt, clippy, unit/property tests, no_std build, wasm tests, e2e"
 	@echo "make bench  criterion benchmarks and the wasm assignment benchmark"
 
+# What `make dev` needs, and what every test needs on top (Envoy, promtool, Chromium).
+dev-tools:
+	@.ci/tools.sh rust node
+
 tools:
-	@.ci/tools.sh rust node envoy promtool
+	@.ci/tools.sh rust node envoy promtool chromium
 
 ## ---- the Worker ---------------------------------------------------------------
-worker: $(WORKER_OUT)
+worker: $(WORKER_OUT) $(DASHBOARD_OUT)
+
+# The admin dashboard: static assets the Worker serves under /admin/ (wrangler.toml [assets]).
+dashboard: $(DASHBOARD_OUT)
+
+$(DASHBOARD_OUT): $(DASHBOARD_SOURCES)
+	node worker/dashboard/build.mjs
 
 $(WORKER_OUT): $(WORKER_SOURCES)
 	@echo "[build] worker (worker-build --release)"
@@ -54,7 +67,7 @@ migrate: $(WORKER_OUT)
 	@echo "ADMIN_TOKEN=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > $@
 	@echo "[dev] generated an admin token in .dev.vars"
 
-dev: tools .dev.vars migrate
+dev: dev-tools .dev.vars migrate
 	@wrangler d1 execute DB --local --file deploy/demo/demo.sql >/dev/null
 	@echo "[dev] demo data loaded"
 	@echo "[dev] Cleave on http://127.0.0.1:$(PORT)   admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
@@ -73,6 +86,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p cleave-envoy --target wasm32-wasip1 -- -D warnings
 	cargo clippy -p cleave-worker --target wasm32-unknown-unknown -- -D warnings
+	tsc -p worker/dashboard
 
 unit:
 	cargo test --release --workspace --exclude cleave-e2e 2>&1 | tee -a $(TEST_LOG)
@@ -108,4 +122,4 @@ bench-envoy: tools filter
 	tests/bench/envoy.sh
 
 clean:
-	rm -rf target worker/build .wrangler
+	rm -rf target worker/build worker/dashboard/dist .wrangler

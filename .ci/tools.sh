@@ -3,7 +3,7 @@
 #
 # Pinned cargo tools go into a per-user cache outside the clone, keyed by version,
 # so fresh clones (and CI) reuse them instead of recompiling for ~12 minutes.
-# Usage: .ci/tools.sh [rust|node|envoy|promtool|wrk|all|env]...   (default: all)
+# Usage: .ci/tools.sh [rust|node|envoy|promtool|chromium|wrk|all|env]...   (default: all)
 # Prints the environment the Makefile needs with `.ci/tools.sh env`.
 set -euo pipefail
 
@@ -105,8 +105,11 @@ for what in "$@"; do
     envoy) ensure_envoy ;;
     promtool) ensure_apt promtool prometheus ;;
     wrk) ensure_apt wrk wrk ;;
-    all) ensure_rust; ensure_node; ensure_envoy; ensure_apt promtool prometheus ;;
+    # Headless browser tests: Debian's Chromium (playwright-core drives it; browser
+    # downloads do not work here) and an emoji font so screenshots show the report's icons.
+    chromium) ensure_apt chromium chromium fonts-noto-color-emoji ;;
+    all) ensure_rust; ensure_node; ensure_envoy; ensure_apt promtool prometheus; ensure_apt chromium chromium fonts-noto-color-emoji ;;
     env) print_env ;;
-    *) die "unknown target '$what' (rust|node|envoy|promtool|wrk|all|env)" ;;
+    *) die "unknown target '$what' (rust|node|envoy|promtool|chromium|wrk|all|env)" ;;
   esac
 done

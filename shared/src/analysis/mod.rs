@@ -99,7 +99,7 @@ pub fn analyze(
         comparisons,
         srm,
         required_sample_size: required,
-        progress: required.map(|r| (min_users as f64 / r.max(1) as f64).min(1.0)),
+        progress: required.map(|r| progress(min_users, r)),
     })
 }
 
@@ -191,4 +191,10 @@ fn check(variants: &[VariantData], settings: &AnalysisSettings) -> Result<(), An
         }
     }
     Ok(())
+}
+
+/// Progress towards the planned sample size: the smallest variant's users over the users
+/// needed per variant, capped at 1 (the same number in reports, lists and `/metrics`).
+pub fn progress(smallest_variant_users: u64, required_per_variant: u64) -> f64 {
+    (smallest_variant_users as f64 / required_per_variant.max(1) as f64).min(1.0)
 }

@@ -3,7 +3,7 @@
 use super::{Routes, admin, param, publish, query_as_json, query_string, store};
 use crate::error::{ApiError, ApiResult};
 use crate::host::WorkerHost;
-use crate::service::{Host, experiments, stats};
+use crate::service::{Host, experiments, progress, stats};
 use crate::store::{AnalysisRun, Store};
 use cleave_core::model::Action;
 use cleave_core::model::Experiment;
@@ -29,6 +29,15 @@ pub(super) fn routes(r: Routes) -> Routes {
         let body = req.bytes().await?;
         admin(&req, &c.env, async {
             create_published(&c.env, &body, experiments::Dialect::Cleave).await
+        })
+        .await
+    })
+    .get_async("/api/v1/progress", |req, c| async move {
+        admin(&req, &c.env, async {
+            let store = store(&c.env)?;
+            let all = store.experiments(None).await?;
+            let counts = store.assignment_counts().await?;
+            Ok((200, progress::compute(&all, &counts)))
         })
         .await
     })
@@ -81,6 +90,7 @@ pub(super) fn routes(r: Routes) -> Routes {
                     .iter()
                     .filter(|c| c.significant)
                     .count() as u64,
+                p_value: response.report.p_value,
             };
             if let Err(err) = store.record_analysis(&run).await {
                 worker::console_error!("recording the analysis run failed: {err}");

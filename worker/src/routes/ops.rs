@@ -1,11 +1,11 @@
 //! Operational and stateless routes: ping, health, metrics, calculators, OpenAPI, docs, the fallback.
 
-use super::{Routes, public, setting, store, with_cors};
+use super::{Ctx, Routes, public, setting, store, with_cors};
 use crate::auth::require;
-use crate::error::ApiError;
-use crate::service::{calculators, metrics};
+use crate::error::{ApiError, ApiResult};
+use crate::service::{calculators, metrics, progress};
 use crate::store::Store;
-use worker::{Method, Request, Response, Result};
+use worker::{Env, Method, Request, Response, Result};
 
 /// The OpenAPI 3.1 document (checked against the router by `worker/tests/openapi.rs`).
 const OPENAPI: &str = include_str!("../../openapi.json");
@@ -25,13 +25,9 @@ pub(super) fn routes(r: Routes) -> Routes {
             {
                 return e.into_response();
             }
-            let data = match store(&c.env) {
-                Ok(s) => s.metrics().await.map_err(ApiError::from),
-                Err(e) => Err(e),
-            };
-            match data {
-                Ok(d) => {
-                    let mut r = Response::ok(metrics::render(&d))?;
+            match metrics_text(&c.env).await {
+                Ok(text) => {
+                    let mut r = Response::ok(text)?;
                     r.headers_mut()
                         .set("content-type", "text/plain; version=0.0.4; charset=utf-8")?;
                     Ok(r)
@@ -59,19 +55,35 @@ pub(super) fn routes(r: Routes) -> Routes {
         .options("/api/v1/*rest", |req, _| {
             with_cors(&req, Response::empty()?.with_status(204))
         })
-        .or_else_any_method_async("/*path", |req, c| async move {
-            match setting(&c.env, "ORIGIN_URL") {
-                Some(origin) if !crate::proxy::is_cleave_path(&req.path()) => {
-                    crate::proxy::forward(req, &c.env, &c.data, &origin).await
-                }
-                _ => ApiError::not_found(format!(
-                    "no route for {} {}",
-                    method_name(&req),
-                    req.path()
-                ))
-                .into_response(),
-            }
-        })
+        // The catch-all does not match the bare root, so it is routed explicitly.
+        .or_else_any_method_async("/", fallback)
+        .or_else_any_method_async("/*path", fallback)
+}
+
+/// Any other path: proxied to `ORIGIN_URL` when set; else the root redirects to the
+/// dashboard and everything else is a JSON 404.
+async fn fallback(req: Request, c: Ctx) -> Result<Response> {
+    match setting(&c.env, "ORIGIN_URL") {
+        Some(origin) if !crate::proxy::is_cleave_path(&req.path()) => {
+            crate::proxy::forward(req, &c.env, &c.data, &origin).await
+        }
+        None if req.path() == "/" && req.method() == Method::Get => {
+            Response::redirect_with_status(req.url()?.join("/admin/")?, 302)
+        }
+        _ => ApiError::not_found(format!("no route for {} {}", method_name(&req), req.path()))
+            .into_response(),
+    }
+}
+
+/// The Prometheus text: counts from storage plus each experiment's sample-size progress.
+async fn metrics_text(env: &Env) -> ApiResult<String> {
+    let store = store(env)?;
+    let data = store.metrics().await?;
+    let experiments = store.experiments(None).await?;
+    Ok(metrics::render(
+        &data,
+        &progress::compute(&experiments, &data.assignments),
+    ))
 }
 
 fn static_file(body: &str, content_type: &str) -> Result<Response> {

@@ -35,6 +35,8 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
                     .and_then(|rest| rest.split('`').next())
             });
         let field = match (parent, named) {
+            // An unknown field is already the last segment of the path.
+            (Some(p), Some(n)) if p == n || p.ends_with(&format!(".{n}")) => p,
             (Some(p), Some(n)) => format!("{p}.{n}"),
             (None, Some(n)) => n.to_string(),
             (Some(p), None) => p,
@@ -69,5 +71,39 @@ pub fn finite(field: &str, value: f64) -> ApiResult<f64> {
         Ok(value)
     } else {
         Err(ApiError::invalid(field, "must be a finite number"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_body;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        a: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+    }
+
+    fn field_of(body: &str) -> String {
+        let err = json_body::<Outer>(body.as_bytes()).unwrap_err();
+        err.field.unwrap_or_default()
+    }
+
+    #[test]
+    fn names_missing_and_unknown_fields_once() {
+        assert_eq!(field_of("{}"), "inner");
+        assert_eq!(field_of(r#"{"inner":{}}"#), "inner.a");
+        assert_eq!(field_of(r#"{"nope":1}"#), "nope");
+        assert_eq!(field_of(r#"{"inner":{"a":1,"b":2}}"#), "inner.b");
+        assert_eq!(field_of(r#"{"inner":{"a":"x"}}"#), "inner.a");
     }
 }

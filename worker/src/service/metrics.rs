@@ -1,5 +1,6 @@
 //! `GET /metrics`: the Fawkes seed's six metrics by their names, in Prometheus text format.
 
+use super::progress::ExperimentProgress;
 use crate::store::MetricsData;
 use cleave_core::model::Status;
 use std::fmt::Write;
@@ -21,7 +22,7 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 ///
 /// `experimentation_experiments_total` is typed `counter` because Prometheus' naming
 /// rules reserve `_total` for counters; it is the current number of experiments per status.
-pub fn render(data: &MetricsData) -> String {
+pub fn render(data: &MetricsData, progress: &[ExperimentProgress]) -> String {
     let mut out = String::new();
     header(
         &mut out,
@@ -108,6 +109,38 @@ pub fn render(data: &MetricsData) -> String {
             label(&run.experiment_id),
             run.duration_seconds
         );
+    }
+    header(
+        &mut out,
+        "experimentation_p_value",
+        "gauge",
+        "p-value of the headline comparison in the latest analysis, by experiment and metric.",
+    );
+    for run in &data.analyses {
+        if let Some(p) = run.p_value {
+            let _ = writeln!(
+                out,
+                "experimentation_p_value{{experiment_id=\"{}\",metric=\"{}\"}} {p}",
+                label(&run.experiment_id),
+                label(&run.metric)
+            );
+        }
+    }
+    header(
+        &mut out,
+        "experimentation_sample_size_progress_ratio",
+        "gauge",
+        "Smallest variant's users over the planned users per variant (capped at 1), by experiment.",
+    );
+    for p in progress {
+        if let Some(ratio) = p.progress {
+            let _ = writeln!(
+                out,
+                "experimentation_sample_size_progress_ratio{{experiment_id=\"{}\",status=\"{}\"}} {ratio}",
+                label(&p.experiment_id),
+                p.status
+            );
+        }
     }
     header(
         &mut out,

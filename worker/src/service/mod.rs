@@ -7,6 +7,7 @@ pub mod calculators;
 pub mod experiments;
 pub mod input;
 pub mod metrics;
+pub mod progress;
 pub mod snapshot;
 pub mod stats;
 pub mod track;

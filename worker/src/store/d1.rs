@@ -46,6 +46,10 @@ fn parse(rows: Vec<ConfigRow>) -> StoreResult<Vec<Experiment>> {
 }
 
 /// Rows per statement in a batched insert (D1 allows 100 bound parameters).
+/// Exposed users per (experiment, variant): `/metrics` and `/api/v1/progress`.
+const ASSIGNMENT_COUNTS: &str =
+    "SELECT experiment_id, variant, COUNT(*) AS n FROM assignments GROUP BY experiment_id, variant";
+
 const ROWS_PER_INSERT: usize = 16;
 /// Event rows per insert statement (7 parameters each, under D1's 100).
 const EVENTS_PER_INSERT: usize = 14;
@@ -256,17 +260,37 @@ impl Store for D1Store {
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()> {
         query!(
             &self.db,
-            "INSERT INTO analysis_runs (experiment_id, metric, analyzed_at, duration_seconds, significant_results)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO analysis_runs (experiment_id, metric, analyzed_at, duration_seconds, significant_results, p_value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (experiment_id) DO UPDATE SET metric = excluded.metric, analyzed_at = excluded.analyzed_at,
-               duration_seconds = excluded.duration_seconds, significant_results = excluded.significant_results",
-            &run.experiment_id, &run.metric, run.analyzed_at, run.duration_seconds, run.significant_results
+               duration_seconds = excluded.duration_seconds, significant_results = excluded.significant_results,
+               p_value = excluded.p_value",
+            &run.experiment_id, &run.metric, run.analyzed_at, run.duration_seconds, run.significant_results, run.p_value
         )
         .map_err(backend)?
         .run()
         .await
         .map_err(backend)?;
         Ok(())
+    }
+
+    async fn assignment_counts(&self) -> StoreResult<Vec<(String, String, u64)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            experiment_id: String,
+            variant: String,
+            n: u64,
+        }
+        let rows = query!(&self.db, ASSIGNMENT_COUNTS)
+            .all()
+            .await
+            .map_err(backend)?
+            .results::<Row>()
+            .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.experiment_id, r.variant, r.n))
+            .collect())
     }
 
     async fn metrics(&self) -> StoreResult<MetricsData> {
@@ -291,12 +315,12 @@ impl Store for D1Store {
         let results = self
             .run_batch(vec![
                 query!(&self.db, "SELECT status, COUNT(*) AS n FROM experiments GROUP BY status"),
-                query!(&self.db, "SELECT experiment_id, variant, COUNT(*) AS n FROM assignments GROUP BY experiment_id, variant"),
+                query!(&self.db, ASSIGNMENT_COUNTS),
                 query!(
                     &self.db,
                     "SELECT experiment_id, variant, event_name, COUNT(*) AS n FROM events GROUP BY experiment_id, variant, event_name"
                 ),
-                query!(&self.db, "SELECT experiment_id, metric, analyzed_at, duration_seconds, significant_results FROM analysis_runs"),
+                query!(&self.db, "SELECT experiment_id, metric, analyzed_at, duration_seconds, significant_results, p_value FROM analysis_runs"),
             ])
             .await?;
         let [statuses, assignments, events, analyses] = results.as_slice() else {

@@ -141,17 +141,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn assignment_counts(&self) -> StoreResult<Vec<(String, String, u64)>> {
+        let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for x in self.exposures.borrow().values() {
+            *counts
+                .entry((x.experiment_id.clone(), x.variant.clone()))
+                .or_default() += 1;
+        }
+        Ok(counts.into_iter().map(|((e, v), n)| (e, v, n)).collect())
+    }
+
     async fn metrics(&self) -> StoreResult<MetricsData> {
         let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
         for e in self.experiments.borrow().iter() {
             *by_status.entry(e.status.to_string()).or_default() += 1;
         }
-        let mut assignments: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for x in self.exposures.borrow().values() {
-            *assignments
-                .entry((x.experiment_id.clone(), x.variant.clone()))
-                .or_default() += 1;
-        }
+        let assignments = self.assignment_counts().await?;
         let exposures = self.exposures.borrow();
         let mut events: BTreeMap<(String, String, String), u64> = BTreeMap::new();
         for ev in self.events.borrow().values() {
@@ -167,10 +172,7 @@ impl Store for MemoryStore {
         }
         Ok(MetricsData {
             experiments_by_status: by_status.into_iter().collect(),
-            assignments: assignments
-                .into_iter()
-                .map(|((e, v), n)| (e, v, n))
-                .collect(),
+            assignments,
             events: events
                 .into_iter()
                 .map(|((e, v, n), c)| (e, v, n, c))

@@ -92,6 +92,9 @@ pub struct AnalysisRun {
     pub duration_seconds: f64,
     /// Comparisons significant after correction.
     pub significant_results: u64,
+    /// The headline p-value (the report's `p_value`), if there was one.
+    #[serde(default)]
+    pub p_value: Option<f64>,
 }
 
 /// Counts behind `/metrics`, all from storage so they survive isolate restarts.
@@ -135,6 +138,8 @@ pub trait Store {
     async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>>;
     /// Stores the latest analysis of an experiment (replacing the previous one).
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()>;
+    /// Exposed users per (experiment id, variant).
+    async fn assignment_counts(&self) -> StoreResult<Vec<(String, String, u64)>>;
     /// Everything `/metrics` reports, in one round trip.
     async fn metrics(&self) -> StoreResult<MetricsData>;
     /// Per-variant aggregates of one metric over exposed users.

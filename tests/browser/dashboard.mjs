@@ -1,0 +1,317 @@
+// The admin dashboard in a real browser (Debian Chromium driven by playwright-core) against
+// a running `wrangler dev`. Run by tests/tests/dashboard_browser.rs, which starts the Worker.
+//
+// Env: CLEAVE_URL (http://127.0.0.1:PORT), CLEAVE_ADMIN_TOKEN, ARTIFACTS (screenshot folder),
+// CHROMIUM (default /usr/bin/chromium).
+// Fails on any console error, page error, failed request or HTTP error other than the two the
+// test provokes on purpose (a wrong token, an invalid form).
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { Api } from './api.mjs';
+import { Watcher } from './watcher.mjs';
+
+const BASE = process.env.CLEAVE_URL ?? 'http://127.0.0.1:8787';
+const TOKEN = process.env.CLEAVE_ADMIN_TOKEN ?? '';
+const ARTIFACTS = process.env.ARTIFACTS ?? 'target/test-artifacts/browser';
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run',
+];
+
+mkdirSync(ARTIFACTS, { recursive: true });
+const api = new Api(BASE, TOKEN);
+
+function step(name) {
+  console.log(`[browser] ${name}`);
+}
+
+async function shot(page, name) {
+  const file = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`[browser]   screenshot ${file}`);
+}
+
+/** The page has no horizontal scrolling (responsive down to its width). */
+async function assertFits(page, what) {
+  const { scroll, width } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+  }));
+  assert.ok(scroll <= width + 1, `${what} overflows horizontally: ${scroll}px content in a ${width}px viewport`);
+}
+
+async function signIn(page, token) {
+  await page.goto(`${BASE}/`);
+  await page.waitForURL(/\/admin\/$/);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+}
+
+/** Texts of the cells with `testid` in the row of `variant` in table `table`. */
+async function cell(page, table, variant, testid) {
+  return (await page.locator(`[data-testid=${table}] tr[data-variant="${variant}"] [data-testid=${testid}]`).innerText()).trim();
+}
+
+const percent = (x, digits = 2) => `${(x * 100).toFixed(digits)}%`;
+const signed = (x) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
+const pValue = (p) => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+const count = (n) => Math.round(n).toLocaleString('en-US');
+
+/** Waits for the auto-refresh to show `/stats` for `metric`, then checks every number. */
+async function assertResultsMatchApi(page, id, metric) {
+  const report = await api.get(`/api/v1/experiments/${id}/stats?metric=${metric}`);
+  const users = report.variants.map((v) => count(v.sample_size));
+  const conversions = report.variants.map((v) => count(v.conversions));
+  await page.waitForFunction(
+    ([u, c]) => {
+      const texts = (id) => [...document.querySelectorAll(`[data-testid=variant-table] [data-testid=${id}]`)].map((x) => x.textContent);
+      return JSON.stringify(texts('users')) === JSON.stringify(u) && JSON.stringify(texts('conversions')) === JSON.stringify(c);
+    },
+    [users, conversions],
+    { timeout: 20000 },
+  );
+  for (const v of report.variants) {
+    assert.equal(await cell(page, 'variant-table', v.variant, 'users'), count(v.sample_size), `${v.variant} users`);
+    assert.equal(await cell(page, 'variant-table', v.variant, 'conversions'), count(v.conversions), `${v.variant} conversions`);
+    assert.equal(await cell(page, 'variant-table', v.variant, 'rate'), percent(v.conversion_rate), `${v.variant} rate`);
+    const [lo, hi] = v.confidence_interval;
+    assert.equal(await cell(page, 'variant-table', v.variant, 'ci'), `[${percent(lo)}, ${percent(hi)}]`, `${v.variant} CI`);
+  }
+  for (const c of report.comparisons) {
+    assert.equal(await cell(page, 'comparison-table', c.variant, 'p-value'), pValue(c.p_value), `${c.variant} p`);
+    assert.equal(await cell(page, 'comparison-table', c.variant, 'adjusted-p-value'), pValue(c.adjusted_p_value), 'adjusted p');
+    assert.equal(await cell(page, 'comparison-table', c.variant, 'lift'), signed(c.relative_lift), `${c.variant} lift`);
+    assert.equal(await cell(page, 'comparison-table', c.variant, 'p-beat'), percent(c.probability_to_beat_control, 1), 'P(beat)');
+  }
+  assert.equal((await page.getByTestId('recommendation').innerText()).trim(), report.recommendation);
+  assert.equal(await page.locator('[data-testid=ci-chart] [data-testid=ci-row]').count(), report.variants.length);
+  return report;
+}
+
+async function desktopFlow(browser, watcher) {
+  const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+  const page = await context.newPage();
+  watcher.watch(page, 'desktop');
+
+  step('sign-in page; a wrong token is refused with a message');
+  await page.goto(`${BASE}/`);
+  await page.waitForURL(/\/admin\/$/);
+  await page.getByTestId('sign-in').waitFor();
+  await shot(page, 'desktop-sign-in');
+  watcher.expect(403, '/api/v1/experiments');
+  await page.fill('#token', 'not-the-token');
+  await page.click('button[type=submit]');
+  await page.getByTestId('sign-in-error').waitFor();
+  assert.match(await page.getByTestId('sign-in-error').innerText(), /not accepted/);
+
+  step('sign in with the admin token');
+  await page.fill('#token', TOKEN);
+  await page.click('button[type=submit]');
+  await page.getByTestId('empty').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cleave.adminToken')), TOKEN);
+
+  step('a JSON config error is caught in the form; an invalid form is rejected by the server with field errors');
+  await page.getByTestId('new-experiment').click();
+  await page.getByTestId('experiment-form').waitFor();
+  await page.fill('[data-field=name]', 'Checkout CTA');
+  await page.fill('[data-field="variants[1].name"]', 'control');
+  await page.fill('[data-field=traffic_allocation]', '150');
+  await page.locator('[data-testid=variant-row]').nth(1).locator('summary').click();
+  await page.fill('[data-field="variants[1].config"]', '{"color": ');
+  await page.locator('[data-field-error="variants[1].config"]').waitFor();
+  await page.getByTestId('save').click();
+  await page.getByTestId('form-error').waitFor();
+  assert.equal(watcher.httpErrors().length, 1, 'a local JSON error sends nothing');
+  await page.fill('[data-field="variants[1].config"]', '{"color": "green"}');
+  watcher.expect(422, '/api/v1/experiments');
+  const [rejected] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/experiments') && r.request().method() === 'POST'),
+    page.getByTestId('save').click(),
+  ]);
+  assert.equal(rejected.status(), 422);
+  const details = (await rejected.json()).error.details;
+  const fields = details.map((d) => d.field).sort();
+  assert.deepEqual(fields, ['traffic_allocation', 'variants[1].name'], JSON.stringify(details));
+  for (const d of details) {
+    const shown = page.locator(`[data-field-error="${d.field}"]`);
+    await shown.waitFor();
+    assert.ok((await shown.innerText()).includes(d.message), `${d.field}: "${d.message}" shown next to its input`);
+  }
+  await shot(page, 'desktop-form-invalid');
+
+  step('fix the form; the live sample-size estimate equals /api/v1/sample-size');
+  await page.fill('[data-field="variants[1].name"]', 'treatment');
+  await page.fill('[data-field=traffic_allocation]', '100');
+  await page.fill('[data-field=metrics]', 'checkout, signup');
+  await page.fill('[data-field=base_rate]', '10');
+  await page.fill('[data-field=min_detectable_effect]', '20');
+  const planned = await api.post('/api/v1/sample-size', { base_rate: 0.1, mde: 0.2, alpha: 0.05, power: 0.8, variants: 2 });
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=per-variant]')?.textContent === n,
+    count(planned.sample_size_per_variant),
+  );
+  await shot(page, 'desktop-form');
+  await page.getByTestId('save').click();
+  await page.waitForURL(/#\/experiments\/[^/]+$/);
+  const id = decodeURIComponent(page.url().split('/').pop());
+  const created = await api.get(`/api/v1/experiments/${id}`);
+  assert.equal(created.name, 'Checkout CTA');
+  assert.deepEqual(created.metrics, ['checkout', 'signup']);
+  assert.deepEqual(created.variants[1].config, { color: 'green' });
+  assert.equal(created.base_rate, 0.1);
+  assert.equal(created.min_detectable_effect, 0.2);
+
+  step('lifecycle buttons follow the status; start it');
+  const button = (a) => page.locator(`[data-action=${a}]`);
+  assert.ok(await button('pause').isDisabled(), 'pause is illegal for a draft');
+  assert.ok(await button('delete').isEnabled(), 'a draft can be deleted');
+  await button('start').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'running');
+  assert.ok(await button('start').isDisabled());
+  assert.ok(await button('delete').isDisabled(), 'a running experiment cannot be deleted');
+  assert.equal((await api.get(`/api/v1/experiments/${id}`)).status, 'running');
+
+  step('generate traffic through the API; the results page shows what /stats returns');
+  const traffic = await api.traffic(id, 400);
+  console.log(`[browser]   ${traffic.assigned} users assigned, ${traffic.checkouts} checkouts, ${traffic.signups} signups`);
+  const checkout = await assertResultsMatchApi(page, id, 'checkout');
+  assert.ok(checkout.variants.every((v) => v.sample_size > 0));
+  await page.getByTestId('progress').waitFor();
+  await shot(page, 'desktop-results');
+
+  step('switch metric');
+  await page.selectOption('[data-testid=metric]', 'signup');
+  await page.waitForFunction(() => document.querySelector('[data-testid=metric]')?.value === 'signup');
+  const signup = await api.get(`/api/v1/experiments/${id}/stats?metric=signup`);
+  await assertResultsMatchApi(page, id, 'signup');
+
+  step('export JSON and CSV');
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const exported = JSON.parse(readFileSync(await json.path(), 'utf8'));
+  assert.equal(exported.metric, 'signup');
+  assert.deepEqual(exported.variants, signup.variants);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const lines = readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1 + signup.variants.length);
+  assert.match(lines[0], /^experiment_id,metric,variant,/);
+  assert.ok(lines[1].startsWith(`${id},signup,control,true,${signup.variants[0].sample_size},`), lines[1]);
+
+  step('edit page keeps the split locked while running');
+  await page.locator('[data-action=edit]').click();
+  await page.getByTestId('experiment-form').waitFor();
+  assert.equal(await page.inputValue('[data-field=name]'), 'Checkout CTA');
+  assert.ok(await page.locator('[data-field="variants[0].name"]').isDisabled(), 'variants are locked while running');
+  assert.ok(await page.locator('[data-field=name]').isEnabled());
+  await page.fill('[data-field=description]', 'Bigger, greener call to action.');
+  await shot(page, 'desktop-edit');
+  await page.getByTestId('save').click();
+  await page.waitForURL(/#\/experiments\/[^/]+$/);
+  assert.equal((await api.get(`/api/v1/experiments/${id}`)).description, 'Bigger, greener call to action.');
+
+  step('stop it');
+  await button('stop').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'stopped');
+  assert.ok(await button('resume').isDisabled());
+  assert.ok(await button('archive').isEnabled());
+  assert.equal((await api.get(`/api/v1/experiments/${id}`)).status, 'stopped');
+
+  step('list: status filter, search, progress');
+  await page.click('text=Experiments');
+  await page.getByTestId('experiment-list').waitFor();
+  const rows = page.getByTestId('experiment-row');
+  assert.equal(await rows.count(), 1);
+  await page.selectOption('[data-testid=status-filter]', 'running');
+  await page.getByTestId('empty').waitFor();
+  await page.selectOption('[data-testid=status-filter]', 'stopped');
+  await page.fill('[data-testid=search]', 'checkout-cta');
+  assert.equal(await rows.count(), 1);
+  await page.fill('[data-testid=search]', 'no-such-thing');
+  await page.getByTestId('empty').waitFor();
+  await page.fill('[data-testid=search]', '');
+  await page.selectOption('[data-testid=status-filter]', 'all');
+  const progress = (await api.get('/api/v1/progress')).find((p) => p.experiment_id === id);
+  assert.equal(await rows.first().locator('.progress-text').innerText(), percent(progress.progress, 0));
+  await shot(page, 'desktop-list');
+
+  step('calculator page');
+  await page.click('text=Calculator');
+  await page.getByTestId('sample-size-calculator').waitFor();
+  const calc = await api.post('/api/v1/sample-size', { base_rate: 0.1, mde: 0.1, alpha: 0.05, power: 0.8, variants: 2 });
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=sample-size-calculator] [data-testid=per-variant]')?.textContent === n,
+    count(calc.sample_size_per_variant),
+  );
+  await page.getByTestId('analyze').click();
+  await page.getByTestId('analysis').waitFor();
+  const analysis = await api.post('/api/v1/analyze', {
+    alpha: 0.05,
+    variants: [
+      { name: 'control', sample_size: 1000, conversions: 100 },
+      { name: 'treatment', sample_size: 1000, conversions: 125 },
+    ],
+  });
+  assert.equal(
+    await cell(page, 'comparison-table', 'treatment', 'p-value'),
+    pValue(analysis.comparisons[0].p_value),
+  );
+  await shot(page, 'desktop-calculator');
+  await context.close();
+  return id;
+}
+
+async function phoneFlow(browser, watcher, id) {
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  watcher.watch(page, 'phone');
+  step('phone: every page fits a 390 px screen');
+  await page.goto(`${BASE}/admin/`);
+  await page.getByTestId('sign-in').waitFor();
+  await assertFits(page, 'sign-in');
+  await shot(page, 'phone-sign-in');
+  await signIn(page, TOKEN);
+  await page.getByTestId('experiment-list').waitFor();
+  await assertFits(page, 'list');
+  await shot(page, 'phone-list');
+  await page.goto(`${BASE}/admin/#/experiments/${encodeURIComponent(id)}`);
+  await page.getByTestId('variant-table').waitFor();
+  await assertFits(page, 'results');
+  await shot(page, 'phone-results');
+  await page.goto(`${BASE}/admin/#/new`);
+  await page.getByTestId('experiment-form').waitFor();
+  await assertFits(page, 'form');
+  await shot(page, 'phone-form');
+  await page.goto(`${BASE}/admin/#/calculator`);
+  await page.getByTestId('sample-size-calculator').locator('[data-testid=per-variant]').waitFor();
+  await assertFits(page, 'calculator');
+  await shot(page, 'phone-calculator');
+
+  step('phone: archive is allowed once stopped, then delete with confirmation');
+  await page.goto(`${BASE}/admin/#/experiments/${encodeURIComponent(id)}`);
+  await page.locator('[data-action=delete]').click();
+  await page.getByTestId('confirm-dialog').waitFor();
+  await shot(page, 'phone-confirm-delete');
+  await page.getByTestId('confirm').click();
+  await page.waitForURL(/#\/$/);
+  await page.getByTestId('empty').waitFor();
+  await assert.rejects(api.get(`/api/v1/experiments/${id}`), /404/);
+  await context.close();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: LAUNCH_ARGS,
+});
+const watcher = new Watcher(BASE);
+try {
+  const id = await desktopFlow(browser, watcher);
+  await phoneFlow(browser, watcher, id);
+  watcher.assertClean();
+  console.log('[browser] all steps passed');
+} finally {
+  await browser.close();
+}
