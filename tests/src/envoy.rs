@@ -70,6 +70,21 @@ pub fn example_config(
     text
 }
 
+/// The shipped example config with its sync singleton pointed at a Worker on
+/// 127.0.0.1:`worker`, polling with `snapshot_token`.
+pub fn synced_config(
+    listen: u16,
+    admin: u16,
+    upstream: u16,
+    worker: u16,
+    snapshot_token: &str,
+) -> String {
+    example_config(listen, admin, upstream, None)
+        .replace("port_value: 8787", &format!("port_value: {worker}"))
+        .replace("127.0.0.1:8787", &format!("127.0.0.1:{worker}"))
+        .replace("replace-with-SNAPSHOT_TOKEN", snapshot_token)
+}
+
 /// A running Envoy.
 pub struct Envoy {
     /// Listener port on 127.0.0.1.

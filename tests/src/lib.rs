@@ -5,12 +5,16 @@ mod api;
 mod echo;
 mod envoy;
 mod process;
+pub mod promql;
 mod raw;
 mod wrangler;
 
 pub use api::Api;
 pub use echo::EchoServer;
-pub use envoy::{Envoy, envoy_binary as envoy_binary_path, example_config as envoy_example_config};
+pub use envoy::{
+    Envoy, envoy_binary as envoy_binary_path, example_config as envoy_example_config,
+    synced_config as envoy_synced_config,
+};
 pub use process::{Process, free_port, repo_root, wait_for};
 pub use raw::RawClient;
 pub use wrangler::Wrangler;

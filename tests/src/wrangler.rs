@@ -22,6 +22,15 @@ fn wrangler_binary() -> PathBuf {
 }
 
 impl Wrangler {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the base URL ends with a port")
+    }
+
     /// Applies the migrations to a fresh state directory named after the test, then serves.
     pub fn start(name: &str) -> Self {
         Self::start_with(name, &[])

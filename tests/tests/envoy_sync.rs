@@ -9,10 +9,7 @@ const SNAPSHOT_TOKEN: &str = "snap-token";
 
 /// The shipped config wired to this test's ports.
 fn config(listen: u16, admin: u16, upstream: u16, worker: u16) -> String {
-    cleave_e2e::envoy_example_config(listen, admin, upstream, None)
-        .replace("port_value: 8787", &format!("port_value: {worker}"))
-        .replace("127.0.0.1:8787", &format!("127.0.0.1:{worker}"))
-        .replace("replace-with-SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)
+    cleave_e2e::envoy_synced_config(listen, admin, upstream, worker, SNAPSHOT_TOKEN)
 }
 
 fn upstream_headers(port: u16, user: &str) -> Option<serde_json::Map<String, Value>> {
@@ -45,13 +42,7 @@ fn experiments_reach_envoy_leave_when_stopped_and_exposures_come_back() {
         w: Wrangler::start_with("envoy-sync", &[("SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)]),
     };
     let echo = EchoServer::start();
-    let worker_port: u16 = api
-        .w
-        .base
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let worker_port = api.w.port();
     let (port, admin) = (free_port(), free_port());
     let envoy = Envoy::start(
         "envoy-sync",
@@ -133,13 +124,7 @@ fn worker_down_at_start_fails_open_and_down_later_keeps_the_last_snapshot() {
     let api = Api {
         w: Wrangler::start_with("envoy-last-good", &[("SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)]),
     };
-    let worker_port: u16 = api
-        .w
-        .base
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let worker_port = api.w.port();
     api.running(json!({"name": "Kept", "key": "kept", "variants": [{"name": "a"}, {"name": "b"}]}));
     let (port, admin) = (free_port(), free_port());
     let _envoy = Envoy::start(

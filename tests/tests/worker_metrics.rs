@@ -1,4 +1,5 @@
-//! `/metrics` carries the seed's six metrics from D1 and passes `promtool check metrics`.
+//! `/metrics` carries the seed's six metrics from D1, the latest p-value and sample-size
+//! progress (equal to `/stats` and `/api/v1/progress`), and passes `promtool check metrics`.
 
 use cleave_e2e::{Api, http};
 use serde_json::json;
@@ -8,7 +9,7 @@ use std::process::{Command, Stdio};
 #[test]
 fn metrics_are_valid_prometheus_text_with_the_seed_names() {
     let api = Api::start("metrics");
-    let e = api.running(json!({"name": "Metrics \"quoted\"", "variants": [{"name": "control"}, {"name": "b"}], "metrics": ["buy"]}));
+    let e = api.running(json!({"name": "Metrics \"quoted\"", "variants": [{"name": "control"}, {"name": "b"}], "metrics": ["buy"], "target_sample_size": 100}));
     let id = e["id"].as_str().unwrap_or_default().to_string();
     let (_, draft) = api.admin(
         "POST",
@@ -42,7 +43,9 @@ fn metrics_are_valid_prometheus_text_with_the_seed_names() {
         "/api/v1/events/batch",
         Some(json!({"events": events})),
     );
-    let (status, _) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
+    let (status, report) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
+    assert_eq!(status, 200);
+    let (status, progress) = api.admin("GET", "/api/v1/progress", None);
     assert_eq!(status, 200);
 
     let text = http()
@@ -74,6 +77,31 @@ fn metrics_are_valid_prometheus_text_with_the_seed_names() {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum();
     assert_eq!(events, 10, "{text}");
+
+    let value_of = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix} in:\n{text}"))
+    };
+    let p_value = value_of(&format!(
+        "experimentation_p_value{{experiment_id=\"{id}\",metric=\"buy\"}} "
+    ));
+    assert_eq!(Some(p_value), report["p_value"].as_f64(), "{report}");
+    let ratio = value_of(&format!(
+        "experimentation_sample_size_progress_ratio{{experiment_id=\"{id}\",status=\"running\"}} "
+    ));
+    let listed = progress
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["experiment_id"] == id.as_str()))
+        .expect("the experiment in /api/v1/progress");
+    assert_eq!(listed["required_sample_size"], 50, "{listed}");
+    assert_eq!(Some(ratio), listed["progress"].as_f64(), "{listed}");
+    assert_eq!(Some(ratio), report["progress"].as_f64(), "{report}");
+    assert!(
+        ratio > 0.0 && ratio <= 0.5,
+        "≤ 40 users over 2 variants of 50: {ratio}"
+    );
 
     let mut promtool = Command::new("promtool")
         .args(["check", "metrics"])

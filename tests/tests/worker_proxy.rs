@@ -57,6 +57,16 @@ fn proxy_mode_assigns_strips_spoofing_sets_the_cookie_and_streams() {
         "{seen}"
     );
 
+    // The site's root is proxied too (the catch-all route does not match it by itself).
+    let root: Value = http()
+        .get(&api.url("/"))
+        .set("cookie", &format!("cleave_uid={uid}"))
+        .call()
+        .expect("root proxied")
+        .into_json()
+        .expect("echo");
+    assert_eq!(root["path"], "/", "{root}");
+
     let second = http()
         .get(&api.url("/shop/cart"))
         .set("cookie", &format!("other=1; cleave_uid={uid}"))

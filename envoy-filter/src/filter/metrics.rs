@@ -29,3 +29,33 @@ pub fn gauge(cache: &MetricCache, name: &str, value: u64) {
         let _ = hostcalls::record_metric(id, value);
     }
 }
+
+/// Counters the HTTP filter keeps (per-variant `cleave.assignments.<key>.<variant>` are
+/// defined as variants are first seen).
+pub const FILTER_COUNTERS: &[&str] = &["cleave.fail_open", "cleave.exposures.dropped"];
+/// Counters the sync singleton keeps.
+pub const SYNC_COUNTERS: &[&str] = &[
+    "cleave.snapshot.updates",
+    "cleave.snapshot.rejected",
+    "cleave.snapshot.failures",
+    "cleave.exposures.flushed",
+    "cleave.exposures.flush_failures",
+    "cleave.exposures.dropped",
+];
+/// Gauges the sync singleton keeps.
+pub const SYNC_GAUGES: &[&str] = &[
+    "cleave.snapshot.version",
+    "cleave.snapshot.age_seconds",
+    "cleave.exposures.pending",
+];
+
+/// Defines fixed metrics up front, so they are exported (as 0) before anything happens:
+/// dashboards and alerts then see 0 rather than no series.
+pub fn define_up_front(cache: &MetricCache, counters: &[&str], gauges: &[&str]) {
+    for name in counters {
+        let _ = metric(cache, MetricType::Counter, name);
+    }
+    for name in gauges {
+        let _ = metric(cache, MetricType::Gauge, name);
+    }
+}

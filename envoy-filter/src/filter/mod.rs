@@ -82,6 +82,9 @@ impl RootContext for Root {
                     counts: RefCell::new(HashMap::new()),
                     config,
                 }));
+                if let Some(shared) = self.shared.as_ref() {
+                    metrics::define_up_front(&shared.metrics, metrics::FILTER_COUNTERS, &[]);
+                }
                 self.set_tick_period(VERSION_CHECK);
                 self.refresh_from_shared();
             }
@@ -116,6 +119,13 @@ impl RootContext for Root {
                     last_flush_ms: 0,
                     metrics: RefCell::new(HashMap::new()),
                 });
+                if let Some(sync) = self.sync.as_ref() {
+                    metrics::define_up_front(
+                        &sync.metrics,
+                        metrics::SYNC_COUNTERS,
+                        metrics::SYNC_GAUGES,
+                    );
+                }
                 self.set_tick_period(Duration::from_millis(period));
                 self.on_tick();
             }
