@@ -2,7 +2,8 @@
 // assets under /admin/): one minified bundle, the stylesheet, the page and its headers.
 // Usage: node worker/dashboard/build.mjs
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,5 +29,6 @@ for (const file of ['index.html', 'styles.css', 'favicon.svg']) {
   cpSync(join(here, file), join(out, file));
 }
 cpSync(join(here, '_headers'), join(dist, '_headers'));
-const kb = (f) => (statSync(join(out, f)).size / 1024).toFixed(1);
-console.log(`[dashboard] built: app.js ${kb('app.js')} KB, styles.css ${kb('styles.css')} KB`);
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+const size = (f) => `${kb(statSync(join(out, f)).size)} KB (${kb(gzipSync(readFileSync(join(out, f))).length)} KB gzip)`;
+console.log(`[dashboard] built worker/dashboard/dist: app.js ${size('app.js')}, styles.css ${size('styles.css')}`);
