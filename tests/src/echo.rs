@@ -68,7 +68,12 @@ fn serve(stream: std::net::TcpStream, port: u16) -> std::io::Result<()> {
                 if name == "content-length" {
                     length = value.parse().unwrap_or(0);
                 }
-                headers.insert(name, serde_json::Value::String(value));
+                // A repeated header is reported once, its values joined as HTTP would.
+                let joined = match headers.get(&name).and_then(|v| v.as_str()) {
+                    Some(first) => format!("{first}, {value}"),
+                    None => value,
+                };
+                headers.insert(name, serde_json::Value::String(joined));
             }
         }
         let chunked = headers

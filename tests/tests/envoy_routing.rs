@@ -1,6 +1,6 @@
 //! Sticky weighted routing: the filter's `routing_header` feeds Envoy's
 //! `WeightedCluster.header_name`, so each user always lands on the same one of two 50/50
-//! clusters and users split evenly.
+//! clusters and users split evenly. A client-sent routing header is replaced.
 
 use cleave_core::stats::sample_ratio_mismatch;
 use cleave_e2e::{EchoServer, Envoy, free_port, http};
@@ -51,4 +51,27 @@ fn weighted_splits_are_sticky_per_user() {
         "split {counts:?}, p = {}",
         srm.p_value
     );
+}
+
+#[test]
+fn a_client_sent_routing_header_outside_the_prefix_is_replaced_not_doubled() {
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let plugin = r#"{"user_id_headers": ["x-user-id"], "routing_header": "x-bucket"}"#;
+    let config = cleave_e2e::envoy_example_config(port, admin, echo.port, Some(plugin));
+    let _envoy = Envoy::start("envoy-routing-replace", &config, port, admin);
+    for (user, sent) in [("user-1", Some("12345")), ("user-2", None)] {
+        let mut req = http()
+            .get(&format!("http://127.0.0.1:{port}/"))
+            .set("x-user-id", user);
+        if let Some(value) = sent {
+            req = req.set("x-bucket", value);
+        }
+        let echoed: Value = req.call().expect("request").into_json().expect("json");
+        assert_eq!(
+            echoed["headers"]["x-bucket"],
+            cleave_core::edge::routing_value(user).to_string(),
+            "{echoed}"
+        );
+    }
 }

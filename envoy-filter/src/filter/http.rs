@@ -25,9 +25,9 @@ pub(super) struct Shared {
     pub(super) queue: RefCell<Option<u32>>,
     pub(super) seen: RefCell<HashSet<(String, String)>>,
     pub(super) metrics: MetricCache,
-    /// Assignments counted in memory per (experiment key, variant); published on tick
+    /// Assignments counted in memory per experiment key and variant; published on tick
     /// so requests make no metric host calls.
-    pub(super) counts: RefCell<HashMap<(String, String), i64>>,
+    pub(super) counts: RefCell<Counts>,
 }
 
 impl Root {
@@ -104,19 +104,18 @@ impl HttpContext for Request {
         for name in &changes.remove {
             self.set_http_request_header(name, None);
         }
+        // The plan strips every client-sent header it adds (the prefix and the routing
+        // header), so appending is safe, and cheaper than a replace.
         for (name, value) in &changes.add {
-            self.set_http_request_header(name, Some(value));
+            self.add_http_request_header(name, value);
         }
         if let Some(u) = user.as_str() {
-            let mut counts = shared.counts.borrow_mut();
             for a in &changes.assignments {
                 let key = experiments
                     .iter()
                     .find(|p| p.experiment.id == a.experiment_id)
                     .map_or("", |p| p.experiment.key.as_str());
-                *counts
-                    .entry((key.to_string(), a.variant.clone()))
-                    .or_default() += 1;
+                count_assignment(&shared.counts, key, &a.variant);
                 queue_exposure(&shared, &a.experiment_id, u, &a.variant);
             }
         }
@@ -133,6 +132,24 @@ impl HttpContext for Request {
             self.add_http_response_header("set-cookie", &set_cookie(name, &id, false));
         }
         Action::Continue
+    }
+}
+
+/// Assignment counts by experiment key, then variant.
+pub(super) type Counts = HashMap<String, HashMap<String, i64>>;
+
+/// Counts one assignment; allocates only the first time a key/variant is seen.
+fn count_assignment(counts: &RefCell<Counts>, key: &str, variant: &str) {
+    let mut counts = counts.borrow_mut();
+    let variants = match counts.get_mut(key) {
+        Some(v) => v,
+        None => counts.entry(key.to_string()).or_default(),
+    };
+    match variants.get_mut(variant) {
+        Some(n) => *n += 1,
+        None => {
+            variants.insert(variant.to_string(), 1);
+        }
     }
 }
 

@@ -135,14 +135,17 @@ impl RootContext for Root {
 
     fn on_tick(&mut self) {
         if let Some(shared) = self.shared.as_ref() {
-            let counts = std::mem::take(&mut *shared.counts.borrow_mut());
-            for ((key, variant), n) in counts {
-                bump(
-                    &shared.metrics,
-                    &format!("cleave.assignments.{key}.{variant}"),
-                    n,
-                );
+            let mut counts = shared.counts.borrow_mut();
+            for (key, variants) in counts.iter_mut() {
+                for (variant, n) in variants.iter_mut().filter(|(_, n)| **n > 0) {
+                    bump(
+                        &shared.metrics,
+                        &format!("cleave.assignments.{key}.{variant}"),
+                        std::mem::take(n),
+                    );
+                }
             }
+            drop(counts);
             self.refresh_from_shared();
         }
         if self.sync.is_some() {
