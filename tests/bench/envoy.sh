@@ -2,6 +2,7 @@
 # Benchmarks the Envoy filter (issue 4 goals): throughput and p99 latency of Envoy with no
 # filter, with the filter and 0 (the proxy-wasm floor), 1 and 20 experiments (wrk on 127.0.0.1,
 # a new user id per request), plus the filter's size after wasm-opt -Oz.
+# BENCH_ROUNDS (default 3) interleaved rounds of BENCH_DURATION (default 5s) per load level.
 # The upstream is a second listener of the same Envoy answering with direct_response.
 # Usage: make bench-envoy
 set -euo pipefail
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/../.."
 ENVOY=$(ls .venv/lib/python3*/site-packages/envoy/_bin/envoy | head -1)
 WASM=target/wasm32-wasip1/release/cleave_envoy.wasm
 OPT=target/cleave_envoy.opt.wasm
-DURATION=${BENCH_DURATION:-10s}
+DURATION=${BENCH_DURATION:-5s}
+ROUNDS=${BENCH_ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cleave-envoy-bench.XXXXXX)
 # rustc's default wasm32 features (the target_features section is stripped with the symbols).
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-bulk-memory-opt \
@@ -72,27 +74,46 @@ for name, n in [("none", None), ("empty", 0), ("one", 1), ("twenty", 20)]:
     open(f"{work}/{name}.yaml", "w").write(config(n))
 PY
 
-for variant in none empty one twenty; do
-  "$ENVOY" -c "$WORK/$variant.yaml" --concurrency 1 --base-id 9$RANDOM --log-level warn >"$WORK/$variant.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19901/ready >/dev/null && break; sleep 0.1; done
-  curl -sf -H 'x-user-id: warm' http://127.0.0.1:19000/ >/dev/null
-  wrk -t1 -c8 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.txt"
-  kill $PID; wait $PID 2>/dev/null || true
-  echo "== $variant"; grep -E "Requests/sec|99%|50%" "$WORK/$variant.txt"
+# Each round runs every variant once, so slow phases of a noisy machine hit all of them;
+# the summary takes the median over rounds. Per variant and round: saturated throughput
+# (wrk -c8), Envoy's CPU time per request over that run, and unsaturated latency (wrk -c1:
+# the latency a request gains from the filter, without queueing behind other requests).
+for round in $(seq 1 "$ROUNDS"); do
+  for variant in none empty one twenty; do
+    "$ENVOY" -c "$WORK/$variant.yaml" --concurrency 1 --base-id 9$RANDOM --log-level warn >"$WORK/$variant.log" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19901/ready >/dev/null && break; sleep 0.1; done
+    curl -sf -H 'x-user-id: warm' http://127.0.0.1:19000/ >/dev/null
+    T0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+    wrk -t1 -c8 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.$round.c8.txt"
+    T1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+    echo "cpu_ticks $((T1 - T0))" >>"$WORK/$variant.$round.c8.txt"
+    wrk -t1 -c1 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.$round.c1.txt"
+    kill $PID; wait $PID 2>/dev/null || true
+    echo "round $round $variant: $(grep Requests/sec "$WORK/$variant.$round.c8.txt")"
+  done
 done
-python3 - "$WORK" <<'PY'
-import re, sys
-work = sys.argv[1]
-def read(name):
-    t = open(f"{work}/{name}.txt").read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-    def ms(label):
-        v, unit = re.search(label + r"\s+([\d.]+)(us|ms|s)", t).groups()
-        return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-    return rps, ms("50%"), ms("99%")
-base = read("none")
+python3 - "$WORK" "$ROUNDS" "$(getconf CLK_TCK)" <<'PY'
+import re, statistics, sys
+work, rounds, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def us(text, label):
+    v, unit = re.search(label + r"\s+([\d.]+)(us|ms|s)\b", text).groups()
+    return float(v) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
+def run(name, r):
+    c8 = open(f"{work}/{name}.{r}.c8.txt").read()
+    c1 = open(f"{work}/{name}.{r}.c1.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", c8).group(1))
+    n = int(re.search(r"(\d+) requests in", c8).group(1))
+    cpu = int(re.search(r"cpu_ticks (\d+)", c8).group(1)) / hz * 1e6 / n
+    return dict(rps=rps, cpu=cpu, c8_p99=us(c8, "99%"), c1_p50=us(c1, "50%"), c1_p99=us(c1, "99%"))
+runs = {name: [run(name, r) for r in range(1, rounds + 1)] for name in ("none", "empty", "one", "twenty")}
+med = lambda name, key: statistics.median(x[key] for x in runs[name])
 for name in ("empty", "one", "twenty"):
-    rps, p50, p99 = read(name)
-    print(f"RESULT {name}: rps={rps:.0f} ratio={rps / base[0]:.3f} p50_added_us={(p50 - base[1]) * 1000:.0f} p99_added_us={(p99 - base[2]) * 1000:.0f} (no filter: rps={base[0]:.0f} p50={base[1] * 1000:.0f}us p99={base[2] * 1000:.0f}us)")
+    ratios = [f["rps"] / b["rps"] for f, b in zip(runs[name], runs["none"])]
+    print(f"RESULT {name}: throughput ratio median={statistics.median(ratios):.3f} "
+          f"(per round {', '.join(f'{x:.2f}' for x in ratios)}); "
+          f"Envoy CPU per request {med(name, 'cpu'):.1f} us vs {med('none', 'cpu'):.1f} us (+{med(name, 'cpu') - med('none', 'cpu'):.1f}); "
+          f"unsaturated (-c1) p50 +{med(name, 'c1_p50') - med('none', 'c1_p50'):.0f} us, p99 +{med(name, 'c1_p99') - med('none', 'c1_p99'):.0f} us; "
+          f"saturated (-c8) p99 +{med(name, 'c8_p99') - med('none', 'c8_p99'):.0f} us")
+print(f"RESULT no filter: {med('none', 'rps'):.0f} req/s, -c1 p50 {med('none', 'c1_p50'):.0f} us, p99 {med('none', 'c1_p99'):.0f} us")
 PY
