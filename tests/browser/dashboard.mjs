@@ -238,6 +238,33 @@ async function desktopFlow(browser, watcher) {
   assert.equal(await rows.first().locator('.progress-text').innerText(), percent(progress.progress, 0));
   await shot(page, 'desktop-list');
 
+  step('a sample ratio mismatch shows a banner');
+  const forced = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`forced-${i}`, 'control']));
+  const skewed = await api.post('/api/v1/experiments', {
+    name: 'Skewed split', variants: [{ name: 'control' }, { name: 'treatment' }], forced,
+  });
+  await api.post(`/api/v1/experiments/${skewed.id}/start`);
+  for (const user of [...Object.keys(forced), ...Array.from({ length: 60 }, (_, i) => `random-${i}`)]) {
+    await api.post(`/api/v1/experiments/${skewed.id}/assign`, { user_id: user });
+  }
+  // Exposures are written within 50 ms; wait until all 210 users count.
+  let report;
+  for (let i = 0; i < 50; i++) {
+    report = await api.get(`/api/v1/experiments/${skewed.id}/stats`);
+    if (report.variants.reduce((n, v) => n + v.sample_size, 0) === 210) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(report.srm.mismatch, JSON.stringify(report.srm));
+  await page.goto(`${BASE}/admin/#/experiments/${skewed.id}`);
+  await page.waitForFunction(
+    (chi2) => document.querySelector('[data-testid=srm-banner]')?.textContent.includes(`χ² = ${chi2}`),
+    report.srm.chi2.toFixed(2),
+    { timeout: 20000 },
+  );
+  await shot(page, 'desktop-results-srm');
+  await page.locator('[data-action=stop]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'stopped');
+
   step('calculator page');
   await page.click('text=Calculator');
   await page.getByTestId('sample-size-calculator').waitFor();
@@ -290,14 +317,16 @@ async function phoneFlow(browser, watcher, id) {
   await assertFits(page, 'calculator');
   await shot(page, 'phone-calculator');
 
-  step('phone: archive is allowed once stopped, then delete with confirmation');
+  step('phone: delete a stopped experiment through the confirmation dialog');
   await page.goto(`${BASE}/admin/#/experiments/${encodeURIComponent(id)}`);
   await page.locator('[data-action=delete]').click();
   await page.getByTestId('confirm-dialog').waitFor();
   await shot(page, 'phone-confirm-delete');
   await page.getByTestId('confirm').click();
   await page.waitForURL(/#\/$/);
-  await page.getByTestId('empty').waitFor();
+  await page.getByTestId('experiment-list').waitFor();
+  assert.equal(await page.locator('[data-testid=experiment-row][data-key=checkout-cta]').count(), 0);
+  assert.equal(await page.getByTestId('experiment-row').count(), 1, 'the skewed experiment is still listed');
   await assert.rejects(api.get(`/api/v1/experiments/${id}`), /404/);
   await context.close();
 }

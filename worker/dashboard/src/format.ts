@@ -33,3 +33,9 @@ export function count(n: number | null | undefined): string {
 export function when(ms: number | null | undefined): string {
   return ms == null ? '—' : new Date(ms).toLocaleString();
 }
+
+/** "p = 0.0123" or "p < 0.0001". */
+export function pEquals(p: number | null | undefined): string {
+  const text = pValue(p);
+  return text.startsWith('<') ? `p ${text}` : `p = ${text}`;
+}

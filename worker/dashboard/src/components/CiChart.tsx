@@ -48,7 +48,9 @@ export function CiChart({ report }: { report: Report }) {
   const height = report.variants.length * ROW + AXIS + 8;
   const ticks: number[] = [];
   for (let t = lo; t <= hi + tick / 2; t += tick) ticks.push(t);
-  const fmt = (v: number) => (binary ? percent(v, tick < 0.01 ? 1 : 0) : v.toPrecision(3));
+  // Enough decimals to tell the ticks apart (2.5% steps need one).
+  const whole = Math.abs(tick * 100 - Math.round(tick * 100)) < 1e-9;
+  const fmt = (v: number) => (binary ? percent(v, whole ? 0 : tick * 100 >= 0.1 ? 1 : 2) : v.toPrecision(3));
   const control = report.variants.find((v) => v.variant === report.control_variant);
   const plotBottom = report.variants.length * ROW + 4;
   return (

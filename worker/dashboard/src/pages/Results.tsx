@@ -7,7 +7,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { ResultsTables } from '../components/ResultsTables';
 import { StatusBadge } from '../components/StatusBadge';
 import { download, reportCsv } from '../exporting';
-import { count, pValue, when } from '../format';
+import { count, pEquals, when } from '../format';
 import type { Experiment, StatsReport } from '../types';
 
 /** How often the results refresh while the page is visible. */
@@ -113,7 +113,7 @@ function Report({ report }: { report: StatsReport }) {
     <>
       {report.srm?.mismatch && (
         <Notice kind="error" testid="srm-banner">
-          <strong>Sample ratio mismatch</strong> (χ² = {report.srm.chi2.toFixed(2)}, p = {pValue(report.srm.p_value)}): users
+          <strong>Sample ratio mismatch</strong> (χ² = {report.srm.chi2.toFixed(2)}, {pEquals(report.srm.p_value)}): users
           are not split as configured. Look for broken assignment or logging before trusting these results.
         </Notice>
       )}
