@@ -225,7 +225,8 @@ impl Config {
         } else {
             bytes
         };
-        let raw: RawConfig = serde_json::from_slice(text).map_err(|e| err("$", e.to_string()))?;
+        let raw: RawConfig = serde_json::from_slice(text)
+            .map_err(|e| err(crate::json_path::error_field(text, &e), e.to_string()))?;
         let header_prefix = raw.header_prefix.to_ascii_lowercase();
         if !is_header_name(&header_prefix) {
             return Err(err(

@@ -29,8 +29,10 @@ pub struct Rejected(pub String);
 
 /// Parses and validates a snapshot body.
 pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
-    let doc: SnapshotDoc =
-        serde_json::from_slice(body).map_err(|e| Rejected(format!("not a snapshot: {e}")))?;
+    let doc: SnapshotDoc = serde_json::from_slice(body).map_err(|e| {
+        let field = crate::json_path::error_field(body, &e);
+        Rejected(format!("not a snapshot: {field}: {e}"))
+    })?;
     if doc.spec_version != 0 && doc.spec_version != cleave_core::assign::SPEC_VERSION {
         return Err(Rejected(format!(
             "snapshot is for assignment contract v{}, this filter implements v{}",

@@ -101,7 +101,17 @@ fn bad_configs_name_the_field() {
             r#"{"experiments": [{"id": "e", "key": "k", "name": "n", "variants": [{"name": "a"}]}]}"#,
             "experiments[0].variants",
         ),
-        (r#"{"unknown": 1}"#, "$"),
+        (r#"{"unknown": 1}"#, "unknown"),
+        (r#"{"role": "synk"}"#, "role"),
+        (
+            r#"{"snapshot": {"cluster": "c", "refresh_ms": "soon"}}"#,
+            "snapshot.refresh_ms",
+        ),
+        (r#"{"snapshot": {}}"#, "snapshot.cluster"),
+        (
+            r#"{"experiments": [{"id": "e", "key": "k", "name": "n", "variants": [{"name": "a", "weight": "x"}, {"name": "b"}]}]}"#,
+            "experiments[0].variants[0].weight",
+        ),
         ("not json", "$"),
     ] {
         assert_eq!(
