@@ -166,7 +166,7 @@ async function desktopFlow(browser, watcher) {
   assert.equal(created.base_rate, 0.1);
   assert.equal(created.min_detectable_effect, 0.2);
 
-  step('lifecycle buttons follow the status; start it');
+  step('lifecycle buttons follow the status; start, pause and resume it');
   const button = (a) => page.locator(`[data-action=${a}]`);
   assert.ok(await button('pause').isDisabled(), 'pause is illegal for a draft');
   assert.ok(await button('delete').isEnabled(), 'a draft can be deleted');
@@ -174,6 +174,12 @@ async function desktopFlow(browser, watcher) {
   await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'running');
   assert.ok(await button('start').isDisabled());
   assert.ok(await button('delete').isDisabled(), 'a running experiment cannot be deleted');
+  await button('pause').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'paused');
+  assert.equal((await api.get(`/api/v1/experiments/${id}`)).status, 'paused');
+  assert.ok((await button('pause').isDisabled()) && (await button('resume').isEnabled()));
+  await button('resume').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'running');
   assert.equal((await api.get(`/api/v1/experiments/${id}`)).status, 'running');
 
   step('generate traffic through the API; the results page shows what /stats returns');
@@ -287,6 +293,12 @@ async function desktopFlow(browser, watcher) {
     pValue(analysis.comparisons[0].p_value),
   );
   await shot(page, 'desktop-calculator');
+
+  step('sign out forgets the token');
+  await page.getByTestId('sign-out').click();
+  await page.goto(`${BASE}/admin/#/`);
+  await page.getByTestId('sign-in').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cleave.adminToken')), null);
   await context.close();
   return id;
 }
