@@ -217,6 +217,11 @@ pub fn validate_experiments(experiments: &[Experiment], field: &str) -> Result<(
     Ok(())
 }
 
+/// The JSON path of a parse error; `$` for the document itself.
+pub(crate) fn json_field(text: &[u8], e: &serde_json::Error) -> String {
+    cleave_core::json_path::error_field(text, e).unwrap_or_else(|| "$".to_string())
+}
+
 impl Config {
     /// Parses and validates the plugin configuration (empty means defaults).
     pub fn parse(bytes: &[u8]) -> Result<Self, ConfigError> {
@@ -225,8 +230,8 @@ impl Config {
         } else {
             bytes
         };
-        let raw: RawConfig = serde_json::from_slice(text)
-            .map_err(|e| err(crate::json_path::error_field(text, &e), e.to_string()))?;
+        let raw: RawConfig =
+            serde_json::from_slice(text).map_err(|e| err(json_field(text, &e), e.to_string()))?;
         let header_prefix = raw.header_prefix.to_ascii_lowercase();
         if !is_header_name(&header_prefix) {
             return Err(err(

@@ -2,7 +2,6 @@
 //! and passes them upstream as `x-cleave-<experiment-key>: <variant>` headers.
 
 pub mod config;
-pub mod json_path;
 pub mod request;
 pub mod snapshot;
 

@@ -30,7 +30,7 @@ pub struct Rejected(pub String);
 /// Parses and validates a snapshot body.
 pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
     let doc: SnapshotDoc = serde_json::from_slice(body).map_err(|e| {
-        let field = crate::json_path::error_field(body, &e);
+        let field = crate::config::json_field(body, &e);
         Rejected(format!("not a snapshot: {field}: {e}"))
     })?;
     if doc.spec_version != 0 && doc.spec_version != cleave_core::assign::SPEC_VERSION {

@@ -11,6 +11,8 @@ pub mod assign;
 #[cfg(feature = "serde")]
 pub mod edge;
 #[cfg(feature = "serde")]
+pub mod json_path;
+#[cfg(feature = "serde")]
 pub mod model;
 pub mod stats;
 

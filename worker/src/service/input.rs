@@ -21,28 +21,9 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     } else {
         bytes
     };
-    let mut de = serde_json::Deserializer::from_slice(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let message = e.inner().to_string();
-        let path = e.path().to_string();
-        let parent = if path == "." { None } else { Some(path) };
-        // serde reports a missing or unknown field against its parent object: name the field.
-        let named = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|prefix| {
-                message
-                    .strip_prefix(prefix)
-                    .and_then(|rest| rest.split('`').next())
-            });
-        let field = match (parent, named) {
-            // An unknown field is already the last segment of the path.
-            (Some(p), Some(n)) if p == n || p.ends_with(&format!(".{n}")) => p,
-            (Some(p), Some(n)) => format!("{p}.{n}"),
-            (None, Some(n)) => n.to_string(),
-            (Some(p), None) => p,
-            (None, None) => "body".to_string(),
-        };
-        ApiError::bad_request(field, message)
+    serde_json::from_slice(text).map_err(|e| {
+        let field = cleave_core::json_path::error_field(text, &e).unwrap_or_else(|| "body".into());
+        ApiError::bad_request(field, e.to_string())
     })
 }
 
