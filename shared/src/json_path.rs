@@ -117,4 +117,12 @@ mod tests {
         assert_eq!(before(text, "{"), "");
         assert_eq!(path_at(b"", 10), "");
     }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256), offset in 0usize..300) {
+            let _ = path_at(&text, offset);
+        }
+    }
 }
