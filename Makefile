@@ -59,7 +59,7 @@ $(WORKER_OUT): $(WORKER_SOURCES)
 	wasm-opt --strip-debug --strip-producers $(WORKER_WASM) -o $(WORKER_WASM)
 	@touch $@
 
-migrate: $(WORKER_OUT)
+migrate: worker
 	@wrangler d1 migrations apply DB --local >/dev/null
 	@echo "[dev] D1 migrations applied"
 
