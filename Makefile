@@ -71,6 +71,7 @@ dev: dev-tools .dev.vars migrate
 	@wrangler d1 execute DB --local --file deploy/demo/demo.sql >/dev/null
 	@echo "[dev] demo data loaded"
 	@echo "[dev] Cleave on http://127.0.0.1:$(PORT)   admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
+	@echo "[dev] dashboard: http://127.0.0.1:$(PORT)/admin/ (sign in with the token)   API docs: http://127.0.0.1:$(PORT)/docs"
 	@echo "[dev] try: curl http://127.0.0.1:$(PORT)/health"
 	exec wrangler dev --local --ip 127.0.0.1 --port $(PORT) --show-interactive-dev-session=false
 
