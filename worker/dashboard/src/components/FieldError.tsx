@@ -14,3 +14,17 @@ export function FieldError({ problems, field, percent = false }: { problems: Fie
     </p>
   );
 }
+
+/** Problems listed by field path, for those with no input of their own to sit under. */
+export function ProblemList({ problems }: { problems: FieldProblem[] }) {
+  if (problems.length === 0) return null;
+  return (
+    <ul>
+      {problems.map((p) => (
+        <li>
+          <code>{p.field}</code>: {p.message}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
 import { CiChart } from '../components/CiChart';
+import { ProblemList } from '../components/FieldError';
 import { Notice } from '../components/Notice';
 import { ResultsTables } from '../components/ResultsTables';
 import { SampleSizeEstimate } from '../components/SampleSizeEstimate';
@@ -168,15 +169,7 @@ function AnalyzeCard() {
       {error && (
         <Notice kind="error">
           {error}
-          {problems.length > 1 && (
-            <ul>
-              {problems.map((p) => (
-                <li>
-                  <code>{p.field}</code>: {p.message}
-                </li>
-              ))}
-            </ul>
-          )}
+          {problems.length > 1 && <ProblemList problems={problems} />}
         </Notice>
       )}
       {report && (

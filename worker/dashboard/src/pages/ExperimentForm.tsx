@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
-import { FieldError } from '../components/FieldError';
+import { FieldError, ProblemList } from '../components/FieldError';
 import { Notice } from '../components/Notice';
 import { SampleSizeEstimate } from '../components/SampleSizeEstimate';
 import { VariantEditor } from '../components/VariantEditor';
@@ -78,15 +78,7 @@ export function ExperimentForm({ id }: { id?: string }) {
       {error && (
         <Notice kind="error" testid="form-error">
           <strong>Not saved.</strong> {problems.length > 0 ? `${problems.length} field(s) need attention.` : error}
-          {unplaced.length > 0 && (
-            <ul>
-              {unplaced.map((p) => (
-                <li>
-                  <code>{p.field}</code>: {p.message}
-                </li>
-              ))}
-            </ul>
-          )}
+          <ProblemList problems={unplaced} />
         </Notice>
       )}
       <section class="card">
