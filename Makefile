@@ -21,7 +21,7 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 WORKER_OUT := worker/build/index.js
 WORKER_WASM := worker/build/index_bg.wasm
 TEST_LOG := target/test-results.log
-FILTER_WASM := target/wasm32-wasip1/release/cleave_envoy.wasm
+FILTER_WASM := target/wasm32-unknown-unknown/release/cleave_envoy.wasm
 DASHBOARD_OUT := worker/dashboard/dist/admin/app.js
 DASHBOARD_SOURCES := $(shell find worker/dashboard/src -name '*.ts' -o -name '*.tsx') \
   $(addprefix worker/dashboard/,index.html styles.css favicon.svg _headers build.mjs tsconfig.json) package-lock.json
@@ -79,13 +79,13 @@ dev: dev-tools .dev.vars migrate
 filter: $(FILTER_WASM)
 
 $(FILTER_WASM): $(FILTER_SOURCES)
-	cargo build --release -p cleave-envoy --target wasm32-wasip1
+	cargo build --release -p cleave-envoy --target wasm32-unknown-unknown
 
 ## ---- gates ---------------------------------------------------------------------
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p cleave-envoy --target wasm32-wasip1 -- -D warnings
+	cargo clippy -p cleave-envoy --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p cleave-worker --target wasm32-unknown-unknown -- -D warnings
 	tsc -p worker/dashboard
 

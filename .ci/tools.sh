@@ -36,7 +36,7 @@ ensure_rust() {
   # rust-toolchain.toml pins the toolchain and its targets; `rustup show` installs them if missing.
   (cd "$ROOT" && rustup show active-toolchain >/dev/null) || die "rustup could not install the pinned toolchain"
   local missing
-  missing=$(cd "$ROOT" && for t in wasm32-unknown-unknown wasm32-wasip1 wasm32v1-none; do
+  missing=$(cd "$ROOT" && for t in wasm32-unknown-unknown wasm32v1-none; do
     rustup target list --installed | grep -qx "$t" || echo "$t"; done)
   if [ -n "$missing" ]; then
     log "adding rust targets: $missing"

@@ -29,7 +29,7 @@ pub struct Rejected(pub String);
 
 /// Parses and validates a snapshot body.
 pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
-    let doc: SnapshotDoc = serde_json::from_slice(body).map_err(|e| {
+    let doc: SnapshotDoc = crate::json::from_slice(body).map_err(|e| {
         let field = crate::config::json_field(body, &e);
         Rejected(format!("not a snapshot: {field}: {e}"))
     })?;

@@ -84,12 +84,19 @@ pub fn error_field(text: &[u8], error: &serde_json::Error) -> Option<String> {
         .take(error.line().saturating_sub(1))
         .map(|l| l.len() + 1)
         .sum();
-    let mut path = path_at(text, line_start + error.column());
     let message = error.to_string();
-    if let Some(missing) = message
+    let missing = message
         .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next())
-    {
+        .and_then(|rest| rest.split('`').next());
+    field_at(text, line_start + error.column(), missing)
+}
+
+/// The field a parse error at `offset` is about: the path there, plus `missing` (a field
+/// reported missing at the end of its object, so `offset` is just past that object);
+/// `None` when the document itself is at fault.
+pub fn field_at(text: &[u8], offset: usize, missing: Option<&str>) -> Option<String> {
+    let mut path = path_at(text, offset);
+    if let Some(missing) = missing {
         if !path.is_empty() {
             path.push('.');
         }

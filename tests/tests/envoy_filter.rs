@@ -95,6 +95,13 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
         "{cookie}"
     );
     let uid = cleave_e2e::cleave_uid(&cookie);
+    // Minted ids come from the host's randomness: a second visitor gets another one.
+    let other = http()
+        .get(&format!("http://127.0.0.1:{port}/"))
+        .call()
+        .expect("request");
+    let other_uid = cleave_e2e::cleave_uid(other.header("set-cookie").expect("a minted user id"));
+    assert_ne!(other_uid, uid, "two visitors were given the same id");
     let echoed: Value = resp.into_json().expect("echo");
     let expected = experiments[0]
         .assign(&uid)

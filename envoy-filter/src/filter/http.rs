@@ -2,6 +2,7 @@
 //! per tick, the snapshot re-read when its version changed.
 
 use super::metrics::{MetricCache, bump};
+use super::random::random_bytes;
 use super::{Root, log};
 use crate::config::Config;
 use crate::request::{UserId, plan, user_id};
@@ -84,10 +85,7 @@ impl HttpContext for Request {
         {
             bump(&shared.metrics, "cleave.fail_open", 1);
         }
-        let user = user_id(config, &headers, || {
-            let mut bytes = [0u8; 16];
-            getrandom::getrandom(&mut bytes).ok().map(|()| bytes)
-        });
+        let user = user_id(config, &headers, random_bytes::<16>);
         // Pseudo-headers from the copy already made: no extra host calls.
         let pseudo = |name: &str| {
             headers
@@ -178,9 +176,14 @@ fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &st
             _ => return,
         },
     };
-    let item =
-        serde_json::json!({"experiment_id": experiment_id, "user_id": user, "variant": variant})
-            .to_string();
+    let mut item = String::with_capacity(64 + experiment_id.len() + user.len() + variant.len());
+    item.push_str("{\"experiment_id\":");
+    crate::json::push_str(&mut item, experiment_id);
+    item.push_str(",\"user_id\":");
+    crate::json::push_str(&mut item, user);
+    item.push_str(",\"variant\":");
+    crate::json::push_str(&mut item, variant);
+    item.push('}');
     if hostcalls::enqueue_shared_queue(queue, Some(item.as_bytes())).is_err() {
         bump(&shared.metrics, "cleave.exposures.dropped", 1);
     }

@@ -6,6 +6,7 @@
 
 mod http;
 mod metrics;
+mod random;
 mod sync;
 
 use crate::config::{Config, Role};
