@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
 # Benchmarks the Envoy filter (issue 4 goals): throughput and p99 latency of Envoy with no
 # filter, with the filter and 0 (the proxy-wasm floor), 1 and 20 experiments (wrk on 127.0.0.1,
-# a new user id per request), plus the filter's size after wasm-opt -Oz.
+# a new user id per request), plus the filter's size after wasm-opt -Oz. Two yardsticks run in
+# the same rounds: `floor` (tests/bench/floor-filter: a proxy-wasm filter that does nothing)
+# and `floor-add` (the same filter adding one request header), i.e. the least any proxy-wasm
+# filter costs in this Envoy, without and with a request-header change.
+# BENCH_PIN=1 pins Envoy to CPU 1 and wrk to CPU 0, so the load
+# generator and the proxy do not take turns on one core.
 # BENCH_ROUNDS (default 3) interleaved rounds of BENCH_DURATION (default 5s) per load level.
 # The upstream is a second listener of the same Envoy answering with direct_response.
 # Usage: make bench-envoy
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ENVOY=$(ls .venv/lib/python3*/site-packages/envoy/_bin/envoy | head -1)
-WASM=target/wasm32-wasip1/release/cleave_envoy.wasm
+WASM=target/wasm32-unknown-unknown/release/cleave_envoy.wasm
 OPT=target/cleave_envoy.opt.wasm
+FLOOR=target/floor-filter/wasm32-unknown-unknown/release/floor_filter.wasm
 DURATION=${BENCH_DURATION:-5s}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cleave-envoy-bench.XXXXXX)
+VARIANTS="none floor floor-add empty one twenty"
+if [ "${BENCH_PIN:-0}" = 1 ]; then PIN_ENVOY="taskset -c 1"; PIN_WRK="taskset -c 0"; else PIN_ENVOY=""; PIN_WRK=""; fi
+cargo build --release --offline --target wasm32-unknown-unknown --manifest-path tests/bench/floor-filter/Cargo.toml \
+  --target-dir target/floor-filter
 # rustc's default wasm32 features (the target_features section is stripped with the symbols).
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-bulk-memory-opt \
   --enable-multivalue --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
   "$WASM" -o "$OPT"
 echo "RESULT wasm_bytes=$(stat -c %s "$WASM") wasm_opt_bytes=$(stat -c %s "$OPT")"
 
-python3 - "$WORK" "$PWD/$OPT" <<'PY'
+python3 - "$WORK" "$PWD/$OPT" "$PWD/$FLOOR" <<'PY'
 import json, sys
-work, wasm = sys.argv[1], sys.argv[2]
+work, wasm, floor = sys.argv[1], sys.argv[2], sys.argv[3]
 def experiments(n):
     return [{"id": f"bench-{i}", "key": f"exp-{i}", "name": f"Bench {i}", "status": "running",
              "traffic_allocation": 0.8, "variants": [{"name": "control"}, {"name": "a"}, {"name": "b", "weight": 2}]} for i in range(n)]
@@ -72,6 +82,11 @@ static_resources:
 """
 for name, n in [("none", None), ("empty", 0), ("one", 1), ("twenty", 20)]:
     open(f"{work}/{name}.yaml", "w").write(config(n))
+# The yardsticks: the same listener with the floor filter and its configuration instead.
+for name, conf in [("floor", ""), ("floor-add", "add")]:
+    yaml = config(0).replace(wasm, floor)
+    yaml = yaml[: yaml.index("value: '")] + f"value: '{conf}'" + yaml[yaml.index("'\n", yaml.index("value: '")) + 1 :]
+    open(f"{work}/{name}.yaml", "w").write(yaml)
 PY
 
 # Each round runs every variant once, so slow phases of a noisy machine hit all of them;
@@ -79,23 +94,23 @@ PY
 # (wrk -c8), Envoy's CPU time per request over that run, and unsaturated latency (wrk -c1:
 # the latency a request gains from the filter, without queueing behind other requests).
 for round in $(seq 1 "$ROUNDS"); do
-  for variant in none empty one twenty; do
-    "$ENVOY" -c "$WORK/$variant.yaml" --concurrency 1 --base-id 9$RANDOM --log-level warn >"$WORK/$variant.log" 2>&1 &
+  for variant in $VARIANTS; do
+    $PIN_ENVOY "$ENVOY" -c "$WORK/$variant.yaml" --concurrency 1 --base-id 9$RANDOM --log-level warn >"$WORK/$variant.log" 2>&1 &
     PID=$!
     for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19901/ready >/dev/null && break; sleep 0.1; done
     curl -sf -H 'x-user-id: warm' http://127.0.0.1:19000/ >/dev/null
     T0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
-    wrk -t1 -c8 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.$round.c8.txt"
+    $PIN_WRK wrk -t1 -c8 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.$round.c8.txt"
     T1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
     echo "cpu_ticks $((T1 - T0))" >>"$WORK/$variant.$round.c8.txt"
-    wrk -t1 -c1 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.$round.c1.txt"
+    $PIN_WRK wrk -t1 -c1 -d"$DURATION" --latency -s tests/bench/user.lua http://127.0.0.1:19000/ >"$WORK/$variant.$round.c1.txt"
     kill $PID; wait $PID 2>/dev/null || true
     echo "round $round $variant: $(grep Requests/sec "$WORK/$variant.$round.c8.txt")"
   done
 done
-python3 - "$WORK" "$ROUNDS" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$WORK" "$ROUNDS" "$(getconf CLK_TCK)" $VARIANTS <<'PY'
 import re, statistics, sys
-work, rounds, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, rounds, hz, names = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 def us(text, label):
     v, unit = re.search(label + r"\s+([\d.]+)(us|ms|s)\b", text).groups()
     return float(v) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
@@ -106,9 +121,9 @@ def run(name, r):
     n = int(re.search(r"(\d+) requests in", c8).group(1))
     cpu = int(re.search(r"cpu_ticks (\d+)", c8).group(1)) / hz * 1e6 / n
     return dict(rps=rps, cpu=cpu, c8_p99=us(c8, "99%"), c1_p50=us(c1, "50%"), c1_p99=us(c1, "99%"))
-runs = {name: [run(name, r) for r in range(1, rounds + 1)] for name in ("none", "empty", "one", "twenty")}
+runs = {name: [run(name, r) for r in range(1, rounds + 1)] for name in names}
 med = lambda name, key: statistics.median(x[key] for x in runs[name])
-for name in ("empty", "one", "twenty"):
+for name in names[1:]:
     ratios = [f["rps"] / b["rps"] for f, b in zip(runs[name], runs["none"])]
     print(f"RESULT {name}: throughput ratio median={statistics.median(ratios):.3f} "
           f"(per round {', '.join(f'{x:.2f}' for x in ratios)}); "
