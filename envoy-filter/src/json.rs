@@ -4,9 +4,9 @@
 //! It exists for size: serde_json's reader, with its float-formatting error messages, cost
 //! the filter ~40 KB of `.wasm`. It accepts exactly what serde_json accepts (RFC 8259, no
 //! trailing commas or comments, at most 128 levels of nesting) and produces the same values:
-//! integers as `u64`/`i64`, `-0` and integers beyond 64 bits as `f64`, other numbers through
-//! `str::parse::<f64>` (correctly rounded, like serde_json's `float_roundtrip`), so weights
-//! and allocations — and so assignments — are bit-identical. `tests/json.rs` checks that
+//! integers as `u64`/`i64`, `-0` and integers beyond 64 bits as `f64`, other numbers
+//! correctly rounded by [`crate::decimal`] (like serde_json's `float_roundtrip`), so
+//! weights and allocations — and so assignments — are bit-identical. `tests/json.rs` checks that
 //! against serde_json on generated documents.
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Unexpected, Visitor};
@@ -258,9 +258,9 @@ impl<'a> Reader<'a> {
                 });
             }
         }
-        match token.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Number::Float(f)),
-            _ => Err(self.fail("number out of range")),
+        match crate::decimal::parse(token.as_bytes()) {
+            Some(f) => Ok(Number::Float(f)),
+            None => Err(self.fail("number out of range")),
         }
     }
 

@@ -198,6 +198,27 @@ proptest! {
     }
 
     #[test]
+    fn decimals_near_every_double_round_like_the_standard_library(bits in any::<u64>(), extra in 0usize..30, nudge in 0u8..10) {
+        let x = f64::from_bits(bits).abs();
+        prop_assume!(x.is_finite());
+        // The double itself, then a long expansion near it with its last digit changed:
+        // close to halfway points, where a sloppy parser rounds the wrong way.
+        let shortest = format!("{x:e}");
+        let long = format!("{x:.*e}", 16 + extra);
+        let (mantissa, exponent) = long.split_once('e').unwrap();
+        let nudged = format!("{}{nudge}e{exponent}", &mantissa[..mantissa.len() - 1]);
+        for text in [shortest, long, nudged] {
+            let want: f64 = text.parse().unwrap();
+            let got = cleave_envoy::decimal::parse(text.as_bytes());
+            if want.is_finite() {
+                prop_assert_eq!(got.map(f64::to_bits), Some(want.to_bits()), "{}", text);
+            } else {
+                prop_assert_eq!(got, None, "{}", text);
+            }
+        }
+    }
+
+    #[test]
     fn mangled_documents_never_panic_and_agree(v in value(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
         let mut text = serde_json::to_string(&v).unwrap().into_bytes();
         let at = cut.index(text.len() + 1);
