@@ -72,9 +72,16 @@ pub fn plan<'h>(
 ) -> HeaderPlan {
     let mut out = HeaderPlan::default();
     for name in headers {
-        let lower = name.to_ascii_lowercase();
-        if lower.starts_with(prefix) && !out.remove.contains(&lower) {
-            out.remove.push(lower);
+        // Compared in place: only a header that has the prefix costs an allocation.
+        let has_prefix = name
+            .as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()));
+        if has_prefix {
+            let lower = name.to_ascii_lowercase();
+            if !out.remove.contains(&lower) {
+                out.remove.push(lower);
+            }
         }
     }
     let Some(user) = user_id.filter(|u| !u.is_empty()) else {

@@ -93,12 +93,9 @@ impl HttpContext for Request {
                 .find(|(n, _)| n == name)
                 .map_or("", |(_, v)| v.as_str())
         };
-        let (host, path) = (
-            pseudo(":authority").to_string(),
-            pseudo(":path").to_string(),
-        );
+        let (host, path) = (pseudo(":authority"), pseudo(":path"));
         let experiments = shared.experiments.borrow().clone();
-        let changes = plan(config, &experiments, &headers, user.as_str(), &host, &path);
+        let changes = plan(config, &experiments, &headers, user.as_str(), host, path);
         for name in &changes.remove {
             self.set_http_request_header(name, None);
         }
