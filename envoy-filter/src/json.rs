@@ -599,7 +599,8 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         }
     }
 
-    /// Unit variants, as strings (the only enums in the wire model).
+    /// Unit variants, as strings (the only enums in the wire model; serde_json's object
+    /// form, `{"variant": null}`, is refused).
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
