@@ -2,6 +2,7 @@
 //! Envoy filter configuration.
 
 mod assign;
+mod decimal_text;
 mod experiment;
 pub mod limits;
 mod status;
