@@ -21,7 +21,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cleave-envoy-bench.XXXXXX)
 VARIANTS="none floor floor-add empty one twenty"
 if [ "${BENCH_PIN:-0}" = 1 ]; then PIN_ENVOY="taskset -c 1"; PIN_WRK="taskset -c 0"; else PIN_ENVOY=""; PIN_WRK=""; fi
-cargo build --release --offline --target wasm32-unknown-unknown --manifest-path tests/bench/floor-filter/Cargo.toml \
+cargo build --release --target wasm32-unknown-unknown --manifest-path tests/bench/floor-filter/Cargo.toml \
   --target-dir target/floor-filter
 # rustc's default wasm32 features (the target_features section is stripped with the symbols).
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-bulk-memory-opt \
