@@ -171,82 +171,66 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     }
 }
 
-/// The elements of an array being read.
-pub(super) struct Items<'r, 'a> {
+/// The members of an array or object being read: its elements, or its entries.
+pub(super) struct Members<'r, 'a> {
     pub(super) reader: &'r mut Reader<'a>,
     pub(super) first: bool,
     pub(super) done: bool,
 }
 
-impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+impl Members<'_, '_> {
+    /// Moves to the next member; `false` once the closing bracket `close` is read.
+    fn advance(&mut self, close: u8, separator: &str, eof: &str) -> Result<bool, Error> {
+        if self.done {
+            return Ok(false);
+        }
+        match self.reader.skip_whitespace() {
+            Some(b) if b == close => {
+                self.reader.pos += 1;
+                self.done = true;
+                return Ok(false);
+            }
+            Some(b',') if !self.first => {
+                self.reader.pos += 1;
+                if self.reader.skip_whitespace() == Some(close) {
+                    return Err(self.reader.fail("trailing comma"));
+                }
+            }
+            Some(_) if self.first => {}
+            Some(_) => return Err(self.reader.fail(separator)),
+            None => return Err(self.reader.fail(eof)),
+        }
+        self.first = false;
+        Ok(true)
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for Members<'_, 'de> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        if self.done {
+        if !self.advance(b']', "expected `,` or `]`", "EOF while parsing a list")? {
             return Ok(None);
         }
-        match self.reader.skip_whitespace() {
-            Some(b']') => {
-                self.reader.pos += 1;
-                self.done = true;
-                return Ok(None);
-            }
-            Some(b',') if !self.first => {
-                self.reader.pos += 1;
-                if self.reader.skip_whitespace() == Some(b']') {
-                    return Err(self.reader.fail("trailing comma"));
-                }
-            }
-            Some(_) if self.first => {}
-            Some(_) => return Err(self.reader.fail("expected `,` or `]`")),
-            None => return Err(self.reader.fail("EOF while parsing a list")),
-        }
-        self.first = false;
         seed.deserialize(&mut *self.reader).map(Some)
     }
 }
 
-/// The entries of an object being read.
-pub(super) struct Entries<'r, 'a> {
-    pub(super) reader: &'r mut Reader<'a>,
-    pub(super) first: bool,
-    pub(super) done: bool,
-}
-
-impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
+impl<'de> de::MapAccess<'de> for Members<'_, 'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        if self.done {
+        if !self.advance(b'}', "expected `,` or `}`", "EOF while parsing an object")? {
             return Ok(None);
         }
-        match self.reader.skip_whitespace() {
-            Some(b'}') => {
-                self.reader.pos += 1;
-                self.done = true;
-                return Ok(None);
-            }
-            Some(b',') if !self.first => {
-                self.reader.pos += 1;
-            }
-            Some(b'"') if self.first => {}
-            Some(_) if self.first => return Err(self.reader.fail("key must be a string")),
-            Some(_) => return Err(self.reader.fail("expected `,` or `}`")),
-            None => return Err(self.reader.fail("EOF while parsing an object")),
-        }
-        self.first = false;
         if self.reader.skip_whitespace() != Some(b'"') {
-            return Err(self.reader.fail(if self.reader.peek() == Some(b'}') {
-                "trailing comma"
-            } else {
-                "key must be a string"
-            }));
+            return Err(self.reader.fail("key must be a string"));
         }
         seed.deserialize(&mut *self.reader).map(Some)
     }

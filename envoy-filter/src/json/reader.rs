@@ -1,6 +1,6 @@
 //! Reading JSON text: whitespace, literals, numbers, strings, and the start of each value.
 
-use super::de::{Entries, Items};
+use super::de::Members;
 use super::error::Error;
 use serde::de::{self, Unexpected, Visitor};
 use std::borrow::Cow;
@@ -272,27 +272,28 @@ impl<'a> Reader<'a> {
 
     /// Reads an array's elements with `visitor` (the reader is just inside the `[`).
     pub(super) fn seq<V: Visitor<'a>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let mut items = Items {
-            reader: self,
-            first: true,
-            done: false,
-        };
-        let value = visitor.visit_seq(&mut items)?;
-        let done = items.done;
-        self.close(done, "trailing elements in array")?;
-        Ok(value)
+        self.members(|m| visitor.visit_seq(m), "trailing elements in array")
     }
 
     /// Reads an object's entries with `visitor` (the reader is just inside the `{`).
     pub(super) fn map<V: Visitor<'a>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        let mut entries = Entries {
+        self.members(|m| visitor.visit_map(m), "trailing entries in object")
+    }
+
+    /// Runs `read` over the members of the array or object just opened, then leaves it.
+    fn members<T>(
+        &mut self,
+        read: impl FnOnce(&mut Members<'_, 'a>) -> Result<T, Error>,
+        unread: &str,
+    ) -> Result<T, Error> {
+        let mut members = Members {
             reader: self,
             first: true,
             done: false,
         };
-        let value = visitor.visit_map(&mut entries)?;
-        let done = entries.done;
-        self.close(done, "trailing entries in object")?;
+        let value = read(&mut members)?;
+        let done = members.done;
+        self.close(done, unread)?;
         Ok(value)
     }
 
