@@ -97,11 +97,91 @@ fn experiments_parse_to_the_same_structs() {
         "metrics": ["purchase"], "unknown_field": {"ignored": [true]}}"#;
     let ours: Experiment = json::from_slice(text.as_bytes()).unwrap();
     let theirs: Experiment = serde_json::from_str(text).unwrap();
-    assert_eq!(ours, theirs);
+    // `config` is kept as text: the filter keeps it as written (whitespace dropped), the
+    // Worker canonically; both hold the same value.
     assert_eq!(
-        ours.traffic_allocation.to_bits(),
-        theirs.traffic_allocation.to_bits()
+        ours.variants[0].config.as_str(),
+        r#"{"x":[1,-0,2.5e-3,null]}"#
     );
+    assert_eq!(
+        theirs.variants[0].config.as_str(),
+        r#"{"x":[1,-0.0,0.0025,null]}"#
+    );
+    assert_eq!(same_configs(ours), same_configs(theirs));
+    assert_eq!(
+        json::from_slice::<Experiment>(text.as_bytes())
+            .unwrap()
+            .traffic_allocation
+            .to_bits(),
+        serde_json::from_str::<Experiment>(text)
+            .unwrap()
+            .traffic_allocation
+            .to_bits()
+    );
+}
+
+/// `e` with every variant's config rewritten canonically, for comparing the two readers.
+fn same_configs(mut e: Experiment) -> Experiment {
+    for v in &mut e.variants {
+        v.config = v.config.to_value().expect("config is JSON").into();
+    }
+    e
+}
+
+/// An experiment document whose first variant's config is `config` (as text).
+fn with_config(config: &str) -> String {
+    format!(
+        r#"{{"id": "e", "key": "k", "name": "n", "variants": [{{"name": "a", "config": {config}}}, {{"name": "b"}}]}}"#
+    )
+}
+
+#[test]
+fn configs_keep_their_text_without_whitespace() {
+    for (written, kept) in [
+        ("null", "null"),
+        (" 17 ", "17"),
+        (r#"  "a \" b\\" "#, r#""a \" b\\""#),
+        (
+            "{ \"k k\" : [ 1 , 2.50 , \"\\u00e9 \\t\" ] ,\n\t\"z\" : { } }",
+            r#"{"k k":[1,2.50,"\u00e9 \t"],"z":{}}"#,
+        ),
+        (r#"{"b": 1, "a": 2, "a": 3}"#, r#"{"b":1,"a":2,"a":3}"#),
+    ] {
+        let text = with_config(written);
+        let ours: Experiment = json::from_slice(text.as_bytes()).unwrap();
+        assert_eq!(ours.variants[0].config.as_str(), kept, "{written}");
+        let theirs: Experiment = serde_json::from_str(&text).unwrap();
+        assert_eq!(same_configs(ours), theirs, "{written}");
+    }
+    let absent: Experiment = json::from_slice(with_config("null").as_bytes()).unwrap();
+    assert_eq!(absent.variants[1].config.as_str(), "null");
+}
+
+#[test]
+fn bad_configs_are_refused_by_both_readers_naming_the_field() {
+    for written in [
+        "[1,]",
+        "{\"a\" 1}",
+        "01",
+        "\"\\x\"",
+        "nul",
+        &"[".repeat(200),
+    ] {
+        let text = with_config(written);
+        let ours = json::from_slice::<Experiment>(text.as_bytes()).unwrap_err();
+        assert!(
+            serde_json::from_str::<Experiment>(&text).is_err(),
+            "{written}"
+        );
+        let field =
+            cleave_core::json_path::field_at(text.as_bytes(), ours.offset(), ours.missing_field());
+        assert!(
+            field
+                .as_deref()
+                .is_some_and(|f| f.starts_with("variants[0].config")),
+            "{written}: {field:?} ({ours})"
+        );
+    }
 }
 
 #[test]
@@ -181,6 +261,16 @@ proptest! {
         let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
         let ours = json::from_slice::<Value>(text.as_bytes()).unwrap();
         prop_assert_eq!(&ours, &v);
+    }
+
+    #[test]
+    fn generated_configs_hold_the_same_value(v in value(), pretty in any::<bool>()) {
+        let config = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+        let text = with_config(&config);
+        let ours: Experiment = json::from_slice(text.as_bytes()).unwrap();
+        let theirs: Experiment = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(ours.variants[0].config.to_value().unwrap(), v);
+        prop_assert_eq!(same_configs(ours), theirs);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The wire model: the seeds' payloads parse, validation names every bad field,
 //! lifecycle transitions are exactly the legal ones.
 
-use cleave_core::model::{Action, Experiment, Status, slugify};
+use cleave_core::model::{Action, Experiment, Status, Variant, slugify};
 use serde_json::json;
 
 #[cfg(target_arch = "wasm32")]
@@ -174,4 +174,53 @@ fn rust_defaults_equal_json_defaults() {
     assert_eq!(from_json.significance_level, 0.05);
     assert_eq!(from_json.power, 0.8);
     assert_eq!(from_json.traffic_allocation, 1.0);
+}
+
+#[test]
+fn variant_config_is_any_json_value_kept_as_canonical_text() {
+    let spaced = r#"{"name": "a", "config": { "b" : [1.50, -0, 1E2], "a" : "x y" }}"#;
+    let read: Variant = serde_json::from_str(spaced).unwrap();
+    assert_eq!(read.config.as_str(), r#"{"a":"x y","b":[1.5,-0.0,100.0]}"#);
+    let from_value: Variant =
+        serde_json::from_value(serde_json::from_str(spaced).unwrap()).unwrap();
+    assert_eq!(from_value.config, read.config);
+    let written = serde_json::to_string(&read).unwrap();
+    assert!(
+        written.contains(r#""config":{"a":"x y","b":[1.5,-0.0,100.0]}"#),
+        "{written}"
+    );
+    assert_eq!(
+        serde_json::to_value(&read).unwrap()["config"],
+        json!({"a": "x y", "b": [1.5, -0.0, 100.0]})
+    );
+    let bare: Variant = serde_json::from_str(r#"{"name": "a"}"#).unwrap();
+    assert_eq!(bare.config.as_str(), "null");
+    assert!(
+        serde_json::to_string(&bare)
+            .unwrap()
+            .contains(r#""config":null"#)
+    );
+    let scalar: Variant = serde_json::from_str(r#"{"name": "a", "config": "text"}"#).unwrap();
+    assert_eq!(scalar.config.as_str(), r#""text""#);
+    assert!(serde_json::from_str::<Variant>(r#"{"name": "a", "config": [1,]}"#).is_err());
+}
+
+#[test]
+fn oversized_configs_are_refused_by_their_compact_length() {
+    let mk = |len: usize| -> Experiment {
+        let config = json!({ "s": "x".repeat(len) });
+        with_identity(
+            serde_json::from_value(json!({
+                "name": "A",
+                "variants": [{"name": "a", "config": config}, {"name": "b"}]
+            }))
+            .unwrap(),
+        )
+    };
+    // `{"s":"…"}` is 8 bytes around the string.
+    let limit = cleave_core::model::limits::MAX_CONFIG_BYTES;
+    assert_eq!(mk(limit - 8).validate(), Ok(()));
+    let errors = mk(limit - 7).validate().unwrap_err();
+    assert_eq!(errors[0].field, "variants[0].config");
+    assert_eq!(errors[0].code, "too_long");
 }

@@ -76,6 +76,13 @@ fn the_fawkes_readme_flow_works_end_to_end() {
             .map(str::to_string);
         assert_eq!(a["variant"].as_str().map(str::to_string), expected, "{a}");
         assert_eq!(a["reason"], "assigned");
+        // The variant's config comes back as the JSON value it was created with.
+        let config = if a["variant"] == "new-feature" {
+            json!({"feature_enabled": true})
+        } else {
+            json!({})
+        };
+        assert_eq!(a["config"], config, "{a}");
         variants.insert(user, a["variant"].as_str().unwrap_or_default().to_string());
     }
     // The seed's README track body, verbatim, plus its query-string form.

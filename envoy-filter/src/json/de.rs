@@ -2,6 +2,7 @@
 
 use super::error::Error;
 use super::reader::{Next, Number, Reader};
+use cleave_core::model::JSON_TEXT_TOKEN;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 
@@ -157,12 +158,24 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         .map_err(|e: Error| e.or_at(self.pos))
     }
 
+    /// Only [`JsonText`](cleave_core::model::JsonText) (a variant's `config`): its text is
+    /// handed over as read, without whitespace, so no JSON tree or writer is linked. The
+    /// wire model has no other newtype structs; handing the reader to one would link
+    /// `JsonText`'s tree-building fallback too, so they are refused.
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
+        if name != JSON_TEXT_TOKEN {
+            return Err(self.fail("newtype structs are not part of the wire model"));
+        }
+        let start = self.skip_whitespace().map_or(self.pos, |_| self.pos);
+        self.deserialize_ignored_any(de::IgnoredAny)?;
+        let text = self.compact(start)?;
+        visitor
+            .visit_string(text)
+            .map_err(|e: Error| e.or_at(self.pos))
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {

@@ -255,6 +255,27 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The text read since `start` (a whole, valid value) without the whitespace between
+    /// tokens.
+    pub(super) fn compact(&self, start: usize) -> Result<String, Error> {
+        let read = self.text.get(start..self.pos).unwrap_or_default();
+        let mut out = Vec::with_capacity(read.len());
+        let mut in_string = false;
+        let mut escaped = false;
+        for &b in read {
+            if in_string {
+                in_string = escaped || b != b'"';
+                escaped = !escaped && b == b'\\';
+            } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                continue;
+            } else {
+                in_string = b == b'"';
+            }
+            out.push(b);
+        }
+        String::from_utf8(out).map_err(|_| self.fail("invalid unicode in string"))
+    }
+
     /// The error for a value of the wrong kind (not generic either).
     pub(super) fn mismatch(&self, next: &Next<'_>, expected: &dyn de::Expected) -> Error {
         let unexpected = match next {

@@ -1,5 +1,6 @@
 //! The experiment configuration shared by KV, D1, the API and the Envoy filter.
 
+use super::json_text::JsonText;
 use super::status::Status;
 use crate::stats::MdeType;
 use alloc::collections::BTreeMap;
@@ -45,7 +46,7 @@ pub struct Variant {
     pub description: String,
     /// Free JSON configuration handed to the application with the assignment.
     #[serde(default)]
-    pub config: serde_json::Value,
+    pub config: JsonText,
 }
 
 impl Variant {

@@ -363,10 +363,7 @@ fn validate_variant(p: &mut Problems, i: usize, v: &Variant) {
         MAX_TEXT_CHARS,
         false,
     );
-    let config_len = serde_json::to_string(&v.config)
-        .map(|s| s.len())
-        .unwrap_or(usize::MAX);
-    if config_len > MAX_CONFIG_BYTES {
+    if v.config.as_str().len() > MAX_CONFIG_BYTES {
         p.add(
             format!("variants[{i}].config"),
             "too_long",

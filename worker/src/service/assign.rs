@@ -3,7 +3,7 @@
 use super::input::identifier;
 use crate::store::Exposure;
 use cleave_core::assign::Allocation;
-use cleave_core::model::Experiment;
+use cleave_core::model::{Experiment, JsonText};
 use serde::{Deserialize, Serialize};
 
 /// The request body (`context` is accepted and ignored by the core).
@@ -28,7 +28,7 @@ pub struct AssignResponse {
     /// The variant, or null.
     pub variant: Option<String>,
     /// The variant's config, or null.
-    pub config: Option<serde_json::Value>,
+    pub config: Option<JsonText>,
     /// Whether the unit takes part.
     pub in_experiment: bool,
     /// `assigned`, `forced`, `not_in_traffic` or `not_running`.
