@@ -21,7 +21,11 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 WORKER_OUT := worker/build/index.js
 WORKER_WASM := worker/build/index_bg.wasm
 TEST_LOG := target/test-results.log
-FILTER_WASM := target/wasm32-unknown-unknown/release/cleave_envoy.wasm
+FILTER_RAW := target/wasm32-unknown-unknown/release/cleave_envoy.wasm
+FILTER_WASM := target/filter/cleave_envoy.wasm
+# rustc's default wasm32 features, for binaryen (the target_features section goes with the symbols).
+WASM_FEATURES := --enable-bulk-memory --enable-bulk-memory-opt --enable-multivalue --enable-mutable-globals \
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext
 DASHBOARD_OUT := worker/dashboard/dist/admin/app.js
 DASHBOARD_SOURCES := $(shell find worker/dashboard/src -name '*.ts' -o -name '*.tsx') \
   $(addprefix worker/dashboard/,index.html styles.css favicon.svg _headers build.mjs tsconfig.json) package-lock.json
@@ -52,7 +56,10 @@ dashboard: $(DASHBOARD_OUT)
 $(DASHBOARD_OUT): $(DASHBOARD_SOURCES)
 	node worker/dashboard/build.mjs
 
-$(WORKER_OUT): $(WORKER_SOURCES)
+$(WASM_OPT_BIN):
+	@.ci/tools.sh node
+
+$(WORKER_OUT): $(WORKER_SOURCES) | $(WASM_OPT_BIN)
 	@echo "[build] worker (worker-build --release)"
 	cd worker && worker-build --release
 	@# wasm-bindgen keeps a name section (~170 KB); nothing needs it at run time.
@@ -78,8 +85,18 @@ dev: dev-tools .dev.vars migrate
 ## ---- the Envoy filter ----------------------------------------------------------
 filter: $(FILTER_WASM)
 
-$(FILTER_WASM): $(FILTER_SOURCES)
+$(FILTER_RAW): $(FILTER_SOURCES)
 	cargo build --release -p cleave-envoy --target wasm32-unknown-unknown
+
+# The shipped module: the ABI entry points the filter does not implement are removed with
+# the code only they reach (Envoy skips a callback a module does not export; the list is
+# envoy-filter/abi-exports.json), then the module is optimised for size.
+$(FILTER_WASM): $(FILTER_RAW) envoy-filter/abi-exports.json | $(WASM_OPT_BIN)
+	@mkdir -p $(@D)
+	wasm-metadce --graph-file envoy-filter/abi-exports.json $(WASM_FEATURES) $(FILTER_RAW) -o $@.trimmed >/dev/null
+	wasm-opt -Oz --strip-debug --strip-producers $(WASM_FEATURES) $@.trimmed -o $@
+	@rm -f $@.trimmed
+	@echo "[build] $@: $$(stat -c %s $@) bytes"
 
 ## ---- gates ---------------------------------------------------------------------
 lint:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the Envoy filter (issue 4 goals): throughput and p99 latency of Envoy with no
 # filter, with the filter and 0 (the proxy-wasm floor), 1 and 20 experiments (wrk on 127.0.0.1,
-# a new user id per request), plus the filter's size after wasm-opt -Oz. Two yardsticks run in
+# a new user id per request), plus the size of the shipped filter (`make filter`: unused ABI
+# entry points removed, then wasm-opt -Oz). Two yardsticks run in
 # the same rounds: `floor` (tests/bench/floor-filter: a proxy-wasm filter that does nothing)
 # and `floor-add` (the same filter adding one request header), i.e. the least any proxy-wasm
 # filter costs in this Envoy, without and with a request-header change.
@@ -13,9 +14,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ENVOY=$(ls .venv/lib/python3*/site-packages/envoy/_bin/envoy | head -1)
-WASM=target/wasm32-unknown-unknown/release/cleave_envoy.wasm
-OPT=target/cleave_envoy.opt.wasm
-FLOOR=target/floor-filter/wasm32-unknown-unknown/release/floor_filter.wasm
+RAW=target/wasm32-unknown-unknown/release/cleave_envoy.wasm
+WASM=target/filter/cleave_envoy.wasm
+FLOOR_RAW=target/floor-filter/wasm32-unknown-unknown/release/floor_filter.wasm
+FLOOR=target/floor-filter/floor_filter.wasm
 DURATION=${BENCH_DURATION:-5s}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cleave-envoy-bench.XXXXXX)
@@ -23,13 +25,16 @@ VARIANTS="none floor floor-add empty one twenty"
 if [ "${BENCH_PIN:-0}" = 1 ]; then PIN_ENVOY="taskset -c 1"; PIN_WRK="taskset -c 0"; else PIN_ENVOY=""; PIN_WRK=""; fi
 cargo build --release --target wasm32-unknown-unknown --manifest-path tests/bench/floor-filter/Cargo.toml \
   --target-dir target/floor-filter
-# rustc's default wasm32 features (the target_features section is stripped with the symbols).
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-bulk-memory-opt \
-  --enable-multivalue --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
-  "$WASM" -o "$OPT"
-echo "RESULT wasm_bytes=$(stat -c %s "$WASM") wasm_opt_bytes=$(stat -c %s "$OPT")"
+# The yardstick gets the same treatment as the shipped filter (same entry points kept).
+FEATURES="--enable-bulk-memory --enable-bulk-memory-opt --enable-multivalue --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext"
+# shellcheck disable=SC2086
+node_modules/.bin/wasm-metadce --graph-file envoy-filter/abi-exports.json $FEATURES "$FLOOR_RAW" -o "$FLOOR.trimmed" >/dev/null
+# shellcheck disable=SC2086
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers $FEATURES "$FLOOR.trimmed" -o "$FLOOR"
+echo "RESULT wasm_bytes=$(stat -c %s "$RAW") shipped_wasm_bytes=$(stat -c %s "$WASM")"
 
-python3 - "$WORK" "$PWD/$OPT" "$PWD/$FLOOR" <<'PY'
+python3 - "$WORK" "$PWD/$WASM" "$PWD/$FLOOR" <<'PY'
 import json, sys
 work, wasm, floor = sys.argv[1], sys.argv[2], sys.argv[3]
 def experiments(n):

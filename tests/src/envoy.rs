@@ -37,13 +37,13 @@ pub fn example_config(
 ) -> String {
     let text = std::fs::read_to_string(repo_root().join("deploy/envoy/envoy.yaml"))
         .expect("deploy/envoy/envoy.yaml");
-    let wasm = repo_root().join("target/wasm32-unknown-unknown/release/cleave_envoy.wasm");
+    let wasm = repo_root().join("target/filter/cleave_envoy.wasm");
     let mut text = text
         .replace("port_value: 10000", &format!("port_value: {listen}"))
         .replace("port_value: 9901", &format!("port_value: {admin}"))
         .replace("port_value: 8080", &format!("port_value: {upstream}"))
         .replace(
-            "filename: target/wasm32-unknown-unknown/release/cleave_envoy.wasm",
+            "filename: target/filter/cleave_envoy.wasm",
             &format!("filename: {}", wasm.display()),
         );
     if let Some(config) = plugin_config {

@@ -141,3 +141,65 @@ fn invalid_plugin_config_is_rejected_with_the_field_named() {
         "{log}"
     );
 }
+
+/// The names a wasm module exports (its export section, read directly).
+fn wasm_exports(module: &[u8]) -> Vec<String> {
+    fn leb(bytes: &[u8], at: &mut usize) -> usize {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = bytes[*at];
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte < 0x80 {
+                return value;
+            }
+        }
+    }
+    assert_eq!(&module[..4], b"\0asm", "a wasm module");
+    let mut at = 8;
+    while at < module.len() {
+        let id = module[at];
+        at += 1;
+        let size = leb(module, &mut at);
+        let end = at + size;
+        if id == 7 {
+            let count = leb(module, &mut at);
+            return (0..count)
+                .map(|_| {
+                    let len = leb(module, &mut at);
+                    let name = String::from_utf8(module[at..at + len].to_vec()).expect("name");
+                    at += len + 1; // the name, then its kind
+                    leb(module, &mut at); // and its index
+                    name
+                })
+                .collect();
+        }
+        at = end;
+    }
+    Vec::new()
+}
+
+#[test]
+fn the_shipped_module_exports_exactly_the_listed_entry_points() {
+    let module = std::fs::read(repo_root().join("target/filter/cleave_envoy.wasm"))
+        .expect("make filter builds target/filter/cleave_envoy.wasm");
+    let listed: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("envoy-filter/abi-exports.json"))
+            .expect("abi-exports.json"),
+    )
+    .expect("JSON");
+    let mut want: Vec<String> = listed
+        .iter()
+        .map(|n| n["export"].as_str().expect("export").to_string())
+        .collect();
+    let mut got = wasm_exports(&module);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    // The raw build still has every entry point the SDK defines: the trimming did the work.
+    let raw =
+        std::fs::read(repo_root().join("target/wasm32-unknown-unknown/release/cleave_envoy.wasm"))
+            .expect("the raw build");
+    assert!(wasm_exports(&raw).iter().any(|e| e == "proxy_on_log"));
+}

@@ -25,7 +25,7 @@ fn manifests() -> Value {
 
 /// A wasm filter or service `config` block running the local build with `configuration`.
 fn vm(name: &str, configuration: &str) -> Value {
-    let wasm = repo_root().join("target/wasm32-unknown-unknown/release/cleave_envoy.wasm");
+    let wasm = repo_root().join("target/filter/cleave_envoy.wasm");
     json!({
         "name": name, "root_id": name,
         "vm_config": {"vm_id": "cleave", "runtime": "envoy.wasm.runtime.v8",
