@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod decimal;
+pub mod header_map;
 pub mod json;
 pub mod request;
 pub mod snapshot;

@@ -28,7 +28,7 @@ impl UserId {
 /// Finds the user id; `mint` supplies 16 random bytes when one must be generated.
 pub fn user_id(
     config: &Config,
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
     mint: impl FnOnce() -> Option<[u8; 16]>,
 ) -> UserId {
     let from_header = config.user_id_headers.iter().find_map(|wanted| {
@@ -37,7 +37,7 @@ pub fn user_id(
             .find(|(n, v)| n.eq_ignore_ascii_case(wanted) && !v.is_empty() && v.len() <= 256)
     });
     if let Some((_, v)) = from_header {
-        return UserId::Found(v.clone());
+        return UserId::Found(v.to_string());
     }
     if let Some(name) = &config.cookie {
         let found = headers
@@ -57,7 +57,7 @@ pub fn user_id(
 }
 
 /// `key=variant` pairs from the force header, when allowed.
-pub fn force_overrides(config: &Config, headers: &[(String, String)]) -> Vec<(String, String)> {
+pub fn force_overrides(config: &Config, headers: &[(&str, &str)]) -> Vec<(String, String)> {
     if !config.allow_force_header {
         return Vec::new();
     }
@@ -75,7 +75,7 @@ pub fn force_overrides(config: &Config, headers: &[(String, String)]) -> Vec<(St
 pub fn plan(
     config: &Config,
     experiments: &[Prepared],
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
     user: Option<&str>,
     host: &str,
     path: &str,
@@ -103,7 +103,7 @@ pub fn plan(
     let mut out = edge::plan(
         experiments,
         &config.header_prefix,
-        headers.iter().map(|(n, _)| n.as_str()),
+        headers.iter().map(|(n, _)| *n),
         user,
         host,
         path,

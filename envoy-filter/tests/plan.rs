@@ -18,7 +18,7 @@ const CONFIG: &str = r#"{
 }"#;
 
 /// What the filter does per request: find the user id (no minting here), then plan.
-fn plan(config: &Config, headers: &[(String, String)], host: &str, path: &str) -> HeaderPlan {
+fn plan(config: &Config, headers: &[(&str, &str)], host: &str, path: &str) -> HeaderPlan {
     let user = request::user_id(config, headers, || None);
     request::plan(
         config,
@@ -30,11 +30,8 @@ fn plan(config: &Config, headers: &[(String, String)], host: &str, path: &str) -
     )
 }
 
-fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
+fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    pairs.to_vec()
 }
 
 #[test]
@@ -135,6 +132,7 @@ proptest! {
     #[test]
     fn planning_never_panics(pairs in prop::collection::vec(("\\PC{0,20}", "\\PC{0,40}"), 0..10), host in "\\PC{0,30}", path in "\\PC{0,30}") {
         let config = Config::parse(CONFIG.as_bytes()).unwrap();
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let _ = plan(&config, &pairs, &host, &path);
     }
 }

@@ -1,8 +1,9 @@
-//! User ids, QA overrides, the routing value and snapshot acceptance, natively; and
+//! User ids, QA overrides, the routing value, header maps and snapshot acceptance, natively; and
 //! fuzz-style properties: no parser panics on any input.
 
 use cleave_core::edge::{cookie_value, routing_value};
 use cleave_envoy::config::Config;
+use cleave_envoy::header_map;
 use cleave_envoy::request::{UserId, force_overrides, plan, user_id};
 use cleave_envoy::snapshot::accept;
 use proptest::prelude::*;
@@ -14,11 +15,36 @@ const CONFIG: &str = r#"{
                    "variants": [{"name": "blue"}, {"name": "green"}]}]
 }"#;
 
-fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
+/// Serialises pairs as the proxy-wasm host does.
+fn serialise(pairs: &[(&[u8], &[u8])]) -> Vec<u8> {
+    let mut out = (pairs.len() as u32).to_le_bytes().to_vec();
+    for (name, value) in pairs {
+        out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    }
+    for (name, value) in pairs {
+        out.extend_from_slice(name);
+        out.push(0);
+        out.extend_from_slice(value);
+        out.push(0);
+    }
+    out
+}
+
+#[test]
+fn malformed_header_maps_are_refused() {
+    let good = serialise(&[(b"a", b"1"), (b"b", b"caf\xe9")]);
+    assert_eq!(header_map::pairs(&good), Some(vec![("a", "1"), ("b", "")]));
+    assert_eq!(header_map::pairs(&good[..good.len() - 2]), None);
+    assert_eq!(header_map::pairs(&[]), None);
+    assert_eq!(header_map::pairs(&0u32.to_le_bytes()), Some(vec![]));
+    let mut huge = good.clone();
+    huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(header_map::pairs(&huge), None);
+}
+
+fn h<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    pairs.to_vec()
 }
 
 #[test]
@@ -115,8 +141,30 @@ proptest! {
     #[test]
     fn request_handling_never_panics(pairs in prop::collection::vec(("[a-zA-Z-]{1,20}", "\\PC{0,60}"), 0..12), path in "\\PC{0,40}") {
         let c = Config::parse(CONFIG.as_bytes()).unwrap();
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let user = user_id(&c, &pairs, || Some([7; 16]));
         let _ = plan(&c, &c.experiments, &pairs, user.as_str(), "host", &path);
+    }
+
+    #[test]
+    fn header_maps_read_back_in_place(pairs in prop::collection::vec(("[a-z:-]{1,20}", prop::collection::vec(any::<u8>(), 0..40)), 0..12)) {
+        let raw: Vec<(&[u8], &[u8])> = pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_slice())).collect();
+        let bytes = serialise(&raw);
+        let read = header_map::pairs(&bytes).expect("well-formed");
+        prop_assert_eq!(read.len(), pairs.len());
+        for ((name, value), (want_name, want_value)) in read.iter().zip(&pairs) {
+            prop_assert_eq!(*name, want_name.as_str());
+            // A value that is not UTF-8 reads as empty, never as something else.
+            prop_assert_eq!(*value, std::str::from_utf8(want_value).unwrap_or(""));
+        }
+    }
+
+    #[test]
+    fn header_map_reading_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200), cut in any::<prop::sample::Index>()) {
+        let _ = header_map::pairs(&bytes);
+        // Truncated real maps too.
+        let whole = serialise(&[(b"x-user-id".as_slice(), bytes.as_slice()), (b"cookie", b"a=1")]);
+        let _ = header_map::pairs(&whole[..cut.index(whole.len() + 1)]);
     }
 
     #[test]

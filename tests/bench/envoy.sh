@@ -21,7 +21,7 @@ FLOOR=target/floor-filter/floor_filter.wasm
 DURATION=${BENCH_DURATION:-5s}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cleave-envoy-bench.XXXXXX)
-VARIANTS="none floor floor-add empty one twenty"
+VARIANTS=${BENCH_VARIANTS:-none floor floor-read floor-add empty one twenty}
 if [ "${BENCH_PIN:-0}" = 1 ]; then PIN_ENVOY="taskset -c 1"; PIN_WRK="taskset -c 0"; else PIN_ENVOY=""; PIN_WRK=""; fi
 cargo build --release --target wasm32-unknown-unknown --manifest-path tests/bench/floor-filter/Cargo.toml \
   --target-dir target/floor-filter
@@ -88,7 +88,7 @@ static_resources:
 for name, n in [("none", None), ("empty", 0), ("one", 1), ("twenty", 20)]:
     open(f"{work}/{name}.yaml", "w").write(config(n))
 # The yardsticks: the same listener with the floor filter and its configuration instead.
-for name, conf in [("floor", ""), ("floor-add", "add")]:
+for name, conf in [("floor", ""), ("floor-read", "read"), ("floor-add", "add")]:
     yaml = config(0).replace(wasm, floor)
     yaml = yaml[: yaml.index("value: '")] + f"value: '{conf}'" + yaml[yaml.index("'\n", yaml.index("value: '")) + 1 :]
     open(f"{work}/{name}.yaml", "w").write(yaml)

@@ -56,8 +56,10 @@ fn serve(stream: std::net::TcpStream, port: u16) -> std::io::Result<()> {
         let mut headers = serde_json::Map::new();
         let mut length = 0usize;
         loop {
-            let mut line = String::new();
-            reader.read_line(&mut line)?;
+            // Header values may hold any byte from 0x80 (obs-text): echoed lossily.
+            let mut raw = Vec::new();
+            reader.read_until(b'\n', &mut raw)?;
+            let line = String::from_utf8_lossy(&raw);
             let line = line.trim_end();
             if line.is_empty() {
                 break;

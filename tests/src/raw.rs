@@ -1,5 +1,5 @@
-//! A minimal keep-alive HTTP/1.1 client that sends header values as raw UTF-8 bytes
-//! (for Unicode user ids, which general-purpose clients refuse to put in headers).
+//! A minimal keep-alive HTTP/1.1 client that sends header values as raw bytes (for
+//! Unicode user ids and non-UTF-8 values, which general-purpose clients refuse to send).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -23,12 +23,25 @@ impl RawClient {
 
     /// `GET path` with extra headers; returns (status, body).
     pub fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> std::io::Result<(u16, String)> {
-        let mut request = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\n");
+        let bytes: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+        self.get_bytes(path, &bytes)
+    }
+
+    /// `GET path` with header values sent as the given bytes (any byte but CR and LF).
+    pub fn get_bytes(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &[u8])],
+    ) -> std::io::Result<(u16, String)> {
+        let mut request = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\n").into_bytes();
         for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
+            request.extend_from_slice(name.as_bytes());
+            request.extend_from_slice(b": ");
+            request.extend_from_slice(value);
+            request.extend_from_slice(b"\r\n");
         }
-        request.push_str("\r\n");
-        self.writer.write_all(request.as_bytes())?;
+        request.extend_from_slice(b"\r\n");
+        self.writer.write_all(&request)?;
         let mut status_line = String::new();
         self.reader.read_line(&mut status_line)?;
         let status = status_line

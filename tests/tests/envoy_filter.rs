@@ -2,7 +2,7 @@
 //! headers, passes other requests through, and rejects bad config with a clear log.
 
 use cleave_core::model::Experiment;
-use cleave_e2e::{EchoServer, Envoy, free_port, http, repo_root, send};
+use cleave_e2e::{EchoServer, Envoy, RawClient, free_port, http, repo_root, send};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -122,6 +122,84 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
         .call()
         .expect("request");
     assert!(again.header("set-cookie").is_none());
+}
+
+/// The assignment the shipped example config's experiment gives `user`.
+fn example_variant(user: &str) -> Option<String> {
+    let text =
+        std::fs::read_to_string(repo_root().join("deploy/envoy/envoy.yaml")).expect("config");
+    let start = text.find("\"experiments\": [").expect("experiments") + "\"experiments\": ".len();
+    let end = text[start..]
+        .find("\n                              ]")
+        .expect("end")
+        + start;
+    let experiments: Vec<Experiment> =
+        serde_json::from_str(&format!("{}\n]", &text[start..end])).expect("inline experiments");
+    experiments[0]
+        .assign(user)
+        .expect("valid")
+        .variant_name()
+        .map(str::to_string)
+}
+
+#[test]
+fn header_values_that_are_not_utf8_neither_crash_nor_get_past_the_filter() {
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let config = cleave_e2e::envoy_example_config(port, admin, echo.port, None);
+    let _envoy = Envoy::start("filter-bytes", &config, port, admin);
+    let mut client = RawClient::connect(port).expect("connect");
+    let echoed = |body: &str| -> Value { serde_json::from_str(body).expect("echo JSON") };
+
+    // HTTP allows any byte from 0x80 in a header value (obs-text); Envoy passes them on.
+    let (status, body) = client
+        .get_bytes(
+            "/checkout/cart",
+            &[
+                ("x-user-id", b"user-123"),
+                ("x-note", b"caf\xe9"),
+                ("x-cleave-checkout-button", b"spoofed-\xff"),
+            ],
+        )
+        .expect("request");
+    assert_eq!(status, 200, "{body}");
+    let headers = &echoed(&body)["headers"];
+    assert_eq!(
+        headers["x-cleave-checkout-button"]
+            .as_str()
+            .map(str::to_string),
+        example_variant("user-123"),
+        "{body}"
+    );
+    // A user id that is not UTF-8 is not an id: the request passes with nothing assigned
+    // from it, and spoofed headers are still removed.
+    let (status, body) = client
+        .get_bytes(
+            "/checkout/cart",
+            &[
+                ("x-user-id", b"\xffuser"),
+                ("x-cleave-checkout-button", b"spoofed"),
+            ],
+        )
+        .expect("request");
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(
+        echoed(&body)["headers"]["x-cleave-checkout-button"],
+        "spoofed",
+        "{body}"
+    );
+    // The filter is still alive and assigning.
+    let (status, body) = client
+        .get("/checkout/cart", &[("x-user-id", "user-7")])
+        .expect("request");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        echoed(&body)["headers"]["x-cleave-checkout-button"]
+            .as_str()
+            .map(str::to_string),
+        example_variant("user-7"),
+        "{body}"
+    );
 }
 
 #[test]

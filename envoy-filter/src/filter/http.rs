@@ -1,6 +1,7 @@
 //! The HTTP filter role: per request, the user id, the header plan and the exposures;
 //! per tick, the snapshot re-read when its version changed.
 
+use super::headers::{self, Map};
 use super::metrics::{MetricCache, bump};
 use super::random::random_bytes;
 use super::{Root, log};
@@ -78,7 +79,12 @@ impl HttpContext for Request {
             return Action::Continue; // no configuration: fail open
         };
         let config = &shared.config;
-        let headers = self.get_http_request_headers();
+        let Some(serialised) = headers::get(Map::RequestHeaders) else {
+            return Action::Continue; // the host refused: pass unchanged
+        };
+        let Some(headers) = serialised.pairs() else {
+            return Action::Continue;
+        };
         if config.snapshot.is_some()
             && !*shared.have_snapshot.borrow()
             && config.experiments.is_empty()
@@ -90,19 +96,25 @@ impl HttpContext for Request {
         let pseudo = |name: &str| {
             headers
                 .iter()
-                .find(|(n, _)| n == name)
-                .map_or("", |(_, v)| v.as_str())
+                .find(|(n, _)| *n == name)
+                .map_or("", |(_, v)| *v)
         };
         let (host, path) = (pseudo(":authority"), pseudo(":path"));
         let experiments = shared.experiments.borrow().clone();
         let changes = plan(config, &experiments, &headers, user.as_str(), host, path);
         for name in &changes.remove {
-            self.set_http_request_header(name, None);
+            if !headers::remove(Map::RequestHeaders, name) {
+                // A spoofed header that cannot be removed must not meet a real one.
+                bump(&shared.metrics, "cleave.header_errors", 1);
+                return Action::Continue;
+            }
         }
         // The plan strips every client-sent header it adds (the prefix and the routing
         // header), so appending is safe, and cheaper than a replace.
         for (name, value) in &changes.add {
-            self.add_http_request_header(name, value);
+            if !headers::add(Map::RequestHeaders, name, value) {
+                bump(&shared.metrics, "cleave.header_errors", 1);
+            }
         }
         if let Some(u) = user.as_str() {
             for a in &changes.assignments {
@@ -123,8 +135,13 @@ impl HttpContext for Request {
     fn on_http_response_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
         if let (Some(id), Some(shared)) = (self.minted.take(), self.shared.as_ref())
             && let Some(name) = &shared.config.cookie
+            && !headers::add(
+                Map::ResponseHeaders,
+                "set-cookie",
+                &set_cookie(name, &id, false),
+            )
         {
-            self.add_http_response_header("set-cookie", &set_cookie(name, &id, false));
+            bump(&shared.metrics, "cleave.header_errors", 1);
         }
         Action::Continue
     }

@@ -32,7 +32,11 @@ pub fn gauge(cache: &MetricCache, name: &str, value: u64) {
 
 /// Counters the HTTP filter keeps (per-variant `cleave.assignments.<key>.<variant>` are
 /// defined as variants are first seen).
-pub const FILTER_COUNTERS: &[&str] = &["cleave.fail_open", "cleave.exposures.dropped"];
+pub const FILTER_COUNTERS: &[&str] = &[
+    "cleave.fail_open",
+    "cleave.exposures.dropped",
+    "cleave.header_errors",
+];
 /// Counters the sync singleton keeps.
 pub const SYNC_COUNTERS: &[&str] = &[
     "cleave.snapshot.updates",

@@ -4,6 +4,7 @@
 //! - the `sync` singleton ([`sync`]): polls the Worker's snapshot, publishes good ones
 //!   through shared data, and flushes queued exposures in batches.
 
+mod headers;
 mod http;
 mod metrics;
 mod random;
