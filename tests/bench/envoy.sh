@@ -2,10 +2,11 @@
 # Benchmarks the Envoy filter (issue 4 goals): throughput and p99 latency of Envoy with no
 # filter, with the filter and 0 (the proxy-wasm floor), 1 and 20 experiments (wrk on 127.0.0.1,
 # a new user id per request), plus the size of the shipped filter (`make filter`: unused ABI
-# entry points removed, then wasm-opt -Oz). Two yardsticks run in
-# the same rounds: `floor` (tests/bench/floor-filter: a proxy-wasm filter that does nothing)
-# and `floor-add` (the same filter adding one request header), i.e. the least any proxy-wasm
-# filter costs in this Envoy, without and with a request-header change.
+# entry points removed, then wasm-opt -Oz). Three yardsticks run in the same rounds, built from
+# tests/bench/floor-filter: `floor` (a proxy-wasm filter that does nothing), `floor-read` (the
+# same filter copying the request headers out of Envoy) and `floor-add` (adding one request
+# header), i.e. the least any proxy-wasm filter costs in this Envoy for each kind of work.
+# BENCH_VARIANTS (default: all) picks variants; `none` must come first.
 # BENCH_PIN=1 pins Envoy to CPU 1 and wrk to CPU 0, so the load
 # generator and the proxy do not take turns on one core.
 # BENCH_ROUNDS (default 3) interleaved rounds of BENCH_DURATION (default 5s) per load level.

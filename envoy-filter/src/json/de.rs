@@ -170,7 +170,8 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
         if name != JSON_TEXT_TOKEN {
             return Err(self.fail("newtype structs are not part of the wire model"));
         }
-        let start = self.skip_whitespace().map_or(self.pos, |_| self.pos);
+        self.skip_whitespace();
+        let start = self.pos;
         self.deserialize_ignored_any(de::IgnoredAny)?;
         let text = self.compact(start)?;
         visitor
