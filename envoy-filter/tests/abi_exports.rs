@@ -46,14 +46,14 @@ const CALLBACKS: &[(&str, &[&str])] = &[
 ];
 
 /// Entry points every module needs: memory, start-up, the ABI version, and creating and
-/// freeing contexts.
+/// freeing contexts. (`proxy_on_done` is not one: without it the host takes "done" as
+/// true and still calls `proxy_on_delete`, which frees the context.)
 const ALWAYS: &[&str] = &[
     "memory",
     "_initialize",
     "malloc",
     "proxy_abi_version_0_2_1",
     "proxy_on_context_create",
-    "proxy_on_done",
     "proxy_on_delete",
 ];
 
