@@ -17,6 +17,25 @@ fn upstream_headers(port: u16, headers: &[(&str, &str)]) -> serde_json::Map<Stri
     echoed["headers"].as_object().expect("headers").clone()
 }
 
+/// The core's answer for `user` in the shipped example config's inline experiment: what
+/// Envoy must say.
+fn example_variant(user: &str) -> Option<String> {
+    let text =
+        std::fs::read_to_string(repo_root().join("deploy/envoy/envoy.yaml")).expect("config");
+    let start = text.find("\"experiments\": [").expect("experiments") + "\"experiments\": ".len();
+    let end = text[start..]
+        .find("\n                              ]")
+        .expect("end")
+        + start;
+    let experiments: Vec<Experiment> = serde_json::from_str(&format!("{}\n]", &text[start..end]))
+        .expect("inline experiments parse");
+    experiments[0]
+        .assign(user)
+        .expect("valid")
+        .variant_name()
+        .map(str::to_string)
+}
+
 #[test]
 fn the_shipped_config_validates() {
     let out = std::process::Command::new(cleave_e2e::envoy_binary_path())
@@ -41,23 +60,7 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
     let _envoy = Envoy::start("filter-pass-through", &config, port, admin);
 
     // The core decides what Envoy must say for this user.
-    let text =
-        std::fs::read_to_string(repo_root().join("deploy/envoy/envoy.yaml")).expect("config");
-    let json_start =
-        text.find("\"experiments\": [").expect("experiments") + "\"experiments\": ".len();
-    let json_end = text[json_start..]
-        .find("\n                              ]")
-        .expect("end")
-        + json_start;
-    let experiments: Vec<Experiment> =
-        serde_json::from_str(&format!("{}\n]", &text[json_start..json_end]))
-            .expect("inline experiments parse");
-    let expected = experiments[0]
-        .assign("user-123")
-        .expect("valid")
-        .variant_name()
-        .expect("in experiment")
-        .to_string();
+    let expected = example_variant("user-123").expect("in experiment");
 
     let seen = upstream_headers(
         port,
@@ -103,11 +106,7 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
     let other_uid = cleave_e2e::cleave_uid(other.header("set-cookie").expect("a minted user id"));
     assert_ne!(other_uid, uid, "two visitors were given the same id");
     let echoed: Value = resp.into_json().expect("echo");
-    let expected = experiments[0]
-        .assign(&uid)
-        .expect("valid")
-        .variant_name()
-        .map(str::to_string);
+    let expected = example_variant(&uid);
     assert_eq!(
         echoed["headers"]["x-cleave-checkout-button"]
             .as_str()
@@ -122,24 +121,6 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
         .call()
         .expect("request");
     assert!(again.header("set-cookie").is_none());
-}
-
-/// The assignment the shipped example config's experiment gives `user`.
-fn example_variant(user: &str) -> Option<String> {
-    let text =
-        std::fs::read_to_string(repo_root().join("deploy/envoy/envoy.yaml")).expect("config");
-    let start = text.find("\"experiments\": [").expect("experiments") + "\"experiments\": ".len();
-    let end = text[start..]
-        .find("\n                              ]")
-        .expect("end")
-        + start;
-    let experiments: Vec<Experiment> =
-        serde_json::from_str(&format!("{}\n]", &text[start..end])).expect("inline experiments");
-    experiments[0]
-        .assign(user)
-        .expect("valid")
-        .variant_name()
-        .map(str::to_string)
 }
 
 #[test]
