@@ -1,9 +1,10 @@
 //! Criterion benchmarks of the hot paths: assignment (1 and 10 experiments) and analysis.
 //! Run with `make bench`; results are recorded in `docs/benchmarks.md`.
 
-use cleave_core::analysis::{AnalysisSettings, VariantData, analyze};
+use cleave_core::analysis::{AnalysisSettings, MetricType, VariantData, analyze};
 use cleave_core::assign::Allocation;
 use cleave_core::model::Experiment;
+use cleave_core::stats::MAX_COUNT;
 mod fixture;
 
 use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
@@ -78,6 +79,31 @@ fn analysis(c: &mut Criterion) {
         b.iter_batched(
             || four.clone(),
             |d| black_box(analyze(&d, &settings).is_ok()),
+            BatchSize::SmallInput,
+        )
+    });
+    // The largest inputs the API accepts: cost must not grow with the counts.
+    let largest_binary: Vec<VariantData> = (0..20)
+        .map(|i| VariantData::binary(format!("v{i}"), MAX_COUNT, MAX_COUNT / 2 + i * 1_000_000))
+        .collect();
+    let largest_continuous: Vec<VariantData> = (0..20)
+        .map(|i| VariantData::continuous(format!("v{i}"), MAX_COUNT, 1e15 - i as f64, 1e30))
+        .collect();
+    let continuous = AnalysisSettings {
+        metric_type: MetricType::Continuous,
+        ..AnalysisSettings::default()
+    };
+    group.bench_function("20 variants × 2^53 users, binary", |b| {
+        b.iter_batched(
+            || largest_binary.clone(),
+            |d| black_box(analyze(&d, &settings).is_ok()),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("20 variants × 2^53 users, continuous", |b| {
+        b.iter_batched(
+            || largest_continuous.clone(),
+            |d| black_box(analyze(&d, &continuous).is_ok()),
             BatchSize::SmallInput,
         )
     });

@@ -2,8 +2,9 @@
 //! with the tolerances of `vectors/STATS-README.md`. Runs natively and under wasm.
 
 use cleave_core::stats::{
-    Counts, MdeType, SampleSizeInput, Summary, benjamini_hochberg, beta_binomial, holm, msprt,
-    sample_ratio_mismatch, sample_size, two_proportion, welch,
+    BayesResult, Counts, MdeType, SampleSizeInput, StatsError, Summary, benjamini_hochberg,
+    beta_binomial, beta_binomial_quadrature, holm, msprt, sample_ratio_mismatch, sample_size,
+    two_proportion, welch,
 };
 use serde_json::Value;
 
@@ -43,7 +44,10 @@ impl Check {
         }
     }
     fn finish(self, file: &str, cases: usize) {
-        assert!(cases >= 120, "{file}: only {cases} cases read");
+        self.finish_with(file, cases, 120);
+    }
+    fn finish_with(self, file: &str, cases: usize, min_cases: usize) {
+        assert!(cases >= min_cases, "{file}: only {cases} cases read");
         assert!(
             self.0.is_empty(),
             "{file}: {} mismatches:\n{}",
@@ -246,12 +250,17 @@ fn bh_vectors() {
     check_adjustment("bh", include_str!("vectors/bh.jsonl"), benjamini_hochberg);
 }
 
-#[test]
-fn bayes_beta_vectors() {
-    let all = cases(include_str!("vectors/bayes_beta.jsonl"));
+/// Checks a Bayesian vector file against `bayes` (`min_cases` lines at least).
+fn check_bayes(
+    file: &str,
+    text: &str,
+    min_cases: usize,
+    bayes: fn(Counts, Counts) -> Result<BayesResult, StatsError>,
+) {
+    let all = cases(text);
     let mut c = Check::default();
     for (id, i, e) in &all {
-        let r = beta_binomial(counts(&i["control"]), counts(&i["treatment"])).expect("valid input");
+        let r = bayes(counts(&i["control"]), counts(&i["treatment"])).expect("valid input");
         let p = f(&e["prob_treatment_better"]);
         c.float(
             id,
@@ -271,7 +280,41 @@ fn bayes_beta_vectors() {
             1e-15,
         );
     }
-    c.finish("bayes_beta", all.len());
+    c.finish_with(file, all.len(), min_cases);
+}
+
+#[test]
+fn bayes_beta_vectors() {
+    check_bayes(
+        "bayes_beta",
+        include_str!("vectors/bayes_beta.jsonl"),
+        120,
+        beta_binomial,
+    );
+}
+
+/// The fixed-cost quadrature alone (used past `MAX_EXACT_TERMS`) meets the same
+/// tolerances on every reference case, including n ≤ 3 and the skewed 0-conversion ones.
+#[test]
+fn bayes_beta_vectors_by_quadrature_alone() {
+    check_bayes(
+        "bayes_beta",
+        include_str!("vectors/bayes_beta.jsonl"),
+        120,
+        beta_binomial_quadrature,
+    );
+}
+
+/// Up to a billion users (`gen/bayes_large.py`, 60-digit exact sums), where
+/// `beta_binomial` answers by quadrature.
+#[test]
+fn bayes_large_vectors() {
+    check_bayes(
+        "bayes_large",
+        include_str!("vectors/bayes_large.jsonl"),
+        12,
+        beta_binomial,
+    );
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn compare_continuous(control: &VariantData, treatment: &VariantData, alpha: f64
         adjusted_p_value: None,
         difference,
         difference_ci: test.map(|r| r.diff_ci),
-        relative_lift: (control.mean != 0.0).then(|| difference / control.mean),
+        relative_lift: Some(difference / control.mean).filter(|l| l.is_finite()),
         significant: false,
         probability_to_beat_control: None,
         expected_loss: None,

@@ -3,6 +3,7 @@
 mod compare;
 mod error;
 mod input;
+pub mod limits;
 mod recommend;
 mod report;
 
@@ -169,6 +170,12 @@ fn check(variants: &[VariantData], settings: &AnalysisSettings) -> Result<(), An
             return Err(AnalysisError::new(
                 format!("variants[{i}].name"),
                 "duplicate variant name",
+            ));
+        }
+        if v.users > crate::stats::MAX_COUNT {
+            return Err(AnalysisError::new(
+                format!("variants[{i}].sample_size"),
+                "must be at most 2^53 (9007199254740992)",
             ));
         }
         if v.conversions > v.users {

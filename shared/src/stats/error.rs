@@ -30,6 +30,10 @@ pub enum StatsError {
     InvalidTau2,
     /// A mean is not finite.
     InvalidMean,
+    /// A count is larger than [`MAX_COUNT`](super::MAX_COUNT).
+    CountTooLarge,
+    /// The planned sample size exceeds [`MAX_COUNT`](super::MAX_COUNT) users per group.
+    SampleSizeTooLarge,
 }
 
 impl fmt::Display for StatsError {
@@ -47,6 +51,10 @@ impl fmt::Display for StatsError {
             Self::InvalidPValue => "p-values must lie in [0, 1]",
             Self::InvalidTau2 => "tau2 must be positive and finite",
             Self::InvalidMean => "means must be finite",
+            Self::CountTooLarge => "counts are limited to 2^53 (9007199254740992)",
+            Self::SampleSizeTooLarge => {
+                "the effect is too small: more than 2^53 users per group would be needed"
+            }
         })
     }
 }

@@ -8,6 +8,9 @@
 mod bayes;
 pub mod distributions;
 mod error;
+mod gauss_legendre;
+#[cfg(test)]
+mod gauss_legendre_check;
 mod msprt;
 mod multiple;
 mod proportion;
@@ -16,7 +19,9 @@ pub mod special;
 mod srm;
 mod welch;
 
-pub use bayes::{BayesResult, beta_binomial};
+pub use bayes::{
+    BayesResult, MAX_EXACT_SHAPE, MAX_EXACT_TERMS, beta_binomial, beta_binomial_quadrature,
+};
 pub use error::StatsError;
 pub use msprt::{MsprtResult, msprt};
 pub use multiple::{Correction, adjust, benjamini_hochberg, holm};
@@ -24,6 +29,11 @@ pub use proportion::{Counts, TwoProportionTest, two_proportion, wilson_interval}
 pub use sample_size::{MdeType, SampleSize, SampleSizeInput, sample_size};
 pub use srm::{SrmResult, sample_ratio_mismatch};
 pub use welch::{Summary, WelchTest, welch};
+
+/// Largest count (users, conversions, observations) any statistic accepts: 2^53, the
+/// largest range of integers a double (and a JSON number in JavaScript) holds exactly.
+/// Every statistic costs a bounded amount of work up to it.
+pub const MAX_COUNT: u64 = 1 << 53;
 
 /// A closed interval `[lower, upper]`, serialized as a two-element array.
 pub type Interval = [f64; 2];

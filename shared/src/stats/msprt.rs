@@ -27,7 +27,7 @@ pub fn msprt(control: Counts, treatment: Counts, tau2: f64) -> Result<MsprtResul
         return Err(StatsError::InvalidTau2);
     }
     let (pc, pt) = (control.rate(), treatment.rate());
-    let v = pc * (1.0 - pc) + pt * (1.0 - pt);
+    let v = pc * control.rate_complement() + pt * treatment.rate_complement();
     if v == 0.0 {
         return Ok(MsprtResult {
             lambda: None,

@@ -16,10 +16,12 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Checks `n ≥ 1` and `conversions ≤ n`.
+    /// Checks `1 ≤ n ≤ MAX_COUNT` and `conversions ≤ n`.
     pub fn validate(&self) -> Result<(), StatsError> {
         if self.n == 0 {
             Err(StatsError::TooFewObservations)
+        } else if self.n > super::MAX_COUNT {
+            Err(StatsError::CountTooLarge)
         } else if self.conversions > self.n {
             Err(StatsError::ConversionsExceedSampleSize)
         } else {
@@ -33,6 +35,16 @@ impl Counts {
             0.0
         } else {
             self.conversions as f64 / self.n as f64
+        }
+    }
+
+    /// `1 − rate`, as `(n − x) / n` from the exact difference: near 2^53 users, `1 − x/n`
+    /// rounds to 0 while `n − x` is still a positive count.
+    pub fn rate_complement(&self) -> f64 {
+        if self.n == 0 {
+            1.0
+        } else {
+            self.n.saturating_sub(self.conversions) as f64 / self.n as f64
         }
     }
 }
@@ -81,12 +93,16 @@ pub fn two_proportion(
     let (z, p_value) = if total_x == 0 || total_x == total_n {
         (0.0, 1.0)
     } else {
-        let pooled = total_x as f64 / total_n as f64;
-        let z = diff / sqrt(pooled * (1.0 - pooled) * (1.0 / nc + 1.0 / nt));
+        let pooled = Counts {
+            n: total_n,
+            conversions: total_x,
+        };
+        let spread = pooled.rate() * pooled.rate_complement();
+        let z = diff / sqrt(spread * (1.0 / nc + 1.0 / nt));
         (z, normal_two_sided_p(z))
     };
     let c = normal_isf(0.5 * alpha);
-    let se = sqrt(pc * (1.0 - pc) / nc + pt * (1.0 - pt) / nt);
+    let se = sqrt(pc * control.rate_complement() / nc + pt * treatment.rate_complement() / nt);
     let relative_lift = if control.conversions == 0 {
         None
     } else {
@@ -119,7 +135,7 @@ fn wilson_with_critical(counts: Counts, c: f64) -> Interval {
     let c2 = c * c;
     let denom = 1.0 + c2 / n;
     let center = (q + c2 / (2.0 * n)) / denom;
-    let half = c * sqrt(q * (1.0 - q) / n + c2 / (4.0 * n * n)) / denom;
+    let half = c * sqrt(q * counts.rate_complement() / n + c2 / (4.0 * n * n)) / denom;
     [
         (center - half).clamp(0.0, 1.0),
         (center + half).clamp(0.0, 1.0),

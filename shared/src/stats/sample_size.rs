@@ -45,7 +45,8 @@ pub struct SampleSize {
 /// Users per group for a two-sided two-proportion test:
 ///
 /// `n = (zα·sqrt(2·p̄(1−p̄)) + zβ·sqrt(p1(1−p1) + p2(1−p2)))² / (p2 − p1)²`
-/// with `p̄ = (p1 + p2)/2`, `zα = Φ⁻¹(1 − α/2)`, `zβ = Φ⁻¹(power)`.
+/// with `p̄ = (p1 + p2)/2`, `zα = Φ⁻¹(1 − α/2)`, `zβ = Φ⁻¹(power)`; refused with
+/// [`StatsError::SampleSizeTooLarge`] above [`MAX_COUNT`](super::MAX_COUNT) per group.
 pub fn sample_size(input: SampleSizeInput) -> Result<SampleSize, StatsError> {
     let SampleSizeInput {
         base_rate: p1,
@@ -82,6 +83,10 @@ pub fn sample_size(input: SampleSizeInput) -> Result<SampleSize, StatsError> {
         + z_beta * sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2));
     let d = p2 - p1;
     let raw = num * num / (d * d);
+    // Also refuses a NaN `raw`.
+    if raw.is_nan() || raw > super::MAX_COUNT as f64 {
+        return Err(StatsError::SampleSizeTooLarge);
+    }
     Ok(SampleSize {
         per_group: ceil(raw) as u64,
         raw,

@@ -215,9 +215,12 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
     if a < 15.0 && b < 15.0 {
         return ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
     }
+    // B is symmetric; with a the smaller shape, a/n is small and log1p(−a/n) exact
+    // (the other way round it is log1p of a number next to −1).
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
     let n = a + b;
     // ln B = ½ln(2π) + (a−½)ln a + (b−½)ln b − (n−½)ln n + δ(a) + δ(b) − δ(n)
     let terms = (a - 0.5) * log(a / n) + (b - 0.5) * log1p(-a / n) - 0.5 * log(n);
-    // (b − ½)·ln(b/n): written with log1p(−a/n) so that b ≪ a stays accurate.
+    // (b − ½)·ln(b/n): written with log1p(−a/n) so that a ≪ b stays accurate.
     LN_SQRT_2PI + terms + stirling_remainder(a) + stirling_remainder(b) - stirling_remainder(n)
 }

@@ -24,7 +24,14 @@ pub fn sample_ratio_mismatch(observed: &[u64], weights: &[f64]) -> Result<SrmRes
     if weights.len() != observed.len() || weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
         return Err(StatsError::InvalidWeights);
     }
-    let total: u64 = observed.iter().sum();
+    if observed.iter().any(|&o| o > super::MAX_COUNT) {
+        return Err(StatsError::CountTooLarge);
+    }
+    // At most 2^53 each: the sum overflows u64 only past 2,048 groups.
+    let total = observed
+        .iter()
+        .try_fold(0_u64, |sum, &o| sum.checked_add(o))
+        .ok_or(StatsError::CountTooLarge)?;
     if total == 0 {
         return Err(StatsError::TooFewGroups);
     }

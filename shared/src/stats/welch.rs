@@ -31,6 +31,21 @@ pub struct WelchTest {
     pub diff_ci: Interval,
 }
 
+/// `(aC + aT)² / (aC²/(nC−1) + aT²/(nT−1))`, written with the shares `a/(aC + aT)` so
+/// that neither tiny nor huge variances under- or overflow; exactly `n − 1` of the other
+/// group when one variance is zero.
+fn satterthwaite(ac: f64, nc: u64, at: f64, nt: u64) -> f64 {
+    if ac == 0.0 {
+        return (nt - 1) as f64;
+    }
+    if at == 0.0 {
+        return (nc - 1) as f64;
+    }
+    let var = ac + at;
+    let (sc, st) = (ac / var, at / var);
+    1.0 / (sc * sc / (nc - 1) as f64 + st * st / (nt - 1) as f64)
+}
+
 /// Welch's t test of treatment against control (SciPy
 /// `ttest_ind_from_stats(equal_var=False)`), with the interval of the difference.
 ///
@@ -40,6 +55,9 @@ pub fn welch(control: Summary, treatment: Summary, alpha: f64) -> Result<WelchTe
     for s in [&control, &treatment] {
         if s.n < 2 {
             return Err(StatsError::TooFewObservations);
+        }
+        if s.n > super::MAX_COUNT {
+            return Err(StatsError::CountTooLarge);
         }
         if !s.mean.is_finite() {
             return Err(StatsError::InvalidMean);
@@ -57,7 +75,7 @@ pub fn welch(control: Summary, treatment: Summary, alpha: f64) -> Result<WelchTe
     let se = sqrt(var);
     let diff = treatment.mean - control.mean;
     let t = diff / se;
-    let df = var * var / (ac * ac / (control.n - 1) as f64 + at * at / (treatment.n - 1) as f64);
+    let df = satterthwaite(ac, control.n, at, treatment.n);
     let p_value = t_two_sided_p(t, df);
     let c = t_two_sided_quantile(alpha, df);
     Ok(WelchTest {
