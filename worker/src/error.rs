@@ -22,6 +22,9 @@ pub struct ApiError {
     /// Every problem, for validation failures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldError>,
+    /// Response headers that go with the error (`Allow`, `Retry-After`).
+    #[serde(skip)]
+    pub headers: Vec<(&'static str, String)>,
 }
 
 /// Result of a handler or service call.
@@ -41,7 +44,25 @@ impl ApiError {
             message: message.into(),
             field: None,
             details: Vec::new(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds `Retry-After: seconds` to the response.
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.headers.push(("retry-after", seconds.to_string()));
+        self
+    }
+
+    /// 405 for a method the path does not accept, with its `Allow` header.
+    pub fn method_not_allowed(method: &worker::Method, allow: &str) -> Self {
+        let mut e = Self::new(
+            405,
+            "method_not_allowed",
+            format!("{} is not allowed here (allowed: {allow})", method.as_ref()),
+        );
+        e.headers.push(("allow", allow.to_string()));
+        e
     }
 
     /// Names the field to blame.
@@ -84,7 +105,22 @@ impl ApiError {
 
     /// Renders the error as its JSON response.
     pub fn into_response(self) -> Result<Response> {
-        Ok(Response::from_json(&Envelope { error: &self })?.with_status(self.status))
+        let mut response =
+            Response::from_json(&Envelope { error: &self })?.with_status(self.status);
+        for (name, value) in &self.headers {
+            response.headers_mut().set(name, value)?;
+        }
+        Ok(response)
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        Self::new(
+            500,
+            "internal_error",
+            format!("the Worker runtime failed: {e}"),
+        )
     }
 }
 

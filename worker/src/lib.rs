@@ -7,7 +7,7 @@ mod exposures;
 mod health;
 mod host;
 mod proxy;
-mod routes;
+pub mod routes;
 pub mod service;
 pub mod store;
 
@@ -17,5 +17,5 @@ use worker::{Context, Env, Request, Response, Result, event};
 /// Entry point: routes a request to its handler.
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    routes::router(Rc::new(ctx)).run(req, env).await
+    routes::handle(req, env, Rc::new(ctx)).await
 }

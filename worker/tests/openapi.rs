@@ -1,34 +1,24 @@
-//! The OpenAPI document lists exactly the routes the router registers.
+//! The OpenAPI document lists exactly the routes of the route table.
 
+use cleave_worker::routes::table::ROUTES;
 use std::collections::BTreeSet;
 
-/// (method, path) pairs registered in `src/routes/*.rs`, with `:param` as `{param}`.
+/// (method, path) pairs of the route table, with `:param` as `{param}`.
 fn registered_routes() -> BTreeSet<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes");
-    let mut source = String::new();
-    for entry in std::fs::read_dir(dir).expect("src/routes") {
-        source
-            .push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("route file"));
-    }
-    let mut routes = BTreeSet::new();
-    for method in ["get", "post", "put", "delete"] {
-        let marker = format!(".{method}_async(");
-        for (i, _) in source.match_indices(&marker) {
-            let rest = source[i + marker.len()..].trim_start();
-            let Some(path) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) else {
-                continue;
-            };
-            let path: Vec<String> = path
+    ROUTES
+        .iter()
+        .map(|r| {
+            let path: Vec<String> = r
+                .path
                 .split('/')
                 .map(|seg| {
                     seg.strip_prefix(':')
                         .map_or(seg.to_string(), |p| format!("{{{p}}}"))
                 })
                 .collect();
-            routes.insert((method.to_string(), path.join("/")));
-        }
-    }
-    routes
+            (r.method.as_ref().to_ascii_lowercase(), path.join("/"))
+        })
+        .collect()
 }
 
 fn documented_routes() -> BTreeSet<(String, String)> {
@@ -50,11 +40,7 @@ fn documented_routes() -> BTreeSet<(String, String)> {
 fn every_route_is_documented_and_every_documented_route_exists() {
     let code = registered_routes();
     let doc = documented_routes();
-    assert!(
-        code.len() >= 20,
-        "found only {} routes in routes.rs",
-        code.len()
-    );
+    assert!(code.len() >= 20, "only {} routes in the table", code.len());
     let undocumented: Vec<_> = code.difference(&doc).collect();
     let phantom: Vec<_> = doc.difference(&code).collect();
     assert!(

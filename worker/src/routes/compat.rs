@@ -1,92 +1,84 @@
-//! The second seed's client calls: thin aliases onto the same logic.
+//! The compatibility API for ab-testing-service clients (`/api/...`): thin aliases onto the
+//! same logic as the v1 API.
 
 use super::edge::{handle_assign, handle_track};
 use super::experiments::{create_published, transition_published};
-use super::{Routes, admin, param, public, query_as_json, query_string, store};
+use super::{Call, call::json, query_as_json, store};
 use crate::error::ApiResult;
 use crate::service::{experiments, stats};
+use worker::Response;
 
-/// Adds this module's routes.
-pub(super) fn routes(r: Routes) -> Routes {
-    r.post_async("/api/experiments", |mut req, c| async move {
-        let body = req.bytes().await?;
-        admin(&req, &c.env, async {
-            create_published(&c.env, &body, experiments::Dialect::SecondSeed).await
-        })
-        .await
-    })
-    .get_async("/api/experiments/:name", |req, c| async move {
-        let name = param(&c, "name");
-        admin(&req, &c.env, async {
-            Ok((200, experiments::load(&store(&c.env)?, &name).await?))
-        })
-        .await
-    })
-    .post_async("/api/experiments/:name/status", |mut req, c| async move {
-        let name = param(&c, "name");
-        let body = req.bytes().await?;
-        admin(&req, &c.env, async {
-            #[derive(serde::Deserialize)]
-            struct StatusBody {
-                status: String,
-            }
-            let target: StatusBody = crate::service::input::json_body(&body)?;
-            let current = experiments::load(&store(&c.env)?, &name).await?;
-            let action = experiments::action_towards(current.status, &target.status)?;
-            transition_published(&c.env, &current.id, action).await
-        })
-        .await
-    })
-    .get_async("/api/experiments/:name/stats", |req, c| async move {
-        let name = param(&c, "name");
-        admin(&req, &c.env, async {
-            let store = store(&c.env)?;
-            let e = experiments::load(&store, &name).await?;
-            Ok((
-                200,
-                stats::stats(&store, &e, stats::StatsQuery::default()).await?,
-            ))
-        })
-        .await
-    })
-    .post_async("/api/assignments/get", |mut req, c| async move {
-        let body = req.bytes().await?;
-        let result = async {
-            let (experiment, subid) = seed_pair(&body, None)?;
-            handle_assign(&c, &experiment, Ok(user_body(&subid, None))).await
-        }
-        .await;
-        public(&req, result)
-    })
-    .post_async("/api/events/impression", |mut req, c| async move {
-        let body = req.bytes().await?;
-        let query = query_string(&req);
-        let result = async {
-            let (experiment, subid) = seed_pair(&body, Some(&query))?;
-            handle_assign(&c, &experiment, Ok(user_body(&subid, None))).await
-        }
-        .await;
-        public(&req, result)
-    })
-    .post_async("/api/events/conversion", |mut req, c| async move {
-        let body = req.bytes().await?;
-        let query = query_string(&req);
-        let result = async {
-            let (experiment, subid) = seed_pair(&body, Some(&query))?;
-            handle_track(
-                &c.env,
-                &experiment,
-                Ok(user_body(&subid, Some("conversion"))),
-            )
-            .await
-        }
-        .await;
-        public(&req, result)
-    })
+/// `POST /api/experiments`.
+pub async fn create(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let e = create_published(&c.env, &body, experiments::Dialect::SecondSeed).await?;
+    json(201, &e)
 }
 
-/// `{subid, experiment_id}` from a JSON body or the query string (second seed).
-fn seed_pair(body: &[u8], query: Option<&str>) -> ApiResult<(String, String)> {
+/// `GET /api/experiments/{name}`.
+pub async fn get(c: Call) -> ApiResult<Response> {
+    json(
+        200,
+        &experiments::load(&store(&c.env)?, c.param("name")).await?,
+    )
+}
+
+/// `POST /api/experiments/{name}/status` with `{"status": ...}`.
+pub async fn status(mut c: Call) -> ApiResult<Response> {
+    #[derive(serde::Deserialize)]
+    struct StatusBody {
+        status: String,
+    }
+    let body = c.body().await?;
+    let target: StatusBody = crate::service::input::json_body(&body)?;
+    let current = experiments::load(&store(&c.env)?, c.param("name")).await?;
+    let action = experiments::action_towards(current.status, &target.status)?;
+    json(
+        200,
+        &transition_published(&c.env, &current.id, action).await?,
+    )
+}
+
+/// `GET /api/experiments/{name}/stats`.
+pub async fn stats(c: Call) -> ApiResult<Response> {
+    let store = store(&c.env)?;
+    let e = experiments::load(&store, c.param("name")).await?;
+    json(
+        200,
+        &stats::stats(&store, &e, stats::StatsQuery::default()).await?,
+    )
+}
+
+/// `POST /api/assignments/get` with `{subid, experiment_id}`.
+pub async fn assignment(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let (experiment, subid) = subject(&body, None)?;
+    json(
+        200,
+        &handle_assign(&c.env, &c.ctx, &experiment, &user_body(&subid, None)).await?,
+    )
+}
+
+/// `POST /api/events/impression` (body or query string).
+pub async fn impression(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let (experiment, subid) = subject(&body, Some(&c.query()))?;
+    json(
+        200,
+        &handle_assign(&c.env, &c.ctx, &experiment, &user_body(&subid, None)).await?,
+    )
+}
+
+/// `POST /api/events/conversion` (body or query string).
+pub async fn conversion(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let (experiment, subid) = subject(&body, Some(&c.query()))?;
+    let event = user_body(&subid, Some("conversion"));
+    json(200, &handle_track(&c.env, &experiment, &event).await?)
+}
+
+/// `{subid, experiment_id}` from a JSON body or the query string.
+fn subject(body: &[u8], query: Option<&str>) -> ApiResult<(String, String)> {
     #[derive(serde::Deserialize)]
     struct Pair {
         subid: String,
@@ -100,7 +92,7 @@ fn seed_pair(body: &[u8], query: Option<&str>) -> ApiResult<(String, String)> {
     Ok((pair.experiment_id, pair.subid))
 }
 
-/// An assign or track body for a second-seed `subid`.
+/// An assign or track body for a `subid`.
 fn user_body(subid: &str, event_name: Option<&str>) -> Vec<u8> {
     match event_name {
         Some(name) => serde_json::json!({"user_id": subid, "event_name": name}),

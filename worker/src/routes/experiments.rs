@@ -1,139 +1,142 @@
-//! The experiment API: CRUD, lifecycle and statistics (admin).
+//! The experiment API: CRUD, lifecycle and statistics (admin; the dispatcher has checked
+//! the token before any of these runs).
 
-use super::{Routes, admin, param, publish, query_as_json, query_string, store};
-use crate::error::{ApiError, ApiResult};
+use super::{Call, call::json, publish, query_as_json, store};
+use crate::error::ApiResult;
 use crate::host::WorkerHost;
-use crate::service::{Host, experiments, progress, stats};
+use crate::service::{Host, experiments, progress as progress_service, stats as stats_service};
 use crate::store::{AnalysisRun, Store};
-use cleave_core::model::Action;
-use cleave_core::model::Experiment;
-use worker::Env;
+use cleave_core::model::{Action, Experiment};
+use worker::{Env, Response};
 
-/// Adds this module's routes.
-pub(super) fn routes(r: Routes) -> Routes {
-    r.get_async("/api/v1/experiments", |req, c| async move {
-        let status = req.url().ok().and_then(|u| {
-            u.query_pairs()
-                .find(|(k, _)| k == "status")
-                .map(|(_, v)| v.into_owned())
-        });
-        admin(&req, &c.env, async {
-            Ok((
-                200,
-                experiments::list(&store(&c.env)?, status.as_deref()).await?,
-            ))
-        })
-        .await
-    })
-    .post_async("/api/v1/experiments", |mut req, c| async move {
-        let body = req.bytes().await?;
-        admin(&req, &c.env, async {
-            create_published(&c.env, &body, experiments::Dialect::Cleave).await
-        })
-        .await
-    })
-    .get_async("/api/v1/progress", |req, c| async move {
-        admin(&req, &c.env, async {
-            let store = store(&c.env)?;
-            let all = store.experiments(None).await?;
-            let counts = store.assignment_counts().await?;
-            Ok((200, progress::compute(&all, &counts)))
-        })
-        .await
-    })
-    .get_async("/api/v1/experiments/:id", |req, c| async move {
-        let id = param(&c, "id");
-        admin(&req, &c.env, async {
-            Ok((200, experiments::load(&store(&c.env)?, &id).await?))
-        })
-        .await
-    })
-    .put_async("/api/v1/experiments/:id", |mut req, c| async move {
-        let id = param(&c, "id");
-        let body = req.bytes().await?;
-        admin(&req, &c.env, async {
-            let store = store(&c.env)?;
-            let e = experiments::update(&store, &WorkerHost, &id, &body).await?;
-            publish(&c.env, &store).await;
-            Ok((200, e))
-        })
-        .await
-    })
-    .delete_async("/api/v1/experiments/:id", |req, c| async move {
-        let id = param(&c, "id");
-        admin(&req, &c.env, async {
-            let store = store(&c.env)?;
-            let e = experiments::delete(&store, &id).await?;
-            publish(&c.env, &store).await;
-            Ok((200, serde_json::json!({"deleted": true, "id": e.id})))
-        })
-        .await
-    })
-    .get_async("/api/v1/experiments/:id/stats", |req, c| async move {
-        let id = param(&c, "id");
-        let query = query_string(&req);
-        admin(&req, &c.env, async {
-            let started = WorkerHost.now_ms();
-            let store = store(&c.env)?;
-            let e = experiments::load(&store, &id).await?;
-            let q: stats::StatsQuery =
-                crate::service::input::json_body(&query_as_json(&query, &["alpha"]))?;
-            let response = stats::stats(&store, &e, q).await?;
-            let run = AnalysisRun {
-                experiment_id: e.id.clone(),
-                metric: response.metric.clone(),
-                analyzed_at: WorkerHost.now_ms(),
-                duration_seconds: (WorkerHost.now_ms() - started) as f64 / 1000.0,
-                significant_results: response
-                    .report
-                    .comparisons
-                    .iter()
-                    .filter(|c| c.significant)
-                    .count() as u64,
-                p_value: response.report.p_value,
-            };
-            if let Err(err) = store.record_analysis(&run).await {
-                worker::console_error!("recording the analysis run failed: {err}");
-            }
-            Ok((200, response))
-        })
-        .await
-    })
-    .post_async("/api/v1/experiments/:id/:action", |req, c| async move {
-        let id = param(&c, "id");
-        let action_name = param(&c, "action");
-        admin(&req, &c.env, async {
-            let action = Action::parse(&action_name).ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "no action '{action_name}' (start, pause, resume, stop, archive)"
-                ))
-            })?;
-            transition_published(&c.env, &id, action).await
-        })
-        .await
-    })
+/// `GET /api/v1/experiments?status=`.
+pub async fn list(c: Call) -> ApiResult<Response> {
+    let status = c.req.url().ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "status")
+            .map(|(_, v)| v.into_owned())
+    });
+    json(
+        200,
+        &experiments::list(&store(&c.env)?, status.as_deref()).await?,
+    )
 }
 
-/// Creates an experiment in the given dialect and republishes the snapshot (201).
+/// `POST /api/v1/experiments`.
+pub async fn create(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let e = create_published(&c.env, &body, experiments::Dialect::Cleave).await?;
+    json(201, &e)
+}
+
+/// `GET /api/v1/progress`.
+pub async fn progress(c: Call) -> ApiResult<Response> {
+    let store = store(&c.env)?;
+    let all = store.experiments(None).await?;
+    let counts = store.assignment_counts().await?;
+    json(200, &progress_service::compute(&all, &counts))
+}
+
+/// `GET /api/v1/experiments/{id}`.
+pub async fn get(c: Call) -> ApiResult<Response> {
+    json(
+        200,
+        &experiments::load(&store(&c.env)?, c.param("id")).await?,
+    )
+}
+
+/// `PUT /api/v1/experiments/{id}`.
+pub async fn update(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let store = store(&c.env)?;
+    let e = experiments::update(&store, &WorkerHost, c.param("id"), &body).await?;
+    publish(&c.env, &store).await;
+    json(200, &e)
+}
+
+/// `DELETE /api/v1/experiments/{id}`.
+pub async fn delete(c: Call) -> ApiResult<Response> {
+    let store = store(&c.env)?;
+    let e = experiments::delete(&store, c.param("id")).await?;
+    publish(&c.env, &store).await;
+    json(200, &serde_json::json!({"deleted": true, "id": e.id}))
+}
+
+/// `GET /api/v1/experiments/{id}/stats?metric=&alpha=&correction=&metric_type=`.
+pub async fn stats(c: Call) -> ApiResult<Response> {
+    let started = WorkerHost.now_ms();
+    let store = store(&c.env)?;
+    let e = experiments::load(&store, c.param("id")).await?;
+    let q: stats_service::StatsQuery =
+        crate::service::input::json_body(&query_as_json(&c.query(), &["alpha"]))?;
+    let response = stats_service::stats(&store, &e, q).await?;
+    let run = AnalysisRun {
+        experiment_id: e.id.clone(),
+        metric: response.metric.clone(),
+        analyzed_at: WorkerHost.now_ms(),
+        duration_seconds: (WorkerHost.now_ms() - started) as f64 / 1000.0,
+        significant_results: response
+            .report
+            .comparisons
+            .iter()
+            .filter(|c| c.significant)
+            .count() as u64,
+        p_value: response.report.p_value,
+    };
+    if let Err(err) = store.record_analysis(&run).await {
+        worker::console_error!("recording the analysis run failed: {err}");
+    }
+    json(200, &response)
+}
+
+/// `POST /api/v1/experiments/{id}/start`.
+pub async fn start(c: Call) -> ApiResult<Response> {
+    lifecycle(c, Action::Start).await
+}
+/// `POST /api/v1/experiments/{id}/pause`.
+pub async fn pause(c: Call) -> ApiResult<Response> {
+    lifecycle(c, Action::Pause).await
+}
+/// `POST /api/v1/experiments/{id}/resume`.
+pub async fn resume(c: Call) -> ApiResult<Response> {
+    lifecycle(c, Action::Resume).await
+}
+/// `POST /api/v1/experiments/{id}/stop`.
+pub async fn stop(c: Call) -> ApiResult<Response> {
+    lifecycle(c, Action::Stop).await
+}
+/// `POST /api/v1/experiments/{id}/archive`.
+pub async fn archive(c: Call) -> ApiResult<Response> {
+    lifecycle(c, Action::Archive).await
+}
+
+async fn lifecycle(c: Call, action: Action) -> ApiResult<Response> {
+    json(
+        200,
+        &transition_published(&c.env, c.param("id"), action).await?,
+    )
+}
+
+/// Creates an experiment in the given dialect and republishes the snapshot.
 pub(super) async fn create_published(
     env: &Env,
     body: &[u8],
     dialect: experiments::Dialect,
-) -> ApiResult<(u16, Experiment)> {
+) -> ApiResult<Experiment> {
     let store = store(env)?;
     let e = experiments::create(&store, &WorkerHost, body, dialect).await?;
     publish(env, &store).await;
-    Ok((201, e))
+    Ok(e)
 }
 
-/// Applies a lifecycle action and republishes the snapshot (200).
+/// Applies a lifecycle action and republishes the snapshot.
 pub(super) async fn transition_published(
     env: &Env,
     id: &str,
     action: Action,
-) -> ApiResult<(u16, Experiment)> {
+) -> ApiResult<Experiment> {
     let store = store(env)?;
     let e = experiments::transition(&store, &WorkerHost, id, action).await?;
     publish(env, &store).await;
-    Ok((200, e))
+    Ok(e)
 }

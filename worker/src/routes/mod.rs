@@ -1,48 +1,122 @@
-//! HTTP routes: parse, check auth, call the service, map the result. Nothing else.
-//! One file per area; the helpers shared by all of them live here.
+//! HTTP routes: the table (`table.rs`) says what exists and who may call it; the
+//! dispatcher here checks access from the headers alone (before any body is read), answers
+//! preflights and wrong methods from the table, runs the handler and adds the CORS headers.
+//! Handlers parse, call the service layer and map the result. One file per area.
 
+mod call;
 mod compat;
+mod cors;
 mod edge;
 mod experiments;
 mod ops;
+mod policy;
+pub mod table;
 
-use crate::auth::require;
+pub use call::Call;
+
 use crate::error::{ApiError, ApiResult};
-use crate::host::setting;
 use crate::store::D1Store;
-use serde::Serialize;
 use std::rc::Rc;
-use worker::{Context, Env, Headers, Request, Response, Result, RouteContext, Router};
+use table::{ROUTES, Route};
+use worker::{Context, Env, Method, Request, Response, Result};
 
-/// The context every handler gets: the Workers `Context` (for `wait_until`).
-type Ctx = RouteContext<Rc<Context>>;
-/// The router being built.
-type Routes = Router<'static, Rc<Context>>;
-
-/// Builds the router.
-pub fn router(ctx: Rc<Context>) -> Routes {
-    let r = Router::with_data(ctx);
-    let r = ops::routes(r);
-    let r = experiments::routes(r);
-    let r = edge::routes(r);
-    compat::routes(r)
+thread_local! {
+    /// Path pattern → the routes of that path (one per method), built once per isolate.
+    static PATHS: matchit::Router<Vec<usize>> = paths();
 }
 
-pub(super) fn param(c: &Ctx, name: &str) -> String {
-    c.param(name).cloned().unwrap_or_default()
+/// Groups [`ROUTES`] by path. A pattern matchit refuses is logged and left out (the
+/// `route_table` test fails on it, so it never ships).
+fn paths() -> matchit::Router<Vec<usize>> {
+    let mut grouped: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, r) in ROUTES.iter().enumerate() {
+        match grouped.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, indexes)) => indexes.push(i),
+            None => grouped.push((r.path, vec![i])),
+        }
+    }
+    let mut router = matchit::Router::new();
+    for (path, indexes) in grouped {
+        if let Err(e) = router.insert(path, indexes) {
+            worker::console_error!("route {path} not registered: {e}");
+        }
+    }
+    router
 }
 
+/// Path parameters by name, in path order.
+pub type Params = Vec<(String, String)>;
+
+/// The routes of the path `path` and its parameters, if any route matches it.
+pub fn lookup(path: &str) -> Option<(Vec<&'static Route>, Params)> {
+    PATHS.with(|router| {
+        router.at(path).ok().map(|m| {
+            let routes = m.value.iter().filter_map(|&i| ROUTES.get(i)).collect();
+            let params = m
+                .params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (routes, params)
+        })
+    })
+}
+
+/// The `Allow` header value for a path's methods.
+pub fn allow_header(methods: &[Method]) -> String {
+    let mut names: Vec<&str> = methods.iter().map(Method::as_ref).collect();
+    names.push("OPTIONS");
+    names.join(", ")
+}
+
+/// Handles one request.
+pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response> {
+    let Some((routes, params)) = lookup(&req.path()) else {
+        return ops::fallback(req, env, ctx).await;
+    };
+    let methods: Vec<Method> = routes.iter().map(|r| r.method.clone()).collect();
+    let Some(access) = routes.first().map(|r| r.access) else {
+        return ApiError::not_found("no route").into_response();
+    };
+    let origin = req.headers().get("origin").ok().flatten();
+    let method = req.method();
+    let answer = if method == Method::Options {
+        cors::preflight(&env, access, &methods, origin.as_deref())
+    } else {
+        match routes.iter().find(|r| r.method == method) {
+            None => Err(ApiError::method_not_allowed(
+                &method,
+                &allow_header(&methods),
+            )),
+            Some(route) => match policy::admit(&req, &env, access).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let call = Call {
+                        req,
+                        env: env.clone(),
+                        ctx,
+                        params,
+                    };
+                    (route.handler)(call).await
+                }
+            },
+        }
+    };
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => e.into_response()?,
+    };
+    match cors::decorate(response, &env, access, &methods, origin.as_deref()) {
+        Ok(r) => Ok(r),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The D1 store, or 503.
 pub(super) fn store(env: &Env) -> ApiResult<D1Store> {
     env.d1("DB")
         .map(D1Store::new)
         .map_err(|e| ApiError::new(503, "storage_unavailable", format!("D1 binding: {e}")))
-}
-
-pub(super) fn query_string(req: &Request) -> String {
-    req.url()
-        .ok()
-        .and_then(|u| u.query().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Rebuilds the snapshot from D1 and writes it to KV (logged, not fatal, on failure).
@@ -50,49 +124,6 @@ pub(super) async fn publish(env: &Env, store: &D1Store) {
     if let Err(e) = crate::cache::publish(env, store).await {
         worker::console_error!("publishing the snapshot failed: {e}");
     }
-}
-
-/// Runs an admin handler after checking `ADMIN_TOKEN`.
-pub(super) async fn admin<T: Serialize>(
-    req: &Request,
-    env: &Env,
-    f: impl Future<Output = ApiResult<(u16, T)>>,
-) -> Result<Response> {
-    let auth = req.headers().get("authorization").ok().flatten();
-    match require(auth.as_deref(), &[setting(env, "ADMIN_TOKEN")], "admin") {
-        Ok(()) => respond(f.await),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// A public endpoint's response, with CORS.
-pub(super) fn public<T: Serialize>(req: &Request, result: ApiResult<(u16, T)>) -> Result<Response> {
-    with_cors(req, respond(result)?)
-}
-
-pub(super) fn respond<T: Serialize>(result: ApiResult<(u16, T)>) -> Result<Response> {
-    match result {
-        Ok((status, body)) => Ok(Response::from_json(&body)?.with_status(status)),
-        Err(e) => e.into_response(),
-    }
-}
-
-pub(super) fn with_cors(req: &Request, mut response: Response) -> Result<Response> {
-    let origin = req
-        .headers()
-        .get("origin")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "*".to_string());
-    let headers: &mut Headers = response.headers_mut();
-    headers.set("access-control-allow-origin", &origin)?;
-    headers.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
-    headers.set(
-        "access-control-allow-headers",
-        "content-type, authorization",
-    )?;
-    headers.set("vary", "origin")?;
-    Ok(response)
 }
 
 /// A query string as a JSON object body, so one body parser (and its field-named errors)
@@ -114,4 +145,38 @@ pub(super) fn query_as_json(query: &str, numeric: &[&str]) -> Vec<u8> {
             })
             .collect();
     serde_json::Value::Object(map).to_string().into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table::ROUTES;
+
+    #[test]
+    fn route_table() {
+        let router = super::paths();
+        for r in &ROUTES {
+            let concrete = r.path.replace(":id", "x").replace(":name", "x");
+            let m = router
+                .at(&concrete)
+                .unwrap_or_else(|_| panic!("{} not routed", r.path));
+            assert!(
+                m.value.iter().any(|&i| std::ptr::eq(&ROUTES[i], r)),
+                "{}",
+                r.path
+            );
+            let same_path = ROUTES.iter().filter(|o| o.path == r.path);
+            assert!(
+                same_path.clone().all(|o| o.access == r.access),
+                "every method of {} has the same access class",
+                r.path
+            );
+            assert_eq!(
+                same_path.filter(|o| o.method == r.method).count(),
+                1,
+                "{} {:?} is listed once",
+                r.path,
+                r.method
+            );
+        }
+    }
 }

@@ -1,0 +1,86 @@
+//! One request as handlers see it: the request, the environment, path parameters, and the
+//! body read with its size limit enforced while reading.
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::input::MAX_BODY_BYTES;
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::rc::Rc;
+use worker::{Context, Env, Request, Response};
+
+/// A request routed to a handler (after its access check).
+pub struct Call {
+    /// The request (its body not yet read).
+    pub req: Request,
+    /// Bindings, variables and secrets.
+    pub env: Env,
+    /// The Workers context (`wait_until`).
+    pub ctx: Rc<Context>,
+    /// Path parameters by name.
+    pub params: super::Params,
+}
+
+impl Call {
+    /// A path parameter (empty if the route has none of that name).
+    pub fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The raw query string (without `?`).
+    pub fn query(&self) -> String {
+        self.req
+            .url()
+            .ok()
+            .and_then(|u| u.query().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The body, at most [`MAX_BODY_BYTES`]: a larger `Content-Length` is refused before
+    /// anything is read, and a body without one is read only until it passes the limit.
+    pub async fn body(&mut self) -> ApiResult<Vec<u8>> {
+        if content_length(&self.req)?.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(too_large());
+        }
+        let Ok(mut stream) = self.req.stream() else {
+            return Ok(Vec::new()); // no body at all
+        };
+        let mut body = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ApiError::bad_request("body", e.to_string()))?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// The declared `Content-Length`, if any; 400 when it is not a number.
+fn content_length(req: &Request) -> ApiResult<Option<u64>> {
+    match req.headers().get("content-length").ok().flatten() {
+        None => Ok(None),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "content-length",
+                "the Content-Length header is not a number",
+            )
+        }),
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        413,
+        "payload_too_large",
+        format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// A JSON response with a status.
+pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
