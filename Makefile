@@ -30,10 +30,11 @@ DASHBOARD_OUT := worker/dashboard/dist/admin/app.js
 DASHBOARD_SOURCES := $(shell find worker/dashboard/src -name '*.ts' -o -name '*.tsx') \
   $(addprefix worker/dashboard/,index.html styles.css favicon.svg _headers build.mjs tsconfig.json) package-lock.json
 CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/README.md
-WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock
+WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock \
+  worker/openapi.json worker/docs.html
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: bench-envoy bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e clean
+.PHONY: bench-envoy bench-memory bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
@@ -72,7 +73,8 @@ migrate: worker
 
 .dev.vars:
 	@echo "ADMIN_TOKEN=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > $@
-	@echo "[dev] generated an admin token in .dev.vars"
+	@echo "METRICS_PUBLIC=true" >> $@
+	@echo "[dev] generated an admin token in .dev.vars (and METRICS_PUBLIC=true: /metrics open locally)"
 
 dev: dev-tools .dev.vars migrate
 	@wrangler d1 execute DB --local --file deploy/demo/demo.sql >/dev/null
@@ -134,6 +136,10 @@ bench: tools
 bench-worker: tools worker
 	@.ci/tools.sh wrk
 	tests/bench/worker.sh
+
+bench-memory: tools worker
+	@.ci/tools.sh wrk
+	tests/bench/memory.sh
 
 bench-envoy: tools filter
 	@.ci/tools.sh wrk

@@ -29,3 +29,16 @@ pub fn setting(env: &Env, name: &str) -> Option<String> {
         .ok()
         .filter(|s| !s.is_empty())
 }
+
+/// The isolate's wasm linear memory in bytes (0 outside wasm). It only ever grows, so it
+/// records the largest amount any request has needed in this isolate.
+pub fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}

@@ -16,6 +16,10 @@ pub const MAX_VARIANT_NAME_LEN: usize = 64;
 pub const MAX_CONFIG_BYTES: usize = 16 * 1024;
 /// Most metrics per experiment.
 pub const MAX_METRICS: usize = 20;
+/// Largest `|value|` of a tracked event: every integer up to it is exact in a double, and
+/// per-user sums of such values cannot overflow (or their squares turn infinite) before
+/// ~10^139 events.
+pub const MAX_ABS_EVENT_VALUE: f64 = 1e15;
 /// Longest event name or unit id, in bytes.
 pub const MAX_ID_LEN: usize = 256;
 /// Longest salt, in bytes.

@@ -2,6 +2,9 @@
 
 use super::input::json_body;
 use crate::error::{ApiError, ApiResult};
+use cleave_core::analysis::limits::{
+    MAX_ABS_MEAN, MAX_SEQUENTIAL_TAU2, MAX_VARIANCE, MAX_WEIGHT, MIN_WEIGHT,
+};
 use cleave_core::analysis::{AnalysisSettings, MetricType, Report, VariantData, analyze};
 use cleave_core::stats::{Correction, MdeType, SampleSizeInput, StatsError, sample_size};
 use serde::{Deserialize, Serialize};
@@ -12,15 +15,15 @@ use serde::{Deserialize, Serialize};
 pub struct AnalyzeVariant {
     /// Name.
     pub name: String,
-    /// Users.
+    /// Users, at most 2^53.
     pub sample_size: u64,
-    /// Converting users (binary).
+    /// Converting users (binary), at most `sample_size`.
     #[serde(default)]
     pub conversions: Option<u64>,
-    /// Mean (continuous).
+    /// Mean (continuous), within ±1e15.
     #[serde(default)]
     pub mean: Option<f64>,
-    /// Sample variance (continuous).
+    /// Sample variance (continuous), within [0, 1e30].
     #[serde(default)]
     pub variance: Option<f64>,
 }
@@ -51,9 +54,49 @@ pub struct AnalyzeRequest {
     pub sequential_tau2: Option<f64>,
 }
 
+/// Refuses values outside the documented ranges (`cleave_core::analysis::limits`), naming
+/// the field; the core's own checks (counts, alpha, conversions ≤ sample size) follow.
+fn check_ranges(req: &AnalyzeRequest) -> ApiResult<()> {
+    let within = |x: f64, lo: f64, hi: f64| x.is_finite() && lo <= x && x <= hi;
+    for (i, v) in req.variants.iter().enumerate() {
+        if let Some(mean) = v.mean.filter(|m| !within(*m, -MAX_ABS_MEAN, MAX_ABS_MEAN)) {
+            return Err(ApiError::invalid(
+                format!("variants[{i}].mean"),
+                format!("must lie within ±{MAX_ABS_MEAN:e} (got {mean:e})"),
+            ));
+        }
+        if let Some(var) = v.variance.filter(|x| !within(*x, 0.0, MAX_VARIANCE)) {
+            return Err(ApiError::invalid(
+                format!("variants[{i}].variance"),
+                format!("must lie within [0, {MAX_VARIANCE:e}] (got {var:e})"),
+            ));
+        }
+    }
+    if let Some(tau2) = req.sequential_tau2
+        && !(within(tau2, 0.0, MAX_SEQUENTIAL_TAU2) && tau2 > 0.0)
+    {
+        return Err(ApiError::invalid(
+            "sequential_tau2",
+            format!("must be greater than 0 and at most {MAX_SEQUENTIAL_TAU2}"),
+        ));
+    }
+    if let Some(weights) = &req.weights
+        && let Some(i) = weights
+            .iter()
+            .position(|w| !within(*w, MIN_WEIGHT, MAX_WEIGHT))
+    {
+        return Err(ApiError::invalid(
+            format!("weights[{i}]"),
+            format!("must lie within [{MIN_WEIGHT:e}, {MAX_WEIGHT:e}]"),
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /analyze`.
 pub fn analyze_request(bytes: &[u8]) -> ApiResult<Report> {
     let req: AnalyzeRequest = json_body(bytes)?;
+    check_ranges(&req)?;
     let mut data = Vec::with_capacity(req.variants.len());
     for (i, v) in req.variants.iter().enumerate() {
         let d = match req.metric_type {
@@ -170,7 +213,7 @@ pub fn sample_size_request(bytes: &[u8]) -> ApiResult<SampleSizeResponse> {
         let field = match e {
             StatsError::InvalidAlpha => "alpha",
             StatsError::InvalidPower => "power",
-            StatsError::InvalidEffect => "mde",
+            StatsError::InvalidEffect | StatsError::SampleSizeTooLarge => "mde",
             _ if req.base_rate > 0.0 && req.base_rate < 1.0 => "mde",
             _ => "base_rate",
         };

@@ -1,7 +1,7 @@
 //! Parsing request bodies into typed values, naming the field on failure.
 
 use crate::error::{ApiError, ApiResult};
-use cleave_core::model::limits::MAX_ID_LEN;
+use cleave_core::model::limits::{MAX_ABS_EVENT_VALUE, MAX_ID_LEN};
 use serde::de::DeserializeOwned;
 
 /// Largest accepted request body.
@@ -46,12 +46,18 @@ pub fn identifier(field: &str, value: &str) -> ApiResult<()> {
     }
 }
 
-/// Checks that a number is finite.
-pub fn finite(field: &str, value: f64) -> ApiResult<f64> {
-    if value.is_finite() {
+/// Checks an event value: finite, `|value| ≤ 1e15` (`MAX_ABS_EVENT_VALUE`), so that no
+/// event can overflow an experiment's sums.
+pub fn event_value(field: &str, value: f64) -> ApiResult<f64> {
+    if value.is_finite() && value.abs() <= MAX_ABS_EVENT_VALUE {
         Ok(value)
     } else {
-        Err(ApiError::invalid(field, "must be a finite number"))
+        Err(ApiError::invalid(
+            field,
+            format!(
+                "must be a finite number between -{MAX_ABS_EVENT_VALUE:e} and {MAX_ABS_EVENT_VALUE:e}"
+            ),
+        ))
     }
 }
 

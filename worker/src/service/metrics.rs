@@ -22,7 +22,14 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 ///
 /// `experimentation_experiments_total` is typed `counter` because Prometheus' naming
 /// rules reserve `_total` for counters; it is the current number of experiments per status.
-pub fn render(data: &MetricsData, progress: &[ExperimentProgress]) -> String {
+///
+/// `wasm_memory_bytes` is the answering isolate's wasm linear memory (it never shrinks, so
+/// it shows the most any request ever needed there).
+pub fn render(
+    data: &MetricsData,
+    progress: &[ExperimentProgress],
+    wasm_memory_bytes: u64,
+) -> String {
     let mut out = String::new();
     header(
         &mut out,
@@ -142,6 +149,13 @@ pub fn render(data: &MetricsData, progress: &[ExperimentProgress]) -> String {
             );
         }
     }
+    header(
+        &mut out,
+        "cleave_worker_wasm_memory_bytes",
+        "gauge",
+        "Linear memory of the Worker isolate that answered (wasm memory never shrinks).",
+    );
+    let _ = writeln!(out, "cleave_worker_wasm_memory_bytes {wasm_memory_bytes}");
     header(
         &mut out,
         "cleave_build_info",

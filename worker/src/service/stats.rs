@@ -47,6 +47,20 @@ pub async fn stats<S: Store>(
         .or_else(|| experiment.primary_metric().map(str::to_string))
         .unwrap_or_else(|| "conversion".to_string());
     let aggregates = store.aggregates(&experiment.id, &metric).await?;
+    if let Some(bad) = aggregates
+        .iter()
+        .find(|a| !(a.sum.is_finite() && a.sum_sq.is_finite()))
+    {
+        return Err(ApiError::new(
+            422,
+            "metric_not_finite",
+            format!(
+                "the stored values of metric '{metric}' in variant '{}' sum to more than a double holds (events recorded before values were limited to ±1e15); this metric cannot be analysed, other metrics can",
+                bad.variant
+            ),
+        )
+        .with_field("metric"));
+    }
     let data: Vec<VariantData> = experiment
         .variants
         .iter()

@@ -1,7 +1,7 @@
 //! `POST /experiments/{id}/track`: idempotent event recording for exposed users.
 
 use super::Host;
-use super::input::{finite, identifier};
+use super::input::{event_value, identifier};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRecord, Store};
 use cleave_core::model::Experiment;
@@ -31,11 +31,11 @@ pub struct TrackRequest {
 
 impl TrackRequest {
     /// The rules every tracking endpoint applies: ids of 1–256 bytes without control
-    /// characters, a finite value.
+    /// characters, a finite value with `|value| ≤ 1e15`.
     pub fn validate(&self) -> ApiResult<()> {
         identifier("user_id", &self.user_id)?;
         identifier("event_name", &self.event_name)?;
-        finite("value", self.value)?;
+        event_value("value", self.value)?;
         match &self.event_id {
             Some(id) => identifier("event_id", id),
             None => Ok(()),

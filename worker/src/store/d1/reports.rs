@@ -119,12 +119,14 @@ impl D1Store {
             variant: String,
             users: u64,
         }
+        // A sum SQLite computes as ±∞ (values stored before they were limited) comes back
+        // as JSON null: read it as NaN, so the analysis can refuse that one metric.
         #[derive(Deserialize)]
         struct Values {
             variant: String,
             converters: u64,
-            sum: f64,
-            sum_sq: f64,
+            sum: Option<f64>,
+            sum_sq: Option<f64>,
         }
         // Two index-only scans: exposed users per variant, and per-user totals of the
         // metric (events carry their user's variant, so no join is needed).
@@ -160,8 +162,8 @@ impl D1Store {
                     variant: u.variant,
                     users: u.users,
                     converters: v.map_or(0, |v| v.converters),
-                    sum: v.map_or(0.0, |v| v.sum),
-                    sum_sq: v.map_or(0.0, |v| v.sum_sq),
+                    sum: v.map_or(0.0, |v| v.sum.unwrap_or(f64::NAN)),
+                    sum_sq: v.map_or(0.0, |v| v.sum_sq.unwrap_or(f64::NAN)),
                 }
             })
             .collect())
