@@ -37,6 +37,16 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// `GET /metrics` with the admin token (it is closed by default); panics unless 200.
+    pub fn metrics_text(&self) -> String {
+        let req = http()
+            .get(&self.url("/metrics"))
+            .set("authorization", &format!("Bearer {}", self.w.admin_token));
+        let (status, text) = send(req, None);
+        assert_eq!(status, 200, "/metrics: {text}");
+        text
+    }
+
     /// Creates and starts an experiment from a JSON body; returns it (panics on failure).
     pub fn running(&self, body: Value) -> Value {
         let (status, created) = self.admin("POST", "/api/v1/experiments", Some(body));

@@ -17,7 +17,7 @@ pub use envoy::{
 };
 pub use process::{Process, free_port, repo_root, wait_for};
 pub use raw::RawClient;
-pub use wrangler::Wrangler;
+pub use wrangler::{Config as WranglerConfig, Wrangler};
 
 /// A blocking HTTP agent that never treats 4xx/5xx as transport errors.
 pub fn http() -> ureq::Agent {

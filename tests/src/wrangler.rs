@@ -1,9 +1,61 @@
 //! A real `wrangler dev` serving the built Worker with its own local KV/D1 state.
 
 use crate::process::{Process, free_port, repo_root, wait_for};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+
+/// The public rate limit of test servers: every test client is 127.0.0.1, so the shipped
+/// per-client limit would throttle the suite (the rate-limit test uses the shipped file).
+const TEST_RATE_LIMIT: u32 = 1_000_000;
+
+/// Which `wrangler.toml` a test server runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Config {
+    /// The repository's file with the public rate limit raised to [`TEST_RATE_LIMIT`].
+    Test,
+    /// The repository's file as shipped.
+    Shipped,
+}
+
+/// Writes the configuration a test server runs with into its state directory: the
+/// repository's `wrangler.toml` with every path made absolute (so it works from there) and,
+/// for [`Config::Test`], the rate limit raised. Panics if the file no longer has a line
+/// this rewrites, so a change to `wrangler.toml` cannot silently escape the tests.
+fn write_config(state: &Path, config: Config) -> PathBuf {
+    let root = repo_root();
+    let root = root.to_string_lossy();
+    let shipped =
+        std::fs::read_to_string(repo_root().join("wrangler.toml")).expect("wrangler.toml");
+    let mut text = shipped.clone();
+    let mut rewrite = |from: &str, to: String| {
+        assert!(
+            text.contains(from),
+            "wrangler.toml no longer contains `{from}`"
+        );
+        text = text.replace(from, &to);
+    };
+    for path in [
+        "worker/build/index.js",
+        "worker/dashboard/dist",
+        "worker/migrations",
+    ] {
+        rewrite(&format!("\"{path}\""), format!("\"{root}/{path}\""));
+    }
+    for dir in ["worker/src", "shared/src", "worker/dashboard/src"] {
+        rewrite(&format!("\"{dir}\""), format!("\"{root}/{dir}\""));
+    }
+    rewrite("[build]\n", format!("[build]\ncwd = \"{root}\"\n"));
+    if config == Config::Test {
+        rewrite(
+            "simple = { limit = 600,",
+            format!("simple = {{ limit = {TEST_RATE_LIMIT},"),
+        );
+    }
+    let file = state.join("wrangler.toml");
+    std::fs::write(&file, text).expect("test wrangler.toml");
+    file
+}
 
 /// A running `wrangler dev`.
 pub struct Wrangler {
@@ -38,11 +90,19 @@ impl Wrangler {
 
     /// Like [`Wrangler::start`], with extra `--var NAME:VALUE` settings.
     pub fn start_with(name: &str, vars: &[(&str, &str)]) -> Self {
+        Self::start_configured(name, vars, Config::Test)
+    }
+
+    /// Like [`Wrangler::start_with`], with the chosen `wrangler.toml`.
+    pub fn start_configured(name: &str, vars: &[(&str, &str)], config: Config) -> Self {
         let state = repo_root().join("target/e2e-state").join(name);
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state).expect("state dir");
+        let config = write_config(&state, config);
         let status = Command::new(wrangler_binary())
-            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .args(["d1", "migrations", "apply", "DB", "--local", "-c"])
+            .arg(&config)
+            .arg("--persist-to")
             .arg(&state)
             .current_dir(repo_root())
             .env("WRANGLER_SEND_METRICS", "false")
@@ -62,13 +122,22 @@ impl Wrangler {
         Self::serve_with(name, state, &[])
     }
 
-    /// Serves with extra `--var NAME:VALUE` settings.
+    /// Serves with extra `--var NAME:VALUE` settings (the configuration written by
+    /// [`Wrangler::start_configured`] into `state`, else a fresh test one).
     pub fn serve_with(name: &str, state: PathBuf, vars: &[(&str, &str)]) -> Self {
+        let config = state.join("wrangler.toml");
+        let config = if config.exists() {
+            config
+        } else {
+            write_config(&state, Config::Test)
+        };
         let port = free_port();
         let admin_token = format!("test-token-{port}");
         let mut cmd = Command::new(wrangler_binary());
         cmd.args([
             "dev",
+            "-c",
+            &config.to_string_lossy(),
             "--local",
             "--ip",
             "127.0.0.1",
@@ -101,5 +170,26 @@ impl Wrangler {
             admin_token,
             process,
         }
+    }
+
+    /// Runs SQL against this server's local D1 (`wrangler d1 execute --local`), for tests
+    /// that plant rows the API would refuse (data written before a rule existed).
+    pub fn d1_execute(&self, sql: &str) {
+        let out = Command::new(wrangler_binary())
+            .args(["d1", "execute", "DB", "--local", "-c"])
+            .arg(self.state.join("wrangler.toml"))
+            .arg("--persist-to")
+            .arg(&self.state)
+            .args(["--command", sql])
+            .current_dir(repo_root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("wrangler d1 execute");
+        assert!(
+            out.status.success(),
+            "d1 execute failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -116,7 +116,7 @@ fn every_metric_the_grafana_dashboard_queries_is_exported() {
         Duration::from_secs(10),
         || text(&stats_url).contains("cleave_assignments{"),
     );
-    let mut available: BTreeMap<String, BTreeSet<String>> = exported(&text(&api.url("/metrics")));
+    let mut available: BTreeMap<String, BTreeSet<String>> = exported(&api.metrics_text());
     for (name, labels) in exported(&text(&stats_url)) {
         available.entry(name).or_default().extend(labels);
     }

@@ -1,7 +1,7 @@
 //! `/metrics` carries the seed's six metrics from D1, the latest p-value and sample-size
 //! progress (equal to `/stats` and `/api/v1/progress`), and passes `promtool check metrics`.
 
-use cleave_e2e::{Api, http};
+use cleave_e2e::Api;
 use serde_json::json;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -48,12 +48,7 @@ fn metrics_are_valid_prometheus_text_with_the_seed_names() {
     let (status, progress) = api.admin("GET", "/api/v1/progress", None);
     assert_eq!(status, 200);
 
-    let text = http()
-        .get(&api.url("/metrics"))
-        .call()
-        .expect("metrics")
-        .into_string()
-        .expect("text");
+    let text = api.metrics_text();
     for name in [
         "experimentation_experiments_total{status=\"running\"} 1",
         "experimentation_experiments_total{status=\"draft\"} 1",
