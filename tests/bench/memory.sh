@@ -4,15 +4,15 @@
 # rounds of GET /ping (no I/O, nothing per user) as a yardstick, and after each round it
 # records the resident memory of the workerd process running the Worker, of wrangler's own
 # proxy workerd, and the isolate's wasm linear memory (/metrics).
-#   BENCH_WARMUP   requests before measuring (default 100000)
-#   BENCH_ROUND    requests per round (default 20000)
-#   BENCH_ROUNDS   rounds of each kind (default 5: 100,000 new users)
+#   BENCH_WARMUP   seconds of new users before measuring (default 240: ~100,000 at ~450/s)
+#   BENCH_ROUND    seconds per round (default 45: ~20,000 requests)
+#   BENCH_ROUNDS   rounds of each kind (default 5: ~100,000 new users)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export WRANGLER_SEND_METRICS=false
 PORT=${BENCH_PORT:-8798}
-WARMUP=${BENCH_WARMUP:-100000}
-ROUND=${BENCH_ROUND:-20000}
+WARMUP=${BENCH_WARMUP:-240}
+ROUND=${BENCH_ROUND:-45}
 ROUNDS=${BENCH_ROUNDS:-5}
 STATE=$(mktemp -d /tmp/cleave-bench-memory.XXXXXX)
 TOKEN=bench-token
@@ -35,31 +35,27 @@ WORKER=$(pgrep -g "$WRANGLER_PID" -f "workerd serve" | grep -vx "$PROXY" | head 
 rss() { echo $(( $(awk '/VmRSS/{print $2}' "/proc/$1/status") / 1024 )); }
 wasm() { api GET /metrics | awk '/^cleave_worker_wasm_memory_bytes/{print int($2 / 1048576 * 10) / 10}'; }
 
-# A fixed number of requests: new users (assign.lua, a fresh prefix each round) or /ping.
-stop_after() { # stop_after COUNT: a wrk response hook that ends the run after COUNT answers
-  echo "local answered = 0"
-  echo "response = function() answered = answered + 1; if answered >= $1 then wrk.thread:stop() end end"
-}
-run() { # run KIND COUNT PREFIX -> requests per second
-  local kind=$1 count=$2 prefix=$3 script=$STATE/run.lua
+# One round of load: new users (assign.lua, a fresh prefix per round) or /ping, for a fixed
+# time; prints "requests req/s".
+run() { # run KIND SECONDS PREFIX
+  local kind=$1 seconds=$2 prefix=$3 out
   if [ "$kind" = assign ]; then
-    { cat tests/bench/assign.lua; stop_after "$count"; } >"$script"
-    EXPERIMENT=$EXP TOKEN=$TOKEN USER_PREFIX=$prefix wrk -t1 -c16 -d600s -s "$script" "$BASE" | awk '/Requests\/sec/{print $2}'
+    out=$(EXPERIMENT=$EXP TOKEN=$TOKEN USER_PREFIX=$prefix wrk -t1 -c16 -d"${seconds}s" -s tests/bench/assign.lua "$BASE")
   else
-    stop_after "$count" >"$script"
-    wrk -t1 -c16 -d600s -s "$script" "$BASE/ping" | awk '/Requests\/sec/{print $2}'
+    out=$(wrk -t1 -c16 -d"${seconds}s" "$BASE/ping")
   fi
+  echo "$(echo "$out" | awk '/requests in/{print $1}') $(echo "$out" | awk '/Requests\/sec/{print $2}')"
 }
 
-echo "### warm-up: $WARMUP new users"
+echo "### warm-up: new users for ${WARMUP}s"
 run assign "$WARMUP" warm- >/dev/null
-printf '%-18s %10s %14s %13s %12s\n' round req/s worker_rss_MB proxy_rss_MB wasm_MB
-printf '%-18s %10s %14s %13s %12s\n' after-warm-up - "$(rss "$WORKER")" "$(rss "$PROXY")" "$(wasm)"
+printf '%-14s %9s %8s %14s %13s %8s\n' round requests req/s worker_rss_MB proxy_rss_MB wasm_MB
+printf '%-14s %9s %8s %14s %13s %8s\n' after-warm-up - - "$(rss "$WORKER")" "$(rss "$PROXY")" "$(wasm)"
 for r in $(seq 1 "$ROUNDS"); do
-  rate=$(run assign "$ROUND" "round$r-")
-  printf '%-18s %10s %14s %13s %12s\n' "new-users-$r" "$rate" "$(rss "$WORKER")" "$(rss "$PROXY")" "$(wasm)"
-  rate=$(run ping "$ROUND" -)
-  printf '%-18s %10s %14s %13s %12s\n' "ping-$r" "$rate" "$(rss "$WORKER")" "$(rss "$PROXY")" "$(wasm)"
+  read -r n rate < <(run assign "$ROUND" "round$r-")
+  printf '%-14s %9s %8s %14s %13s %8s\n' "new-users-$r" "$n" "$rate" "$(rss "$WORKER")" "$(rss "$PROXY")" "$(wasm)"
+  read -r n rate < <(run ping "$ROUND" -)
+  printf '%-14s %9s %8s %14s %13s %8s\n' "ping-$r" "$n" "$rate" "$(rss "$WORKER")" "$(rss "$PROXY")" "$(wasm)"
 done
 USERS=$(api GET /api/v1/progress | python3 -c 'import json,sys; print(sum(p["users"] for p in json.load(sys.stdin)))')
 echo "RESULT exposed_users=$USERS"
