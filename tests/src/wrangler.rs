@@ -98,22 +98,8 @@ impl Wrangler {
         let state = repo_root().join("target/e2e-state").join(name);
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state).expect("state dir");
-        let config = write_config(&state, config);
-        let status = Command::new(wrangler_binary())
-            .args(["d1", "migrations", "apply", "DB", "--local", "-c"])
-            .arg(&config)
-            .arg("--persist-to")
-            .arg(&state)
-            .current_dir(repo_root())
-            .env("WRANGLER_SEND_METRICS", "false")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("wrangler d1 migrations apply");
-        assert!(
-            status.status.success(),
-            "migrations failed: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
+        write_config(&state, config);
+        local_d1(&state, &["migrations", "apply", "DB"]);
         Self::serve_with(name, state, vars)
     }
 
@@ -175,21 +161,28 @@ impl Wrangler {
     /// Runs SQL against this server's local D1 (`wrangler d1 execute --local`), for tests
     /// that plant rows the API would refuse (data written before a rule existed).
     pub fn d1_execute(&self, sql: &str) {
-        let out = Command::new(wrangler_binary())
-            .args(["d1", "execute", "DB", "--local", "-c"])
-            .arg(self.state.join("wrangler.toml"))
-            .arg("--persist-to")
-            .arg(&self.state)
-            .args(["--command", sql])
-            .current_dir(repo_root())
-            .env("WRANGLER_SEND_METRICS", "false")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("wrangler d1 execute");
-        assert!(
-            out.status.success(),
-            "d1 execute failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        local_d1(&self.state, &["execute", "DB", "--command", sql]);
     }
+}
+
+/// Runs `wrangler d1 <args> --local` on the state directory's database and configuration;
+/// panics with wrangler's output if it fails.
+fn local_d1(state: &Path, args: &[&str]) {
+    let out = Command::new(wrangler_binary())
+        .arg("d1")
+        .args(args)
+        .args(["--local", "-c"])
+        .arg(state.join("wrangler.toml"))
+        .arg("--persist-to")
+        .arg(state)
+        .current_dir(repo_root())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("wrangler d1");
+    assert!(
+        out.status.success(),
+        "wrangler d1 {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

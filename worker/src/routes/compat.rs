@@ -50,19 +50,21 @@ pub async fn stats(c: Call) -> ApiResult<Response> {
 }
 
 /// `POST /api/assignments/get` with `{subid, experiment_id}`.
-pub async fn assignment(mut c: Call) -> ApiResult<Response> {
-    let body = c.body().await?;
-    let (experiment, subid) = subject(&body, None)?;
-    json(
-        200,
-        &handle_assign(&c.env, &c.ctx, &experiment, &user_body(&subid, None)).await?,
-    )
+pub async fn assignment(c: Call) -> ApiResult<Response> {
+    assign_subject(c, false).await
 }
 
 /// `POST /api/events/impression` (body or query string).
-pub async fn impression(mut c: Call) -> ApiResult<Response> {
+pub async fn impression(c: Call) -> ApiResult<Response> {
+    assign_subject(c, true).await
+}
+
+/// Assigns the `{subid, experiment_id}` of the body (or, with `query_form`, of the query
+/// string when the body is empty).
+async fn assign_subject(mut c: Call, query_form: bool) -> ApiResult<Response> {
     let body = c.body().await?;
-    let (experiment, subid) = subject(&body, Some(&c.query()))?;
+    let query = query_form.then(|| c.query());
+    let (experiment, subid) = subject(&body, query.as_deref())?;
     json(
         200,
         &handle_assign(&c.env, &c.ctx, &experiment, &user_body(&subid, None)).await?,
