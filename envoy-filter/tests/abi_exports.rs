@@ -2,6 +2,7 @@
 //! (Envoy skips a callback a module does not export). A callback the filter implements but
 //! the list leaves out would silently never run, so every trait callback found in the
 //! sources must have its entry point in the list.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use std::path::Path;
 

@@ -1,6 +1,7 @@
 //! The filter's JSON reader against serde_json (what the Worker uses): the same documents
 //! accepted, the same values produced — floats to the bit — and the same field named on
 //! errors. Generated documents plus the hand-picked edge cases serde_json is strict about.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::model::Experiment;
 use cleave_envoy::json;

@@ -1,5 +1,6 @@
 //! User ids, QA overrides, the routing value, header maps and snapshot acceptance, natively; and
 //! fuzz-style properties: no parser panics on any input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::edge::{cookie_value, routing_value};
 use cleave_envoy::config::Config;

@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the hot paths: assignment (1 and 10 experiments) and analysis.
 //! Run with `make bench`; results are recorded in `docs/benchmarks.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benchmark code may panic; criterion generates the undocumented entry points
 
 use cleave_core::analysis::{AnalysisSettings, MetricType, VariantData, analyze};
 use cleave_core::assign::Allocation;

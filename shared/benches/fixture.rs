@@ -1,4 +1,5 @@
 //! The experiment every benchmark uses (native criterion and the wasm loop alike).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::model::{Experiment, Status, Variant};
 

@@ -1,5 +1,6 @@
 //! Assignment loop compiled to `wasm32-unknown-unknown` and timed under node by
 //! `shared/benches/wasm_bench.mjs` (no JS glue: plain exported functions).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::assign::Allocation;
 use cleave_core::model::Experiment;

@@ -1,5 +1,6 @@
 //! The analysis report: its numbers come from the tested statistics, the verdict
 //! follows the documented rules.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::analysis::{
     AnalysisSettings, MetricType, VariantData, analyze, required_sample_size,

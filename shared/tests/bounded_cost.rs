@@ -2,6 +2,7 @@
 //! to 2^53, means and variances at their limits, up to 20 variants. The statistics cost
 //! a bounded amount of work whatever the values (the Bayesian sums used to grow with the
 //! number of conversions: 2^40 of them took about twenty minutes).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 #![cfg(not(target_arch = "wasm32"))]
 
 use cleave_core::analysis::limits::{MAX_ABS_MEAN, MAX_SEQUENTIAL_TAU2, MAX_VARIANCE};

@@ -1,5 +1,6 @@
 //! The wire model: the seeds' payloads parse, validation names every bad field,
 //! lifecycle transitions are exactly the legal ones.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::model::{Action, Experiment, Status, Variant, slugify};
 use serde_json::json;

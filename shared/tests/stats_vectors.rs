@@ -1,5 +1,6 @@
 //! Every case of the SciPy/statsmodels reference vectors (`vectors/*.jsonl`), compared
 //! with the tolerances of `vectors/STATS-README.md`. Runs natively and under wasm.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::stats::{
     BayesResult, Counts, MdeType, SampleSizeInput, StatsError, Summary, benjamini_hochberg,

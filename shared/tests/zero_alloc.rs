@@ -1,4 +1,5 @@
 //! Proof that the assignment path allocates nothing: a counting global allocator.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 #![cfg(not(target_arch = "wasm32"))]
 
 use cleave_core::model::{Experiment, Status, Variant};

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! Cleave's Cloudflare Worker: a thin adapter from HTTP, D1 and KV to `cleave-core`.
 
 pub mod auth;

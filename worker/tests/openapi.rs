@@ -1,4 +1,5 @@
 //! The OpenAPI document lists exactly the routes of the route table.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_worker::routes::table::ROUTES;
 use std::collections::BTreeSet;

@@ -1,4 +1,5 @@
 //! The Worker's rules, natively, over the in-memory store.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::model::{Action, Status};
 use cleave_worker::service::{Host, assign, experiments, snapshot, stats, track};
