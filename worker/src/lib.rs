@@ -1,5 +1,5 @@
-#![forbid(unsafe_code)]
 //! Cleave's Cloudflare Worker: a thin adapter from HTTP, D1 and KV to `cleave-core`.
+#![forbid(unsafe_code)]
 
 pub mod auth;
 mod cache;
