@@ -34,7 +34,7 @@ WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/C
   worker/openapi.json worker/docs.html
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: bench-envoy bench-memory bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e clean
+.PHONY: bench-envoy bench-memory bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e sizes clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
@@ -119,12 +119,15 @@ wasm-test:
 	cargo test --release --target wasm32-unknown-unknown -p cleave-core \
 	  --test assignment_vectors --test stats_vectors --test model --test analysis 2>&1 | tee -a $(TEST_LOG)
 
+sizes: worker filter
+	.ci/size-gate.sh
+
 e2e: worker filter
 	cargo test --release -p cleave-e2e -- --test-threads=1 2>&1 | tee -a $(TEST_LOG)
 
 test: tools
 	@mkdir -p target && rm -f $(TEST_LOG)
-	$(MAKE) --no-print-directory lint unit nostd wasm-test e2e
+	$(MAKE) --no-print-directory lint unit nostd wasm-test sizes e2e
 	@echo "[test] all gates passed"
 	@.ci/summarize $(TEST_LOG)
 
