@@ -218,9 +218,8 @@ pub fn validate_experiments(experiments: &[Experiment], field: &str) -> Result<(
 }
 
 /// The JSON path of a parse error; `$` for the document itself.
-pub(crate) fn json_field(text: &[u8], e: &crate::json::Error) -> String {
-    cleave_core::json_path::field_at(text, e.offset(), e.missing_field())
-        .unwrap_or_else(|| "$".to_string())
+pub(crate) fn json_field(text: &[u8], e: &serde_json::Error) -> String {
+    cleave_core::json_path::error_field(text, e).unwrap_or_else(|| "$".to_string())
 }
 
 impl Config {
@@ -232,7 +231,7 @@ impl Config {
             bytes
         };
         let raw: RawConfig =
-            crate::json::from_slice(text).map_err(|e| err(json_field(text, &e), e.to_string()))?;
+            serde_json::from_slice(text).map_err(|e| err(json_field(text, &e), e.to_string()))?;
         let header_prefix = raw.header_prefix.to_ascii_lowercase();
         if !is_header_name(&header_prefix) {
             return Err(err(

@@ -2,9 +2,7 @@
 //! and passes them upstream as `x-cleave-<experiment-key>: <variant>` headers.
 
 pub mod config;
-pub mod decimal;
 pub mod header_map;
-pub mod json;
 pub mod request;
 pub mod snapshot;
 

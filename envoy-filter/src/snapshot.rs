@@ -23,13 +23,24 @@ pub struct SnapshotDoc {
     pub experiments: Vec<Experiment>,
 }
 
+/// One exposure as queued for the Worker's `/api/v1/exposures/batch`.
+#[derive(Debug, serde::Serialize)]
+pub struct ExposureItem<'a> {
+    /// Experiment id.
+    pub experiment_id: &'a str,
+    /// The unit.
+    pub user_id: &'a str,
+    /// The variant it was assigned.
+    pub variant: &'a str,
+}
+
 /// Why a snapshot was refused (the last good one stays in use).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected(pub String);
 
 /// Parses and validates a snapshot body.
 pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
-    let doc: SnapshotDoc = crate::json::from_slice(body).map_err(|e| {
+    let doc: SnapshotDoc = serde_json::from_slice(body).map_err(|e| {
         let field = crate::config::json_field(body, &e);
         Rejected(format!("not a snapshot: {field}: {e}"))
     })?;

@@ -94,7 +94,7 @@ pub fn error_field(text: &[u8], error: &serde_json::Error) -> Option<String> {
 /// The field a parse error at `offset` is about: the path there, plus `missing` (a field
 /// reported missing at the end of its object, so `offset` is just past that object);
 /// `None` when the document itself is at fault.
-pub fn field_at(text: &[u8], offset: usize, missing: Option<&str>) -> Option<String> {
+fn field_at(text: &[u8], offset: usize, missing: Option<&str>) -> Option<String> {
     let mut path = path_at(text, offset);
     if let Some(missing) = missing {
         if !path.is_empty() {

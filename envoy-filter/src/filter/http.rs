@@ -190,15 +190,15 @@ fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &st
             _ => return,
         },
     };
-    let mut item = String::with_capacity(64 + experiment_id.len() + user.len() + variant.len());
-    item.push_str("{\"experiment_id\":");
-    crate::json::push_str(&mut item, experiment_id);
-    item.push_str(",\"user_id\":");
-    crate::json::push_str(&mut item, user);
-    item.push_str(",\"variant\":");
-    crate::json::push_str(&mut item, variant);
-    item.push('}');
-    if hostcalls::enqueue_shared_queue(queue, Some(item.as_bytes())).is_err() {
+    let item = crate::snapshot::ExposureItem {
+        experiment_id,
+        user_id: user,
+        variant,
+    };
+    let Ok(item) = serde_json::to_vec(&item) else {
+        return;
+    };
+    if hostcalls::enqueue_shared_queue(queue, Some(&item)).is_err() {
         bump(&shared.metrics, "cleave.exposures.dropped", 1);
     }
 }

@@ -1,25 +1,16 @@
-//! A variant's free-form `config`: any JSON value, kept as compact JSON text.
+//! A variant's free-form `config`: any JSON value, kept as canonical compact JSON text.
 //!
-//! Hosts only store it and hand it back, so it is kept as text rather than as a tree.
-//! That lets a host with its own small JSON reader (the Envoy filter) take it without
-//! linking a JSON tree, a JSON writer and float formatting: such a reader answers
-//! [`JSON_TEXT_TOKEN`] by handing the value's text, whitespace removed, to the visitor as
-//! a string. Every other deserializer (serde_json's reader, a `serde_json::Value`) hands
-//! itself over instead, and the value is read as a `serde_json::Value` and written back
-//! canonically (compact, object keys sorted, numbers in their shortest form), exactly as
-//! the Worker stored `config` before it was kept as text.
+//! Hosts only store it and hand it back (the Worker in `/assign`, the filter nowhere), so it
+//! is kept as text rather than as a tree: compact, object keys sorted, numbers in their
+//! shortest form, exactly as the Worker has always stored `config`.
 
 use alloc::borrow::ToOwned;
 use alloc::string::{String, ToString};
 use core::fmt;
-use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Error as _, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
-
-/// The newtype-struct name under which a deserializer may hand out a value's JSON text
-/// (see the module documentation).
-pub const JSON_TEXT_TOKEN: &str = "$cleave::JsonText";
 
 /// One JSON value as compact JSON text (`null` by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,37 +59,10 @@ impl Serialize for JsonText {
     }
 }
 
+/// Read as any JSON value and kept in canonical form (compact, object keys sorted, numbers
+/// in their shortest form), so equal values are equal texts.
 impl<'de> Deserialize<'de> for JsonText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_newtype_struct(JSON_TEXT_TOKEN, TextVisitor)
-    }
-}
-
-/// Takes the text a capturing deserializer hands over, or reads the value as a tree.
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = JsonText;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    /// The compact text from a deserializer that answers [`JSON_TEXT_TOKEN`].
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<JsonText, E> {
-        Ok(JsonText(text.to_owned()))
-    }
-
-    /// As [`Self::visit_str`], without a copy.
-    fn visit_string<E: de::Error>(self, text: String) -> Result<JsonText, E> {
-        Ok(JsonText(text))
-    }
-
-    /// Any other deserializer: read the value and write it canonically.
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<JsonText, D::Error> {
-        Value::deserialize(deserializer).map(|value| JsonText::from_value(&value))
+        Value::deserialize(deserializer).map(|value| Self::from_value(&value))
     }
 }

@@ -11,6 +11,6 @@ mod validate;
 
 pub use assign::Assignment;
 pub use experiment::{DEFAULT_ALPHA, DEFAULT_POWER, Experiment, Route, Variant};
-pub use json_text::{JSON_TEXT_TOKEN, JsonText};
+pub use json_text::JsonText;
 pub use status::{Action, Status, TransitionError};
 pub use validate::{FieldError, is_valid_key, is_valid_variant_name, slugify};

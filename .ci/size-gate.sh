@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Size gates (part of `make test`): the shipped Envoy filter and the Worker's wasm.
+# Ceilings, not targets: the filter at most 512 KB; the Worker at most 1 MB gzip-compressed
+# (Cloudflare's free plan allows 3 MB compressed); the raw size is reported too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FILTER=target/filter/cleave_envoy.wasm
+WORKER=worker/build/index_bg.wasm
+FILTER_MAX=$((512 * 1024))
+WORKER_GZIP_MAX=$((1024 * 1024))
+filter=$(stat -c %s "$FILTER")
+worker_raw=$(stat -c %s "$WORKER")
+worker_gzip=$(gzip -9 -c "$WORKER" | wc -c)
+printf '[size] Envoy filter %s: %d bytes (gate %d)\n' "$FILTER" "$filter" "$FILTER_MAX"
+printf '[size] Worker %s: %d bytes raw, %d bytes gzip -9 (gate %d gzip)\n' "$WORKER" "$worker_raw" "$worker_gzip" "$WORKER_GZIP_MAX"
+fail=0
+[ "$filter" -le "$FILTER_MAX" ] || { echo "[size] FAILED: the Envoy filter is over $FILTER_MAX bytes"; fail=1; }
+[ "$worker_gzip" -le "$WORKER_GZIP_MAX" ] || { echo "[size] FAILED: the Worker is over $WORKER_GZIP_MAX bytes gzip-compressed"; fail=1; }
+exit "$fail"
