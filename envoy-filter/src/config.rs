@@ -43,6 +43,11 @@ pub struct ExposureSink {
     /// `:authority` of the request (default: the cluster name).
     #[serde(default)]
     pub authority: Option<String>,
+    /// Bearer token sent with each batch (default: the snapshot's token). With the edge
+    /// (or admin) token the Worker accepts forced (QA override) exposures and does not
+    /// rate-limit the filter.
+    #[serde(default)]
+    pub token: Option<String>,
     /// Flush interval in milliseconds.
     #[serde(default = "default_flush_ms")]
     pub flush_ms: u64,

@@ -32,6 +32,9 @@ pub struct ExposureItem<'a> {
     pub user_id: &'a str,
     /// The variant it was assigned.
     pub variant: &'a str,
+    /// `assigned`, or `forced` (a QA override or the forced list): the Worker accepts a
+    /// forced exposure only from a caller with the edge token.
+    pub reason: &'a str,
 }
 
 /// Why a snapshot was refused (the last good one stays in use).

@@ -97,6 +97,15 @@ fn requests_pass_through_with_assignment_headers_and_no_spoofing() {
         cookie.starts_with("cleave_uid=") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    // Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure.
+    let behind_tls = http()
+        .get(&format!("http://127.0.0.1:{port}/"))
+        .set("x-forwarded-proto", "https")
+        .call()
+        .expect("request");
+    let secure = behind_tls.header("set-cookie").expect("a minted user id");
+    assert!(secure.ends_with("; Secure"), "{secure}");
     let uid = cleave_e2e::cleave_uid(&cookie);
     // Minted ids come from the host's randomness: a second visitor gets another one.
     let other = http()

@@ -7,9 +7,28 @@ use std::time::{Duration, Instant};
 
 const SNAPSHOT_TOKEN: &str = "snap-token";
 
-/// The shipped config wired to this test's ports.
+/// The shipped config wired to this test's ports, with QA overrides allowed.
 fn config(listen: u16, admin: u16, upstream: u16, worker: u16) -> String {
-    cleave_e2e::envoy_synced_config(listen, admin, upstream, worker, SNAPSHOT_TOKEN)
+    cleave_e2e::envoy_synced_config(listen, admin, upstream, worker, SNAPSHOT_TOKEN).replace(
+        "\"generate_user_id\": true,",
+        "\"generate_user_id\": true, \"allow_force_header\": true,",
+    )
+}
+
+/// Users per variant in an experiment's `/stats`.
+fn users_by_variant(api: &Api, id: &str) -> std::collections::BTreeMap<String, u64> {
+    let (_, s) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
+    s["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            (
+                v["variant"].as_str().unwrap_or_default().to_string(),
+                v["sample_size"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
 }
 
 fn upstream_headers(port: u16, user: &str) -> Option<serde_json::Map<String, Value>> {
@@ -79,6 +98,32 @@ fn experiments_reach_envoy_leave_when_stopped_and_exposures_come_back() {
             let (_, s) = api.admin("GET", &format!("/api/v1/experiments/{id}/stats"), None);
             cleave_e2e::exposed_users(&s) >= 1
         },
+    );
+    // A QA override at the edge: the forced variant's exposure is accepted (the filter
+    // sends the edge token) and counted for that variant, not the hashed one.
+    let before = users_by_variant(&api, &id);
+    let hashed = model
+        .assign("qa-user")
+        .expect("valid")
+        .variant_name()
+        .map(str::to_string);
+    let forced = if hashed.as_deref() == Some("a") {
+        "b"
+    } else {
+        "a"
+    };
+    let (status, _) = send(
+        http()
+            .get(&format!("http://127.0.0.1:{port}/page"))
+            .set("x-user-id", "qa-user")
+            .set("x-cleave-force", &format!("synced={forced}")),
+        None,
+    );
+    assert_eq!(status, 200);
+    eventually(
+        "the forced exposure reaches /stats",
+        Duration::from_secs(10),
+        || users_by_variant(&api, &id).get(forced) > before.get(forced),
     );
     api.admin("POST", &format!("/api/v1/experiments/{id}/stop"), None);
     eventually(

@@ -12,12 +12,19 @@ impl Host for WorkerHost {
     }
 
     fn new_id(&self) -> String {
+        cleave_core::edge::user_id_from_bytes(&self.new_bytes())
+    }
+}
+
+impl WorkerHost {
+    /// 16 random bytes (`crypto.getRandomValues`, which never fails in Workers; should it,
+    /// the clock fills the first half).
+    pub fn new_bytes(&self) -> [u8; 16] {
         let mut bytes = [0u8; 16];
-        // crypto.getRandomValues never fails in Workers; fall back to the clock if it does.
         if getrandom::getrandom(&mut bytes).is_err() {
             bytes[..8].copy_from_slice(&Date::now().as_millis().to_be_bytes());
         }
-        cleave_core::edge::user_id_from_bytes(&bytes)
+        bytes
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::host::{WorkerHost, setting};
 use crate::service::Host;
 use crate::store::Exposure;
-use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX};
+use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX, UnitId};
 use std::rc::Rc;
 use worker::wasm_bindgen::JsValue;
 use worker::{
@@ -31,28 +31,52 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
             p.to_ascii_lowercase()
         });
     let cookie_name = setting(env, "CLEAVE_COOKIE").unwrap_or_else(|| DEFAULT_COOKIE.to_string());
-    let cookies = req.headers().get("cookie")?.unwrap_or_default();
-    let (user, new_cookie) = match edge::cookie_value(&cookies, &cookie_name) {
-        Some(id) => (id.to_string(), None),
-        None => {
-            let id = WorkerHost.new_id(); // 128 random bits, hex
-            let cookie = edge::set_cookie(&cookie_name, &id, url.scheme() == "https");
-            (id, Some(cookie))
-        }
+    let id_headers: Vec<String> = setting(env, "CLEAVE_USER_ID_HEADERS")
+        .map(|v| {
+            v.split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let request_headers: Vec<(String, String)> = req.headers().entries().collect();
+    let pairs = || {
+        request_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+    };
+    // The core's order: configured headers, the cookie, else a new id (128 random bits).
+    let mut mint = || Some(WorkerHost.new_bytes());
+    let unit = edge::resolve_unit_id(pairs(), &id_headers, Some(&cookie_name), Some(&mut mint));
+    // Minting never fails here, so the unit is always found or minted.
+    let (user, minted) = match unit {
+        UnitId::Found(id) => (id, false),
+        UnitId::Minted(id) => (id, true),
+        UnitId::Absent => (WorkerHost.new_id(), true),
+    };
+    let new_cookie = minted.then(|| {
+        let forwarded = req.headers().get("x-forwarded-proto").ok().flatten();
+        let secure = edge::is_https(Some(url.scheme()), forwarded.as_deref());
+        edge::set_cookie(&cookie_name, &user, secure)
+    });
+    let overrides = if setting(env, "CLEAVE_ALLOW_FORCE_HEADER").is_some_and(|v| v == "true") {
+        edge::force_overrides(&prefix, pairs())
+    } else {
+        Vec::new()
     };
     let published = crate::cache::snapshot(env).await;
     let experiments = published
         .as_ref()
         .map_or(&[][..], |p| p.prepared.as_slice());
-    let names: Vec<String> = req.headers().keys().collect();
     let host = url.host_str().unwrap_or_default().to_string();
     let plan = edge::plan(
         experiments,
         &prefix,
-        names.iter().map(String::as_str),
+        pairs().map(|(n, _)| n),
         Some(&user),
         &host,
         url.path(),
+        &overrides,
     );
 
     let outgoing = Headers::new();

@@ -6,9 +6,9 @@ use super::metrics::{MetricCache, bump};
 use super::random::random_bytes;
 use super::{Root, log};
 use crate::config::Config;
-use crate::request::{UserId, plan, user_id};
+use crate::request::{plan, user_id};
 use crate::snapshot::{EXPOSURE_QUEUE, SNAPSHOT_KEY, VERSION_KEY, accept, parse_version};
-use cleave_core::edge::{Prepared, set_cookie};
+use cleave_core::edge::{Prepared, UnitId, is_https, set_cookie};
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, LogLevel};
@@ -68,7 +68,8 @@ impl Root {
 
 pub(super) struct Request {
     pub(super) shared: Option<Rc<Shared>>,
-    pub(super) minted: Option<String>,
+    /// A minted unit id to return in `Set-Cookie`, and whether the request came over HTTPS.
+    pub(super) minted: Option<(String, bool)>,
 }
 
 impl Context for Request {}
@@ -123,22 +124,26 @@ impl HttpContext for Request {
                     .find(|p| p.experiment.id == a.experiment_id)
                     .map_or("", |p| p.experiment.key.as_str());
                 count_assignment(&shared.counts, key, &a.variant);
-                queue_exposure(&shared, &a.experiment_id, u, &a.variant);
+                queue_exposure(&shared, &a.experiment_id, u, &a.variant, a.reason);
             }
         }
-        if let UserId::Minted(id) = user {
-            self.minted = Some(id);
+        if let UnitId::Minted(id) = user {
+            let forwarded = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("x-forwarded-proto"))
+                .map(|(_, v)| *v);
+            self.minted = Some((id, is_https(Some(pseudo(":scheme")), forwarded)));
         }
         Action::Continue
     }
 
     fn on_http_response_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
-        if let (Some(id), Some(shared)) = (self.minted.take(), self.shared.as_ref())
+        if let (Some((id, secure)), Some(shared)) = (self.minted.take(), self.shared.as_ref())
             && let Some(name) = &shared.config.cookie
             && !headers::add(
                 Map::ResponseHeaders,
                 "set-cookie",
-                &set_cookie(name, &id, false),
+                &set_cookie(name, &id, secure),
             )
         {
             bump(&shared.metrics, "cleave.header_errors", 1);
@@ -166,7 +171,7 @@ fn count_assignment(counts: &RefCell<Counts>, key: &str, variant: &str) {
 }
 
 /// Queues an exposure for the singleton, once per (experiment, user) per thread.
-fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &str) {
+fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &str, reason: &str) {
     if shared.config.exposures.is_none() && shared.config.snapshot.is_none() {
         return;
     }
@@ -194,6 +199,7 @@ fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &st
         experiment_id,
         user_id: user,
         variant,
+        reason,
     };
     let Ok(item) = serde_json::to_vec(&item) else {
         return;

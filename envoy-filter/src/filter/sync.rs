@@ -214,12 +214,20 @@ impl Root {
             .authority
             .clone()
             .unwrap_or_else(|| sink.cluster.clone());
-        let headers = vec![
+        let token = sink
+            .token
+            .as_ref()
+            .or_else(|| sync.config.snapshot.as_ref().and_then(|s| s.token.as_ref()));
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![
             (":method", "POST"),
             (":path", sink.path.as_str()),
             (":authority", authority.as_str()),
             ("content-type", "application/json"),
         ];
+        if let Some(b) = &bearer {
+            headers.push(("authorization", b.as_str()));
+        }
         match hostcalls::dispatch_http_call(
             &sink.cluster,
             headers,

@@ -44,13 +44,28 @@ impl Experiment {
     /// traffic allocation → `not_in_traffic`; otherwise the hashed variant → `assigned`.
     /// Allocation-free.
     pub fn assign_with<'a>(&'a self, allocation: &Allocation, unit_id: &str) -> Assignment<'a> {
+        self.assign_overriding(allocation, unit_id, None)
+    }
+
+    /// Like [`Experiment::assign_with`], with a QA override (`x-cleave-force`): a variant
+    /// name that, when it names one of this experiment's variants and the experiment is
+    /// running, is shown with reason `forced` before the forced list and the hash.
+    pub fn assign_overriding<'a>(
+        &'a self,
+        allocation: &Allocation,
+        unit_id: &str,
+        qa_override: Option<&str>,
+    ) -> Assignment<'a> {
         if self.status != Status::Running {
             return Assignment {
                 variant: None,
                 reason: Reason::NotRunning,
             };
         }
-        if let Some(forced) = self.forced.get(unit_id).and_then(|name| self.variant(name)) {
+        let forced = qa_override
+            .and_then(|name| self.variant(name))
+            .or_else(|| self.forced.get(unit_id).and_then(|name| self.variant(name)));
+        if let Some(forced) = forced {
             return Assignment {
                 variant: Some(forced),
                 reason: Reason::Forced,

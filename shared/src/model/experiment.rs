@@ -31,11 +31,11 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 pub struct Variant {
     /// Unique, header-safe name (`control`, `new-feature`).
     pub name: String,
-    /// Relative integer-or-real weight (the second seed's `weight`). Mutually exclusive
+    /// Relative integer-or-real weight (the ab-testing-service API's `weight`). Mutually exclusive
     /// with `allocation` across an experiment; if both are absent the weight is 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
-    /// Fractional share (Fawkes' `allocation`); all allocations must sum to 1.
+    /// Fractional share (the v1 API's `allocation`); all allocations must sum to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<f64>,
     /// Marks the control arm. If no variant is marked, the first one is the control.

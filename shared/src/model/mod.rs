@@ -4,13 +4,17 @@
 mod assign;
 mod decimal_text;
 mod experiment;
+mod ids;
 mod json_text;
 pub mod limits;
+mod live_update;
 mod status;
 mod validate;
 
 pub use assign::Assignment;
 pub use experiment::{DEFAULT_ALPHA, DEFAULT_POWER, Experiment, Route, Variant};
+pub use ids::{IdError, check_id};
 pub use json_text::JsonText;
+pub use live_update::{LiveUpdateError, check_live_update, next_phase_salt};
 pub use status::{Action, Status, TransitionError};
 pub use validate::{FieldError, is_valid_key, is_valid_variant_name, slugify};

@@ -52,16 +52,8 @@ impl Problems {
     }
 
     fn identifier(&mut self, field: String, value: &str) {
-        if value.is_empty() {
-            self.add(field, "required", "must not be empty");
-        } else if value.len() > MAX_ID_LEN {
-            self.add(
-                field,
-                "too_long",
-                format!("must be at most {MAX_ID_LEN} bytes"),
-            );
-        } else if value.chars().any(char::is_control) {
-            self.add(field, "invalid", "must not contain control characters");
+        if let Err(e) = super::ids::check_id(value) {
+            self.add(field, e.code(), e.to_string());
         }
     }
 }

@@ -31,12 +31,13 @@ pub async fn events_batch(mut c: Call) -> ApiResult<Response> {
     )
 }
 
-/// `POST /api/v1/exposures/batch`.
+/// `POST /api/v1/exposures/batch` (forced exposures need the edge token).
 pub async fn exposures_batch(mut c: Call) -> ApiResult<Response> {
+    let trusted = super::policy::trusted_caller(&c.req, &c.env);
     let body = c.body().await?;
     json(
         200,
-        &batch::exposures(&store(&c.env)?, &WorkerHost, &body).await?,
+        &batch::exposures(&store(&c.env)?, &WorkerHost, &body, trusted).await?,
     )
 }
 

@@ -41,6 +41,14 @@ fn metrics_public(env: &Env) -> bool {
     setting(env, "METRICS_PUBLIC").is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// Whether the request carries the admin or the edge token (a server-side client).
+pub fn trusted_caller(req: &Request, env: &Env) -> bool {
+    trusted(
+        req.headers().get("authorization").ok().flatten().as_deref(),
+        env,
+    )
+}
+
 /// A public request carrying the admin or the edge token (a server-side client such as
 /// your backend or the Envoy filter) is not rate limited.
 fn trusted(auth: Option<&str>, env: &Env) -> bool {

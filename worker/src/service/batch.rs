@@ -6,7 +6,8 @@ use super::input::{identifier, json_body};
 use super::track::TrackRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{EventRecord, Exposure, Store};
-use cleave_core::model::Experiment;
+use cleave_core::assign::Reason;
+use cleave_core::model::{Experiment, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,6 +33,10 @@ pub struct BatchExposure {
     pub user_id: String,
     /// The variant the edge computed.
     pub variant: String,
+    /// Why the edge showed it: `assigned` (default) or `forced` (a QA override, accepted
+    /// only with the edge token).
+    #[serde(default)]
+    pub reason: Option<String>,
     /// When, ms since the epoch (default: now).
     #[serde(default)]
     pub timestamp: Option<i64>,
@@ -215,11 +220,14 @@ pub async fn events<S: Store>(
 }
 
 /// `POST /exposures/batch`: each exposure must be the variant the core assigns to that
-/// user (forced or hashed), so a public endpoint cannot plant other variants.
+/// user (forced or hashed), so a public endpoint cannot plant other variants — except a
+/// `"reason": "forced"` exposure (a QA override at the edge) from a `trusted` caller (one
+/// with the edge or admin token), which may name any variant of a running experiment.
 pub async fn exposures<S: Store>(
     store: &S,
     host: &impl Host,
     bytes: &[u8],
+    trusted: bool,
 ) -> ApiResult<BatchResponse> {
     let body: ExposuresBody = json_body(bytes)?;
     check_size(body.exposures.len(), "exposures")?;
@@ -255,13 +263,24 @@ pub async fn exposures<S: Store>(
                 continue;
             }
         };
-        match assignment.variant_name() {
-            Some(v) if v == x.variant => {
+        // A QA override at the edge (`x-cleave-force`) shows a variant the hash would not:
+        // taken from a caller with the edge token only, so the public cannot plant variants.
+        let forced_at_edge = trusted
+            && x.reason.as_deref() == Some(Reason::Forced.as_str())
+            && experiment.status == Status::Running
+            && experiment.variant(&x.variant).is_some();
+        let reason = match assignment.variant_name() {
+            Some(v) if v == x.variant => Some(assignment.reason),
+            _ if forced_at_edge => Some(Reason::Forced),
+            _ => None,
+        };
+        match reason {
+            Some(reason) => {
                 records.push(Exposure {
                     experiment_id: experiment.id.clone(),
                     user_id: x.user_id.clone(),
                     variant: x.variant.clone(),
-                    reason: assignment.reason.as_str().to_string(),
+                    reason: reason.as_str().to_string(),
                     at: x.timestamp.unwrap_or_else(|| host.now_ms()),
                 });
                 results.push(ItemResult {
@@ -272,7 +291,7 @@ pub async fn exposures<S: Store>(
                 });
             }
             // The message never says what the unit really gets: this endpoint is public.
-            _ => results.push(rejected(
+            None => results.push(rejected(
                 "exposures",
                 i,
                 ApiError::conflict(

@@ -1,7 +1,8 @@
 //! Parsing request bodies into typed values, naming the field on failure.
 
 use crate::error::{ApiError, ApiResult};
-use cleave_core::model::limits::{MAX_ABS_EVENT_VALUE, MAX_ID_LEN};
+use cleave_core::model::check_id;
+use cleave_core::model::limits::MAX_ABS_EVENT_VALUE;
 use serde::de::DeserializeOwned;
 
 /// Largest accepted request body.
@@ -27,23 +28,10 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     })
 }
 
-/// Checks an identifier-like value (user id, event name): 1–256 bytes, no control characters.
+/// Checks an identifier (user id, event name, event id) with the core's one rule
+/// ([`check_id`]), naming `field` when it fails.
 pub fn identifier(field: &str, value: &str) -> ApiResult<()> {
-    if value.is_empty() {
-        Err(ApiError::invalid(field, "must not be empty"))
-    } else if value.len() > MAX_ID_LEN {
-        Err(ApiError::invalid(
-            field,
-            format!("must be at most {MAX_ID_LEN} bytes"),
-        ))
-    } else if value.chars().any(char::is_control) {
-        Err(ApiError::invalid(
-            field,
-            "must not contain control characters",
-        ))
-    } else {
-        Ok(())
-    }
+    check_id(value).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
 /// Checks an event value: finite, `|value| ≤ 1e15` (`MAX_ABS_EVENT_VALUE`), so that no
