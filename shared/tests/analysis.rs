@@ -19,8 +19,8 @@ fn binary(rows: &[(&str, u64, u64)]) -> Vec<VariantData> {
 }
 
 #[test]
-fn the_fawkes_example_numbers_follow_the_math() {
-    // The seed's README claims p = 0.0234 for 523/47 vs 511/62; the pooled z test gives 0.0995.
+fn the_v1_api_example_numbers_follow_the_math() {
+    // The v1 API's documentation claims p = 0.0234 for 523/47 vs 511/62; the pooled z test gives 0.0995.
     let r = analyze(
         &binary(&[("control", 523, 47), ("new-feature", 511, 62)]),
         &AnalysisSettings::default(),
@@ -60,7 +60,7 @@ fn the_fawkes_example_numbers_follow_the_math() {
 
 #[test]
 fn the_winner_is_named_with_its_own_lift() {
-    // Three arms: b is flat, c wins clearly. The seed would quote b's lift.
+    // Three arms: b is flat, c wins clearly. The v1 API's service would quote b's lift.
     let r = analyze(
         &binary(&[
             ("a", 10_000, 1000),
@@ -242,7 +242,7 @@ fn planned_size_comes_from_the_experiment() {
         "base_rate": 0.1, "min_detectable_effect": 0.05, "mde_type": "absolute"
     }))
     .unwrap();
-    // The second seed: base 0.1, absolute MDE 0.05, 80 % power → 686 per group.
+    // The ab-testing-service API: base 0.1, absolute MDE 0.05, 80 % power → 686 per group.
     assert_eq!(required_sample_size(&e), Some(686));
     e.base_rate = None;
     e.target_sample_size = Some(1001);

@@ -1,4 +1,4 @@
-//! The wire model: the seeds' payloads parse, validation names every bad field,
+//! The wire model: the payloads of the APIs Cleave replaces parse, validation names every bad field,
 //! lifecycle transitions are exactly the legal ones.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
@@ -15,7 +15,7 @@ fn with_identity(mut e: Experiment) -> Experiment {
 }
 
 #[test]
-fn the_fawkes_create_payload_is_valid() {
+fn the_v1_api_create_payload_is_valid() {
     let body = json!({
         "name": "New Feature Test",
         "description": "Testing new feature vs. control",

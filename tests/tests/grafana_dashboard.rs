@@ -155,7 +155,7 @@ fn every_metric_the_grafana_dashboard_queries_is_exported() {
         "dashboard problems:\n  {}",
         problems.join("\n  ")
     );
-    for seed in [
+    for metric in [
         "experimentation_experiments_total",
         "experimentation_experiments_active",
         "experimentation_variant_assignments_total",
@@ -165,6 +165,9 @@ fn every_metric_the_grafana_dashboard_queries_is_exported() {
         "experimentation_sample_size_progress_ratio",
         "cleave_assignments",
     ] {
-        assert!(used.contains(seed), "the dashboard does not chart {seed}");
+        assert!(
+            used.contains(metric),
+            "the dashboard does not chart {metric}"
+        );
     }
 }

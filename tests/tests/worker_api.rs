@@ -1,10 +1,10 @@
-//! The experimentation API under a real `wrangler dev`: the Fawkes README flow verbatim,
+//! The experimentation API under a real `wrangler dev`: the v1 API's documented flow verbatim,
 //! lifecycle conflicts, idempotent tracking, auth, input errors, snapshot ETags.
 
 use cleave_e2e::{Api, http, send};
 use serde_json::{Value, json};
 
-fn fawkes_create_body() -> Value {
+fn v1_create_body() -> Value {
     json!({
         "name": "New Feature Test",
         "description": "Testing new feature vs. control",
@@ -21,15 +21,15 @@ fn fawkes_create_body() -> Value {
 }
 
 #[test]
-fn the_fawkes_readme_flow_works_end_to_end() {
+fn the_v1_api_documented_flow_works_end_to_end() {
     let api = Api::start("api-flow");
-    let (status, created) = api.admin("POST", "/api/v1/experiments", Some(fawkes_create_body()));
+    let (status, created) = api.admin("POST", "/api/v1/experiments", Some(v1_create_body()));
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_string();
     assert_eq!(created["status"], "draft");
     assert_eq!(created["key"], "new-feature-test");
 
-    // Not running yet: 200 with the reason, not the seed's 404.
+    // Not running yet: 200 with the reason, not the 404 of the service it replaces.
     let (status, a) = api.public(
         "POST",
         &format!("/api/v1/experiments/{id}/assign"),
@@ -85,7 +85,7 @@ fn the_fawkes_readme_flow_works_end_to_end() {
         assert_eq!(a["config"], config, "{a}");
         variants.insert(user, a["variant"].as_str().unwrap_or_default().to_string());
     }
-    // The seed's README track body, verbatim, plus its query-string form.
+    // The v1 API's documented track body, verbatim, plus its query-string form.
     let (status, t) = api.public(
         "POST",
         &format!("/api/v1/experiments/{id}/track"),
@@ -281,7 +281,7 @@ fn auth_limits_and_input_errors_are_clear_4xx() {
     assert_eq!(
         (status, e["sample_size_per_variant"].clone()),
         (200, json!(686)),
-        "the second seed's example: {e}"
+        "the ab-testing-service API's example: {e}"
     );
     let (status, e) = api.public(
         "POST",
@@ -308,7 +308,7 @@ fn auth_limits_and_input_errors_are_clear_4xx() {
 #[test]
 fn the_snapshot_has_an_etag_and_honours_if_none_match() {
     let api = Api::start("api-snapshot");
-    let (status, created) = api.admin("POST", "/api/v1/experiments", Some(fawkes_create_body()));
+    let (status, created) = api.admin("POST", "/api/v1/experiments", Some(v1_create_body()));
     assert_eq!(status, 201);
     let id = created["id"].as_str().unwrap_or_default().to_string();
     api.admin("POST", &format!("/api/v1/experiments/{id}/start"), None);

@@ -1,4 +1,4 @@
-//! Batch ingestion, the second seed's client flow, concurrency and durability.
+//! Batch ingestion, the ab-testing-service clients' flow, concurrency and durability.
 
 use cleave_e2e::{Api, Wrangler};
 use serde_json::{Value, json};
@@ -109,7 +109,7 @@ fn event_batches_are_idempotent_with_per_item_results() {
 
 #[test]
 fn the_second_seeds_client_calls_work() {
-    let api = Api::start("seed-two");
+    let api = Api::start("ab-testing-service-flow");
     let (status, e) = api.admin(
         "POST",
         "/api/experiments",

@@ -1,4 +1,4 @@
-//! `/metrics` carries the seed's six metrics from D1, the latest p-value and sample-size
+//! `/metrics` carries the v1 API's six metrics from D1, the latest p-value and sample-size
 //! progress (equal to `/stats` and `/api/v1/progress`), and passes `promtool check metrics`.
 
 use cleave_e2e::Api;

@@ -6,49 +6,9 @@ use cleave_worker::service::{Host, assign, experiments, snapshot, stats, track};
 use cleave_worker::store::{MemoryStore, Store};
 use pollster::block_on;
 use serde_json::json;
-use std::cell::Cell;
 
-struct TestHost {
-    now: Cell<i64>,
-    ids: Cell<u32>,
-}
-
-impl Host for TestHost {
-    fn now_ms(&self) -> i64 {
-        self.now.set(self.now.get() + 1);
-        self.now.get()
-    }
-    fn new_id(&self) -> String {
-        self.ids.set(self.ids.get() + 1);
-        format!("id-{}", self.ids.get())
-    }
-}
-
-fn host() -> TestHost {
-    TestHost {
-        now: Cell::new(1_763_856_000_000),
-        ids: Cell::new(0),
-    }
-}
-
-/// Creates through the `/api/v1` dialect.
-async fn create(
-    store: &MemoryStore,
-    h: &TestHost,
-    bytes: &[u8],
-) -> Result<cleave_core::model::Experiment, cleave_worker::error::ApiError> {
-    experiments::create(store, h, bytes, experiments::Dialect::Cleave).await
-}
-
-fn body(v: serde_json::Value) -> Vec<u8> {
-    v.to_string().into_bytes()
-}
-
-fn two_arms() -> Vec<u8> {
-    body(
-        json!({"name": "Banner test", "variants": [{"name": "control"}, {"name": "b"}], "metrics": ["click"]}),
-    )
-}
+mod support;
+use support::{body, create, host, two_arms};
 
 #[test]
 fn create_sets_server_fields_and_rejects_client_ones() {
@@ -80,7 +40,7 @@ fn the_second_seeds_mde_is_absolute_by_default() {
         &store,
         &h,
         &seed2,
-        experiments::Dialect::SecondSeed,
+        experiments::Dialect::AbTestingService,
     ))
     .unwrap();
     assert_eq!(e.mde_type, cleave_core::stats::MdeType::Absolute);

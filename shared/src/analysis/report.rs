@@ -1,4 +1,4 @@
-//! The analysis report: a superset of the Fawkes seed's `/stats` response.
+//! The analysis report: a superset of the v1 API's `/stats` response.
 
 use super::input::MetricType;
 use crate::stats::{Correction, Interval};

@@ -9,10 +9,10 @@ use libm::{ceil, sqrt};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum MdeType {
-    /// `p2 = p1·(1 + mde)` (Fawkes, Cleave's default).
+    /// `p2 = p1·(1 + mde)` (the v1 API, Cleave's default).
     #[default]
     Relative,
-    /// `p2 = p1 + mde` (the second seed's `min_detectable_effect`).
+    /// `p2 = p1 + mde` (the ab-testing-service API's `min_detectable_effect`).
     Absolute,
 }
 

@@ -5,13 +5,14 @@ use super::edge::{handle_assign, handle_track};
 use super::experiments::{create_published, transition_published};
 use super::{Call, call::json, query_as_json, store};
 use crate::error::ApiResult;
+use crate::host::WorkerHost;
 use crate::service::{experiments, stats};
 use worker::Response;
 
 /// `POST /api/experiments`.
 pub async fn create(mut c: Call) -> ApiResult<Response> {
     let body = c.body().await?;
-    let e = create_published(&c.env, &body, experiments::Dialect::SecondSeed).await?;
+    let e = create_published(&c.env, &body, experiments::Dialect::AbTestingService).await?;
     json(201, &e)
 }
 
@@ -43,10 +44,11 @@ pub async fn status(mut c: Call) -> ApiResult<Response> {
 pub async fn stats(c: Call) -> ApiResult<Response> {
     let store = store(&c.env)?;
     let e = experiments::load(&store, c.param("name")).await?;
-    json(
-        200,
-        &stats::stats(&store, &e, stats::StatsQuery::default()).await?,
-    )
+    let viewed = stats::view(&store, &WorkerHost, &e, stats::StatsQuery::default()).await?;
+    if let Err(err) = viewed.recorded {
+        worker::console_error!("recording the analysis run failed: {err}");
+    }
+    json(200, &viewed.response)
 }
 
 /// `POST /api/assignments/get` with `{subid, experiment_id}`.

@@ -4,8 +4,8 @@
 use super::{Call, call::json, publish, query_as_json, store};
 use crate::error::ApiResult;
 use crate::host::WorkerHost;
-use crate::service::{Host, experiments, progress as progress_service, stats as stats_service};
-use crate::store::{AnalysisRun, Store};
+use crate::service::{experiments, progress as progress_service, stats as stats_service};
+use crate::store::Store;
 use cleave_core::model::{Action, Experiment};
 use worker::{Env, Response};
 
@@ -25,7 +25,7 @@ pub async fn list(c: Call) -> ApiResult<Response> {
 /// `POST /api/v1/experiments`.
 pub async fn create(mut c: Call) -> ApiResult<Response> {
     let body = c.body().await?;
-    let e = create_published(&c.env, &body, experiments::Dialect::Cleave).await?;
+    let e = create_published(&c.env, &body, experiments::Dialect::V1).await?;
     json(201, &e)
 }
 
@@ -64,29 +64,15 @@ pub async fn delete(c: Call) -> ApiResult<Response> {
 
 /// `GET /api/v1/experiments/{id}/stats?metric=&alpha=&correction=&metric_type=`.
 pub async fn stats(c: Call) -> ApiResult<Response> {
-    let started = WorkerHost.now_ms();
     let store = store(&c.env)?;
     let e = experiments::load(&store, c.param("id")).await?;
     let q: stats_service::StatsQuery =
         crate::service::input::json_body(&query_as_json(&c.query(), &["alpha"]))?;
-    let response = stats_service::stats(&store, &e, q).await?;
-    let run = AnalysisRun {
-        experiment_id: e.id.clone(),
-        metric: response.metric.clone(),
-        analyzed_at: WorkerHost.now_ms(),
-        duration_seconds: (WorkerHost.now_ms() - started) as f64 / 1000.0,
-        significant_results: response
-            .report
-            .comparisons
-            .iter()
-            .filter(|c| c.significant)
-            .count() as u64,
-        p_value: response.report.p_value,
-    };
-    if let Err(err) = store.record_analysis(&run).await {
+    let viewed = stats_service::view(&store, &WorkerHost, &e, q).await?;
+    if let Err(err) = viewed.recorded {
         worker::console_error!("recording the analysis run failed: {err}");
     }
-    json(200, &response)
+    json(200, &viewed.response)
 }
 
 /// `POST /api/v1/experiments/{id}/start`.

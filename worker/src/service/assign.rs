@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct AssignRequest {
     /// The unit to assign.
     pub user_id: String,
-    /// Free context (kept for seed compatibility).
+    /// Free context (accepted as the v1 API does; not used for assignment yet).
     #[serde(default)]
     pub context: Option<serde_json::Value>,
 }

@@ -4,7 +4,7 @@ use super::Host;
 use super::input::json_body;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
-use cleave_core::model::{Action, Experiment, Status, slugify};
+use cleave_core::model::{Action, Experiment, Status, check_live_update, next_phase_salt, slugify};
 use serde_json::{Map, Value};
 
 /// Fields only the server sets.
@@ -18,7 +18,7 @@ const SERVER_FIELDS: [&str; 6] = [
 ];
 
 /// Loads an experiment by id or key (or a name whose slug is the key, as the second
-/// seed's clients address experiments by name), or 404.
+/// ab-testing-service clients address experiments by name), or 404.
 pub async fn load<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
     if let Some(e) = store.experiment(id).await? {
         return Ok(e);
@@ -33,8 +33,8 @@ pub async fn load<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
     Err(ApiError::not_found(format!("no experiment '{id}'")))
 }
 
-/// The lifecycle action that moves an experiment to `target` (the second seed's
-/// `POST /status`; `active` means running, `completed` means stopped).
+/// The lifecycle action that moves an experiment to `target` (the ab-testing-service
+/// API's `POST /status`; `active` means running, `completed` means stopped).
 pub fn action_towards(current: Status, target: &str) -> ApiResult<Action> {
     let action = match (target, current) {
         ("running" | "active", Status::Paused) => Action::Resume,
@@ -52,7 +52,7 @@ pub fn action_towards(current: Status, target: &str) -> ApiResult<Action> {
     Ok(action)
 }
 
-/// Maps the second seed's field names onto the wire model (in place).
+/// Maps the ab-testing-service API's field names onto the wire model (in place).
 fn apply_compat(body: &mut Map<String, Value>) -> ApiResult<()> {
     if let Some(level) = body.remove("confidence_level") {
         let c = level
@@ -86,13 +86,15 @@ fn into_experiment(body: Map<String, Value>) -> ApiResult<Experiment> {
     json_body(text.as_bytes())
 }
 
-/// Which API a create request came through (the second seed reads MDEs as absolute).
+/// Which API a create request came through (the ab-testing-service API reads MDEs as
+/// absolute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
-    /// `/api/v1` (Fawkes-compatible): relative MDE unless `mde_type` says otherwise.
-    Cleave,
-    /// `/api/experiments` (second seed): `min_detectable_effect` is absolute by default.
-    SecondSeed,
+    /// The v1 API (`/api/v1`): relative MDE unless `mde_type` says otherwise.
+    V1,
+    /// The compatibility API for ab-testing-service clients (`/api/experiments`):
+    /// `min_detectable_effect` is absolute by default.
+    AbTestingService,
 }
 
 /// `POST /experiments`: a new draft with a server-chosen id; the key defaults to the name's slug.
@@ -103,7 +105,7 @@ pub async fn create<S: Store>(
     dialect: Dialect,
 ) -> ApiResult<Experiment> {
     let mut body: Map<String, Value> = json_body(bytes)?;
-    if dialect == Dialect::SecondSeed {
+    if dialect == Dialect::AbTestingService {
         body.entry("mde_type")
             .or_insert_with(|| Value::from("absolute"));
     }
@@ -134,16 +136,6 @@ pub async fn create<S: Store>(
     e.validate().map_err(ApiError::validation)?;
     store.insert_experiment(&e).await?;
     Ok(e)
-}
-
-/// Whether two experiments split traffic identically (names, order, weights, control).
-fn same_split(a: &Experiment, b: &Experiment) -> bool {
-    a.variants.len() == b.variants.len()
-        && a.variants.iter().zip(&b.variants).all(|(x, y)| {
-            x.name == y.name
-                && x.effective_weight() == y.effective_weight()
-                && x.is_control == y.is_control
-        })
 }
 
 /// `PUT /experiments/{id}`: changes only the fields given.
@@ -193,30 +185,8 @@ pub async fn update<S: Store>(
         merged.insert(k, v);
     }
     let mut next = into_experiment(merged)?;
-    let live = matches!(current.status, Status::Running | Status::Paused);
-    if live && !new_phase {
-        if !same_split(&current, &next) {
-            return Err(ApiError::conflict(
-                "variants_locked",
-                format!(
-                    "variants and weights cannot change while the experiment is {}; send \"new_phase\": true to re-draw everyone",
-                    current.status
-                ),
-            ));
-        }
-        if next.salt != current.salt {
-            return Err(ApiError::conflict(
-                "variants_locked",
-                "the salt cannot change without \"new_phase\": true",
-            ));
-        }
-        if next.traffic_allocation < current.traffic_allocation {
-            return Err(ApiError::conflict(
-                "traffic_decrease",
-                "traffic_allocation can only be raised while running (lowering drops exposed users); send \"new_phase\": true",
-            ));
-        }
-    }
+    check_live_update(&current, &next, new_phase)
+        .map_err(|e| ApiError::conflict(e.code(), e.to_string()))?;
     if new_phase {
         next.salt = Some(next_phase_salt(&current));
     }
@@ -224,17 +194,6 @@ pub async fn update<S: Store>(
     next.validate().map_err(ApiError::validation)?;
     store.update_experiment(&next).await?;
     Ok(next)
-}
-
-/// `<id>:phase-<n+1>` from the current salt.
-fn next_phase_salt(e: &Experiment) -> String {
-    let phase = e
-        .salt
-        .as_deref()
-        .and_then(|s| s.rsplit_once(":phase-"))
-        .and_then(|(_, n)| n.parse::<u32>().ok())
-        .unwrap_or(1);
-    format!("{}:phase-{}", e.id, phase + 1)
 }
 
 /// `POST /experiments/{id}/{action}`: a legal lifecycle step, else 409 naming the status.

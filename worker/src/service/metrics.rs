@@ -1,4 +1,4 @@
-//! `GET /metrics`: the Fawkes seed's six metrics by their names, in Prometheus text format.
+//! `GET /metrics`: the v1 API's six metrics by their names, in Prometheus text format.
 
 use super::progress::ExperimentProgress;
 use crate::store::MetricsData;

@@ -1,14 +1,15 @@
 //! `GET /experiments/{id}/stats`: SQL aggregates → the core's analysis.
 
+use super::Host;
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
+use crate::store::{AnalysisRun, Store, StoreError};
 use cleave_core::analysis::{AnalysisSettings, MetricType, Report, VariantData, analyze};
 use cleave_core::model::Experiment;
 use cleave_core::stats::Correction;
 use serde::{Deserialize, Serialize};
 
 /// Query parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct StatsQuery {
     /// Metric (default: the primary one, else `conversion`).
     pub metric: Option<String>,
@@ -20,8 +21,8 @@ pub struct StatsQuery {
     pub metric_type: Option<MetricType>,
 }
 
-/// The Fawkes `/stats` shape: experiment identity plus the core's report.
-#[derive(Debug, Serialize)]
+/// The v1 API's `/stats` shape: experiment identity plus the core's report.
+#[derive(Debug, Clone, Serialize)]
 pub struct StatsResponse {
     /// Experiment id.
     pub experiment_id: String,
@@ -89,4 +90,54 @@ pub async fn stats<S: Store>(
         metric,
         report,
     })
+}
+
+/// What viewing an experiment's results produced.
+#[derive(Debug)]
+pub struct Viewed {
+    /// The report as asked for.
+    pub response: StatsResponse,
+    /// Whether storing the run for `/metrics` worked (failing it does not fail the view).
+    pub recorded: Result<(), StoreError>,
+}
+
+/// `GET /stats`: the report as asked for, and the latest analysis run stored for
+/// `/metrics`. The run is always the experiment's own analysis (its alpha, correction and
+/// metric type), so a viewer's `alpha` or `correction` never changes what `/metrics`
+/// reports; it is refreshed on every view.
+pub async fn view<S: Store>(
+    store: &S,
+    host: &impl Host,
+    experiment: &Experiment,
+    query: StatsQuery,
+) -> ApiResult<Viewed> {
+    let started = host.now_ms();
+    let overridden =
+        query.alpha.is_some() || query.correction.is_some() || query.metric_type.is_some();
+    let own_query = StatsQuery {
+        metric: query.metric.clone(),
+        ..StatsQuery::default()
+    };
+    let response = stats(store, experiment, query).await?;
+    let own = if overridden {
+        stats(store, experiment, own_query).await?
+    } else {
+        response.clone()
+    };
+    let now = host.now_ms();
+    let run = AnalysisRun {
+        experiment_id: experiment.id.clone(),
+        metric: own.metric.clone(),
+        analyzed_at: now,
+        duration_seconds: (now - started) as f64 / 1000.0,
+        significant_results: own
+            .report
+            .comparisons
+            .iter()
+            .filter(|c| c.significant)
+            .count() as u64,
+        p_value: own.report.p_value,
+    };
+    let recorded = store.record_analysis(&run).await;
+    Ok(Viewed { response, recorded })
 }

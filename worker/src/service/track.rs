@@ -11,7 +11,7 @@ fn one() -> f64 {
     1.0
 }
 
-/// The request body (or the Fawkes query-string form).
+/// The request body (or the v1 API's query-string form).
 #[derive(Debug, Deserialize)]
 pub struct TrackRequest {
     /// The user; must have been exposed.
