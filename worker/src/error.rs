@@ -128,6 +128,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => Self::conflict("conflict", m),
+            StoreError::Stale(m) => Self::conflict(
+                "edit_conflict",
+                format!("{m}: another change was stored first; read it again and retry"),
+            ),
             StoreError::Backend(m) => {
                 Self::new(503, "storage_unavailable", format!("storage failed: {m}"))
             }

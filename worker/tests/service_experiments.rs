@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::model::{Action, Status};
+use cleave_worker::error::ApiError;
 use cleave_worker::service::{Host, assign, experiments, snapshot, stats, track};
 use cleave_worker::store::{MemoryStore, Store};
 use pollster::block_on;
@@ -70,12 +71,20 @@ fn the_second_seeds_fields_are_translated() {
 fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
     let (store, h) = (MemoryStore::default(), host());
     let e = block_on(create(&store, &h, &two_arms())).unwrap();
-    block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
+    block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Start,
+        None,
+    ))
+    .unwrap();
     let err = block_on(experiments::update(
         &store,
         &h,
         &e.id,
         &body(json!({"traffic_allocation": 0.5})),
+        None,
     ))
     .unwrap_err();
     assert_eq!(err.code, "traffic_decrease");
@@ -84,22 +93,31 @@ fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
         &h,
         &e.id,
         &body(json!({"variants": [{"name": "control", "weight": 3}, {"name": "b"}]})),
+        None,
     ))
     .unwrap_err();
     assert_eq!(err.code, "variants_locked");
-    let phased = block_on(experiments::update(&store, &h, &e.id, &body(json!({"variants": [{"name": "control", "weight": 3}, {"name": "b"}], "new_phase": true})))).unwrap();
+    let phased = block_on(experiments::update(&store, &h, &e.id, &body(json!({"variants": [{"name": "control", "weight": 3}, {"name": "b"}], "new_phase": true})), None)).unwrap();
     assert_eq!(phased.salt.as_deref(), Some("id-1:phase-2"));
     let err = block_on(experiments::update(
         &store,
         &h,
         &e.id,
         &body(json!({"status": "stopped"})),
+        None,
     ))
     .unwrap_err();
     assert_eq!(err.field.as_deref(), Some("status"));
     let err = block_on(experiments::delete(&store, &e.id)).unwrap_err();
     assert_eq!(err.status, 409);
-    let err = block_on(experiments::transition(&store, &h, &e.id, Action::Resume)).unwrap_err();
+    let err = block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Resume,
+        None,
+    ))
+    .unwrap_err();
     assert_eq!(
         (err.status, err.message.as_str()),
         (409, "cannot resume an experiment that is running")
@@ -110,7 +128,14 @@ fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
 fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
     let (store, h) = (MemoryStore::default(), host());
     let e = block_on(create(&store, &h, &two_arms())).unwrap();
-    let e = block_on(experiments::transition(&store, &h, &e.id, Action::Start)).unwrap();
+    let e = block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Start,
+        None,
+    ))
+    .unwrap();
     let allocation = e.allocation().unwrap();
     for i in 0..200 {
         let (resp, exposure) =
@@ -164,7 +189,14 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
         &body(json!({"name": "Other", "variants": [{"name": "x"}, {"name": "y"}]})),
     ))
     .unwrap();
-    block_on(experiments::transition(&store, &h, &a.id, Action::Start)).unwrap();
+    block_on(experiments::transition(
+        &store,
+        &h,
+        &a.id,
+        Action::Start,
+        None,
+    ))
+    .unwrap();
     let s1 = snapshot::build(block_on(store.experiments(None)).unwrap(), 1);
     assert_eq!(
         s1.experiments
@@ -176,8 +208,85 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
     let s2 = snapshot::build(block_on(store.experiments(None)).unwrap(), 2);
     assert_eq!(s1.etag, s2.etag, "same content, same etag");
     assert!(snapshot::not_modified(Some(&s1.etag), &s2));
-    block_on(experiments::transition(&store, &h, &b.id, Action::Start)).unwrap();
+    block_on(experiments::transition(
+        &store,
+        &h,
+        &b.id,
+        Action::Start,
+        None,
+    ))
+    .unwrap();
     let s3 = snapshot::build(block_on(store.experiments(None)).unwrap(), 3);
     assert_ne!(s3.etag, s1.etag);
     assert!(!snapshot::not_modified(Some(&s1.etag), &s3));
+}
+
+#[test]
+fn every_write_raises_the_revision_and_if_match_guards_it() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(create(&store, &h, &two_arms())).unwrap();
+    assert_eq!(
+        (e.version, experiments::etag(&e)),
+        (0, "\"v0\"".to_string())
+    );
+    let renamed = block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"name": "Renamed"})),
+        Some("\"v0\""),
+    ))
+    .unwrap();
+    assert_eq!(renamed.version, 1);
+    let stale = block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"name": "Again"})),
+        Some("\"v0\""),
+    ))
+    .unwrap_err();
+    assert_eq!((stale.status, stale.code), (412, "precondition_failed"));
+    let started = block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Start,
+        Some("\"x\", \"v1\""),
+    ))
+    .unwrap();
+    assert_eq!(started.version, 2);
+    assert_eq!(
+        block_on(experiments::transition(
+            &store,
+            &h,
+            &e.id,
+            Action::Pause,
+            Some("W/\"v2\"")
+        ))
+        .unwrap_err()
+        .status,
+        412,
+        "a weak tag never matches"
+    );
+    block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Pause,
+        Some("*"),
+    ))
+    .unwrap();
+    // A write based on an older read is refused even without If-Match.
+    let mut outdated = started.clone();
+    outdated.name = "lost".into();
+    outdated.version = started.version + 1;
+    let err: ApiError = block_on(store.update_experiment(&outdated, started.version))
+        .unwrap_err()
+        .into();
+    assert_eq!((err.status, err.code), (409, "edit_conflict"));
+    assert_eq!(
+        block_on(experiments::load(&store, &e.id)).unwrap().status,
+        Status::Paused
+    );
 }

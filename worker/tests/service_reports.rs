@@ -148,7 +148,7 @@ fn progress_and_the_prometheus_text_come_from_the_same_counts() {
 fn the_lifecycle_allows_only_legal_steps_and_deletes_only_what_is_not_live() {
     let (store, h) = (MemoryStore::default(), host());
     let e = block_on(create(&store, &h, &two_arms())).unwrap();
-    let step = |action| block_on(experiments::transition(&store, &h, &e.id, action));
+    let step = |action| block_on(experiments::transition(&store, &h, &e.id, action, None));
     let refused = step(Action::Pause).unwrap_err();
     assert_eq!((refused.status, refused.code), (409, "illegal_transition"));
     assert!(refused.message.contains("draft"), "{}", refused.message);
@@ -171,6 +171,7 @@ fn the_lifecycle_allows_only_legal_steps_and_deletes_only_what_is_not_live() {
         &h,
         &e.id,
         &body(json!({"name": "x"})),
+        None,
     ))
     .unwrap_err();
     assert_eq!(update.code, "read_only");

@@ -146,6 +146,11 @@ pub struct Experiment {
     /// When it stopped (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_at: Option<i64>,
+    /// Revision, raised by one on every stored change (set by the host). Writes are
+    /// conditional on the revision they were based on, so no change is lost to a race;
+    /// the API's `ETag` is `"v<version>"`.
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl Default for Experiment {
@@ -174,6 +179,7 @@ impl Default for Experiment {
             updated_at: None,
             started_at: None,
             stopped_at: None,
+            version: 0,
         }
     }
 }

@@ -29,6 +29,11 @@ impl Call {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// A request header's value, if sent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.req.headers().get(name).ok().flatten()
+    }
+
     /// The raw query string (without `?`).
     pub fn query(&self) -> String {
         self.req

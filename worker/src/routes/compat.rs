@@ -36,7 +36,7 @@ pub async fn status(mut c: Call) -> ApiResult<Response> {
     let action = experiments::action_towards(current.status, &target.status)?;
     json(
         200,
-        &transition_published(&c.env, &current.id, action).await?,
+        &transition_published(&c.env, &current.id, action, None).await?,
     )
 }
 

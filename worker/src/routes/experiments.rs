@@ -37,21 +37,33 @@ pub async fn progress(c: Call) -> ApiResult<Response> {
     json(200, &progress_service::compute(&all, &counts))
 }
 
-/// `GET /api/v1/experiments/{id}`.
+/// `GET /api/v1/experiments/{id}`, with its revision as `ETag`.
 pub async fn get(c: Call) -> ApiResult<Response> {
-    json(
-        200,
-        &experiments::load(&store(&c.env)?, c.param("id")).await?,
-    )
+    versioned(&experiments::load(&store(&c.env)?, c.param("id")).await?)
 }
 
-/// `PUT /api/v1/experiments/{id}`.
+/// `PUT /api/v1/experiments/{id}` (honours `If-Match`).
 pub async fn update(mut c: Call) -> ApiResult<Response> {
+    let if_match = c.header("if-match");
     let body = c.body().await?;
     let store = store(&c.env)?;
-    let e = experiments::update(&store, &WorkerHost, c.param("id"), &body).await?;
+    let e = experiments::update(
+        &store,
+        &WorkerHost,
+        c.param("id"),
+        &body,
+        if_match.as_deref(),
+    )
+    .await?;
     publish(&c.env, &store).await;
-    json(200, &e)
+    versioned(&e)
+}
+
+/// An experiment as JSON with its revision as `ETag`.
+pub(super) fn versioned(e: &Experiment) -> ApiResult<Response> {
+    let mut response = json(200, e)?;
+    response.headers_mut().set("etag", &experiments::etag(e))?;
+    Ok(response)
 }
 
 /// `DELETE /api/v1/experiments/{id}`.
@@ -97,10 +109,8 @@ pub async fn archive(c: Call) -> ApiResult<Response> {
 }
 
 async fn lifecycle(c: Call, action: Action) -> ApiResult<Response> {
-    json(
-        200,
-        &transition_published(&c.env, c.param("id"), action).await?,
-    )
+    let if_match = c.header("if-match");
+    versioned(&transition_published(&c.env, c.param("id"), action, if_match.as_deref()).await?)
 }
 
 /// Creates an experiment in the given dialect and republishes the snapshot.
@@ -115,14 +125,16 @@ pub(super) async fn create_published(
     Ok(e)
 }
 
-/// Applies a lifecycle action and republishes the snapshot.
+/// Applies a lifecycle action (if `if_match` names the current revision, when given) and
+/// republishes the snapshot.
 pub(super) async fn transition_published(
     env: &Env,
     id: &str,
     action: Action,
+    if_match: Option<&str>,
 ) -> ApiResult<Experiment> {
     let store = store(env)?;
-    let e = experiments::transition(&store, &WorkerHost, id, action).await?;
+    let e = experiments::transition(&store, &WorkerHost, id, action, if_match).await?;
     publish(env, &store).await;
     Ok(e)
 }

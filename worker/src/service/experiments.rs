@@ -138,7 +138,8 @@ pub async fn create<S: Store>(
     Ok(e)
 }
 
-/// `PUT /experiments/{id}`: changes only the fields given.
+/// `PUT /experiments/{id}`: changes only the fields given, if `if_match` (the request's
+/// `If-Match`, when sent) names the current revision.
 ///
 /// While running or paused, descriptive fields, metrics, forced variants, routes and a
 /// *higher* `traffic_allocation` may change; the split (variants, weights, salt) or a lower
@@ -148,8 +149,10 @@ pub async fn update<S: Store>(
     host: &impl Host,
     id: &str,
     bytes: &[u8],
+    if_match: Option<&str>,
 ) -> ApiResult<Experiment> {
     let current = load(store, id).await?;
+    check_precondition(&current, if_match)?;
     if current.status == Status::Archived {
         return Err(ApiError::conflict(
             "read_only",
@@ -191,8 +194,9 @@ pub async fn update<S: Store>(
         next.salt = Some(next_phase_salt(&current));
     }
     next.updated_at = Some(host.now_ms());
+    next.version = current.version + 1;
     next.validate().map_err(ApiError::validation)?;
-    store.update_experiment(&next).await?;
+    store.update_experiment(&next, current.version).await?;
     Ok(next)
 }
 
@@ -202,8 +206,11 @@ pub async fn transition<S: Store>(
     host: &impl Host,
     id: &str,
     action: Action,
+    if_match: Option<&str>,
 ) -> ApiResult<Experiment> {
     let mut e = load(store, id).await?;
+    check_precondition(&e, if_match)?;
+    let read_version = e.version;
     e.status = e.status.apply(action)?;
     let now = host.now_ms();
     match action {
@@ -212,8 +219,37 @@ pub async fn transition<S: Store>(
         _ => {}
     }
     e.updated_at = Some(now);
-    store.update_experiment(&e).await?;
+    e.version = read_version + 1;
+    store.update_experiment(&e, read_version).await?;
     Ok(e)
+}
+
+/// The entity tag of an experiment's current revision (`"v<version>"`).
+pub fn etag(e: &Experiment) -> String {
+    format!("\"v{}\"", e.version)
+}
+
+/// `If-Match` (RFC 9110): `*` or a list of entity tags, compared strongly (a weak `W/` tag
+/// never matches). 412 when it names another revision; absent means no precondition.
+pub fn check_precondition(current: &Experiment, if_match: Option<&str>) -> ApiResult<()> {
+    let Some(header) = if_match else {
+        return Ok(());
+    };
+    let wanted = etag(current);
+    let matches = header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == wanted);
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            412,
+            "precondition_failed",
+            format!("If-Match {header} does not name the current revision {wanted}; read it again"),
+        )
+        .with_field("if-match"))
+    }
 }
 
 /// `DELETE /experiments/{id}`: not while running or paused.

@@ -105,8 +105,8 @@ impl Store for D1Store {
         let now = e.updated_at.unwrap_or(0);
         query!(
             &self.db,
-            "INSERT INTO experiments (id, key, name, status, config, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.created_at.unwrap_or(now), now
+            "INSERT INTO experiments (id, key, name, status, config, created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.created_at.unwrap_or(now), now, e.version as f64
         )
         .map_err(backend)?
         .run()
@@ -115,17 +115,33 @@ impl Store for D1Store {
         Ok(())
     }
 
-    async fn update_experiment(&self, e: &Experiment) -> StoreResult<()> {
+    async fn update_experiment(&self, e: &Experiment, read_version: u64) -> StoreResult<()> {
         let config = serde_json::to_string(e).map_err(backend)?;
-        query!(
+        // Conditional on the revision the change was based on: a concurrent writer that got
+        // there first makes this match no row.
+        let result = query!(
             &self.db,
-            "UPDATE experiments SET key = ?2, name = ?3, status = ?4, config = ?5, updated_at = ?6 WHERE id = ?1",
-            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.updated_at.unwrap_or(0)
+            "UPDATE experiments SET key = ?2, name = ?3, status = ?4, config = ?5, updated_at = ?6, version = ?7
+             WHERE id = ?1 AND version = ?8",
+            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.updated_at.unwrap_or(0),
+            e.version as f64, read_version as f64
         )
         .map_err(backend)?
         .run()
         .await
         .map_err(backend)?;
+        let changed = result
+            .meta()
+            .ok()
+            .flatten()
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        if changed == 0 {
+            return Err(StoreError::Stale(format!(
+                "experiment '{}' changed since revision {read_version}",
+                e.id
+            )));
+        }
         Ok(())
     }
 

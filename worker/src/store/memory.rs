@@ -54,7 +54,11 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn update_experiment(&self, experiment: &Experiment) -> StoreResult<()> {
+    async fn update_experiment(
+        &self,
+        experiment: &Experiment,
+        read_version: u64,
+    ) -> StoreResult<()> {
         let mut all = self.experiments.borrow_mut();
         if all
             .iter()
@@ -66,10 +70,14 @@ impl Store for MemoryStore {
             )));
         }
         match all.iter_mut().find(|e| e.id == experiment.id) {
-            Some(slot) => {
+            Some(slot) if slot.version == read_version => {
                 *slot = experiment.clone();
                 Ok(())
             }
+            Some(_) => Err(StoreError::Stale(format!(
+                "experiment '{}' changed since revision {read_version}",
+                experiment.id
+            ))),
             None => Err(StoreError::Backend(format!(
                 "no experiment {}",
                 experiment.id

@@ -15,6 +15,8 @@ use std::fmt;
 pub enum StoreError {
     /// A uniqueness rule was violated (e.g. the experiment key is taken).
     Conflict(String),
+    /// The row changed since it was read (a conditional write matched nothing).
+    Stale(String),
     /// The backend failed.
     Backend(String),
 }
@@ -22,7 +24,7 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Conflict(m) | Self::Backend(m) => f.write_str(m),
+            Self::Conflict(m) | Self::Stale(m) | Self::Backend(m) => f.write_str(m),
         }
     }
 }
@@ -119,8 +121,14 @@ pub trait Store {
     async fn experiments(&self, status: Option<Status>) -> StoreResult<Vec<Experiment>>;
     /// Inserts a new experiment; `Conflict` if its id or key exists.
     async fn insert_experiment(&self, experiment: &Experiment) -> StoreResult<()>;
-    /// Replaces an existing experiment; `Conflict` if the new key is taken.
-    async fn update_experiment(&self, experiment: &Experiment) -> StoreResult<()>;
+    /// Replaces an existing experiment if it is still at revision `read_version` (the one
+    /// the change was based on); `Stale` if it is not (or is gone), `Conflict` if the new key
+    /// is taken. `experiment.version` is the revision written.
+    async fn update_experiment(
+        &self,
+        experiment: &Experiment,
+        read_version: u64,
+    ) -> StoreResult<()>;
     /// Deletes an experiment with its assignments and events; false if absent.
     async fn delete_experiment(&self, id: &str) -> StoreResult<bool>;
     /// Records first exposures (existing (experiment, user) pairs are kept).

@@ -58,5 +58,12 @@ pub fn two_arms() -> Vec<u8> {
 /// Creates `bytes` and starts it.
 pub fn running(store: &MemoryStore, h: &TestHost, bytes: &[u8]) -> Experiment {
     let e = block_on(create(store, h, bytes)).expect("created");
-    block_on(experiments::transition(store, h, &e.id, Action::Start)).expect("started")
+    block_on(experiments::transition(
+        store,
+        h,
+        &e.id,
+        Action::Start,
+        None,
+    ))
+    .expect("started")
 }
