@@ -8,17 +8,18 @@ use cleave_core::model::{Action, Experiment, Status, check_live_update, next_pha
 use serde_json::{Map, Value};
 
 /// Fields only the server sets.
-const SERVER_FIELDS: [&str; 6] = [
+const SERVER_FIELDS: [&str; 7] = [
     "id",
     "status",
     "created_at",
     "updated_at",
     "started_at",
     "stopped_at",
+    "version",
 ];
 
-/// Loads an experiment by id or key (or a name whose slug is the key, as the second
-/// ab-testing-service clients address experiments by name), or 404.
+/// Loads an experiment by id or key (or a name whose slug is the key, as ab-testing-service
+/// clients address experiments by name), or 404.
 pub async fn load<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
     if let Some(e) = store.experiment(id).await? {
         return Ok(e);
