@@ -1,4 +1,5 @@
-#![no_std]
+// no_std, except for the native OpenAPI generator: utoipa's derives expand to std code.
+#![cfg_attr(not(feature = "openapi"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![doc = include_str!("../README.md")]

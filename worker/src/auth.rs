@@ -1,6 +1,6 @@
 //! Bearer-token checks, compared in constant time; fail closed when unconfigured.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Compares two byte strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -29,15 +29,13 @@ pub fn require(header: Option<&str>, accepted: &[Option<String>], what: &str) ->
         .collect();
     if configured.is_empty() {
         return Err(ApiError::new(
-            503,
-            "auth_not_configured",
+            ErrorCode::AuthNotConfigured,
             format!("{what} token not configured"),
         ));
     }
     let Some(token) = bearer(header) else {
         return Err(ApiError::new(
-            401,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "missing 'Authorization: Bearer <token>' header",
         ));
     };
@@ -49,8 +47,7 @@ pub fn require(header: Option<&str>, accepted: &[Option<String>], what: &str) ->
         Ok(())
     } else {
         Err(ApiError::new(
-            403,
-            "forbidden",
+            ErrorCode::Forbidden,
             "the token is not valid for this endpoint",
         ))
     }

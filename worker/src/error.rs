@@ -6,14 +6,14 @@ use cleave_core::model::{FieldError, TransitionError};
 use serde::Serialize;
 use worker::{Response, Result};
 
+pub use crate::error_code::ErrorCode;
+
 /// An error returned to the client.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
-    /// HTTP status code.
-    #[serde(skip)]
-    pub status: u16,
-    /// Machine-readable code (`not_found`, `validation_failed`, ...).
-    pub code: &'static str,
+    /// Machine-readable code; it decides the HTTP status ([`ErrorCode::status`]).
+    pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
     /// JSON path of the offending field, when one is to blame.
@@ -24,22 +24,25 @@ pub struct ApiError {
     pub details: Vec<FieldError>,
     /// Response headers that go with the error (`Allow`, `Retry-After`).
     #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub headers: Vec<(&'static str, String)>,
 }
 
 /// Result of a handler or service call.
 pub type ApiResult<T> = std::result::Result<T, ApiError>;
 
+/// The body of every error response.
 #[derive(Serialize)]
-struct Envelope<'a> {
-    error: &'a ApiError,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody<'a> {
+    /// What went wrong.
+    pub error: &'a ApiError,
 }
 
 impl ApiError {
-    /// An error with a status, code and message.
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with a code (which decides the status) and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
             field: None,
@@ -55,11 +58,10 @@ impl ApiError {
     }
 
     /// 405 for a method the path does not accept, with its `Allow` header.
-    pub fn method_not_allowed(method: &worker::Method, allow: &str) -> Self {
+    pub fn method_not_allowed(method: &str, allow: &str) -> Self {
         let mut e = Self::new(
-            405,
-            "method_not_allowed",
-            format!("{} is not allowed here (allowed: {allow})", method.as_ref()),
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed here (allowed: {allow})"),
         );
         e.headers.push(("allow", allow.to_string()));
         e
@@ -73,12 +75,12 @@ impl ApiError {
 
     /// 400: the body is not JSON, or not of the expected shape.
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(400, "invalid_request", message).with_field(field)
+        Self::new(ErrorCode::InvalidRequest, message).with_field(field)
     }
 
     /// 422: a value breaks a rule.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(422, "validation_failed", message).with_field(field)
+        Self::new(ErrorCode::ValidationFailed, message).with_field(field)
     }
 
     /// 422 from the core's validation, naming the first field and listing all.
@@ -95,18 +97,18 @@ impl ApiError {
 
     /// 404 for an unknown resource or route.
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(404, "not_found", what)
+        Self::new(ErrorCode::NotFound, what)
     }
 
-    /// 409 for a request that conflicts with the current state.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(409, code, message)
+    /// The HTTP status (from the code).
+    pub fn status(&self) -> u16 {
+        self.code.status()
     }
 
     /// Renders the error as its JSON response.
     pub fn into_response(self) -> Result<Response> {
         let mut response =
-            Response::from_json(&Envelope { error: &self })?.with_status(self.status);
+            Response::from_json(&ErrorBody { error: &self })?.with_status(self.status());
         for (name, value) in &self.headers {
             response.headers_mut().set(name, value)?;
         }
@@ -117,8 +119,7 @@ impl ApiError {
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
         Self::new(
-            500,
-            "internal_error",
+            ErrorCode::InternalError,
             format!("the Worker runtime failed: {e}"),
         )
     }
@@ -127,20 +128,21 @@ impl From<worker::Error> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(m) => Self::conflict("conflict", m),
-            StoreError::Stale(m) => Self::conflict(
-                "edit_conflict",
+            StoreError::Conflict(m) => Self::new(ErrorCode::Conflict, m),
+            StoreError::Stale(m) => Self::new(
+                ErrorCode::EditConflict,
                 format!("{m}: another change was stored first; read it again and retry"),
             ),
-            StoreError::Backend(m) => {
-                Self::new(503, "storage_unavailable", format!("storage failed: {m}"))
-            }
+            StoreError::Backend(m) => Self::new(
+                ErrorCode::StorageUnavailable,
+                format!("storage failed: {m}"),
+            ),
         }
     }
 }
 
 impl From<TransitionError> for ApiError {
     fn from(e: TransitionError) -> Self {
-        Self::conflict("illegal_transition", e.to_string())
+        Self::new(ErrorCode::IllegalTransition, e.to_string())
     }
 }

@@ -4,9 +4,12 @@
 pub mod auth;
 mod cache;
 pub mod error;
+mod error_code;
 mod exposures;
 mod health;
 mod host;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod proxy;
 pub mod routes;
 pub mod service;

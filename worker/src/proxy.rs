@@ -14,13 +14,10 @@ use worker::{
 /// Request headers never forwarded to the origin (the runtime sets its own).
 const HOP_HEADERS: [&str; 2] = ["host", "content-length"];
 
-/// Whether a path belongs to Cleave itself rather than the origin.
+/// Whether a path belongs to Cleave itself rather than the origin: every path of the route
+/// table, and anything under `/api/` (a JSON 404 rather than the origin's page).
 pub fn is_cleave_path(path: &str) -> bool {
-    path.starts_with("/api/")
-        || matches!(
-            path,
-            "/ping" | "/health" | "/metrics" | "/openapi.json" | "/docs"
-        )
+    path.starts_with("/api/") || crate::routes::lookup(path).is_some()
 }
 
 /// Proxies `req` to `origin`, assigning the user to every matching running experiment.
@@ -111,8 +108,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
         Ok(r) => r,
         Err(e) => {
             return crate::error::ApiError::new(
-                502,
-                "origin_unreachable",
+                crate::error::ErrorCode::OriginUnreachable,
                 format!("the origin did not answer: {e}"),
             )
             .into_response();

@@ -137,7 +137,7 @@ fn batches_hold_one_to_a_thousand_items() {
     let e = running(&store, &h, &two_arms());
     let empty = block_on(batch::events(&store, &h, &body(json!({"events": []})))).unwrap_err();
     assert_eq!(
-        (empty.status, empty.field.as_deref()),
+        (empty.status(), empty.field.as_deref()),
         (422, Some("events"))
     );
     let many: Vec<Value> = (0..1001)
@@ -151,7 +151,7 @@ fn batches_hold_one_to_a_thousand_items() {
     ))
     .unwrap_err();
     assert_eq!(
-        (too_many.status, too_many.field.as_deref()),
+        (too_many.status(), too_many.field.as_deref()),
         (422, Some("exposures"))
     );
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 fn field_of(result: Result<impl std::fmt::Debug, cleave_worker::error::ApiError>) -> (u16, String) {
     let e = result.expect_err("refused");
-    (e.status, e.field.unwrap_or_default())
+    (e.status(), e.field.unwrap_or_default())
 }
 
 fn analyze(v: Value) -> Result<cleave_core::analysis::Report, cleave_worker::error::ApiError> {

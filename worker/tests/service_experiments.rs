@@ -26,9 +26,9 @@ fn create_sets_server_fields_and_rejects_client_ones() {
         &body(json!({"id": "mine", "name": "x"})),
     ))
     .unwrap_err();
-    assert_eq!((err.status, err.field.as_deref()), (422, Some("id")));
+    assert_eq!((err.status(), err.field.as_deref()), (422, Some("id")));
     let dup = block_on(create(&store, &h, &two_arms())).unwrap_err();
-    assert_eq!(dup.status, 409, "same key: {dup:?}");
+    assert_eq!(dup.status(), 409, "same key: {dup:?}");
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
     .unwrap_err();
     assert_eq!(err.field.as_deref(), Some("status"));
     let err = block_on(experiments::delete(&store, &e.id)).unwrap_err();
-    assert_eq!(err.status, 409);
+    assert_eq!(err.status(), 409);
     let err = block_on(experiments::transition(
         &store,
         &h,
@@ -119,7 +119,7 @@ fn running_experiments_lock_their_split_unless_a_new_phase_is_asked_for() {
     ))
     .unwrap_err();
     assert_eq!(
-        (err.status, err.message.as_str()),
+        (err.status(), err.message.as_str()),
         (409, "cannot resume an experiment that is running")
     );
 }
@@ -246,7 +246,10 @@ fn every_write_raises_the_revision_and_if_match_guards_it() {
         Some("\"v0\""),
     ))
     .unwrap_err();
-    assert_eq!((stale.status, stale.code), (412, "precondition_failed"));
+    assert_eq!(
+        (stale.status(), stale.code.to_string().as_str()),
+        (412, "precondition_failed")
+    );
     let started = block_on(experiments::transition(
         &store,
         &h,
@@ -265,7 +268,7 @@ fn every_write_raises_the_revision_and_if_match_guards_it() {
             Some("W/\"v2\"")
         ))
         .unwrap_err()
-        .status,
+        .status(),
         412,
         "a weak tag never matches"
     );
@@ -284,7 +287,10 @@ fn every_write_raises_the_revision_and_if_match_guards_it() {
     let err: ApiError = block_on(store.update_experiment(&outdated, started.version))
         .unwrap_err()
         .into();
-    assert_eq!((err.status, err.code), (409, "edit_conflict"));
+    assert_eq!(
+        (err.status(), err.code.to_string().as_str()),
+        (409, "edit_conflict")
+    );
     assert_eq!(
         block_on(experiments::load(&store, &e.id)).unwrap().status,
         Status::Paused

@@ -93,7 +93,11 @@ fn a_metric_whose_sums_overflow_is_refused_alone() {
         serde_json::from_value(json!({"metric": "click", "metric_type": "continuous"})).unwrap();
     let err = block_on(view(&store, &h, &e, q)).unwrap_err();
     assert_eq!(
-        (err.status, err.code, err.field.as_deref()),
+        (
+            err.status(),
+            err.code.to_string().as_str(),
+            err.field.as_deref()
+        ),
         (422, "metric_not_finite", Some("metric"))
     );
     let other: StatsQuery = serde_json::from_value(json!({"metric": "purchase"})).unwrap();
@@ -150,17 +154,20 @@ fn the_lifecycle_allows_only_legal_steps_and_deletes_only_what_is_not_live() {
     let e = block_on(create(&store, &h, &two_arms())).unwrap();
     let step = |action| block_on(experiments::transition(&store, &h, &e.id, action, None));
     let refused = step(Action::Pause).unwrap_err();
-    assert_eq!((refused.status, refused.code), (409, "illegal_transition"));
+    assert_eq!(
+        (refused.status(), refused.code.to_string().as_str()),
+        (409, "illegal_transition")
+    );
     assert!(refused.message.contains("draft"), "{}", refused.message);
     let started = step(Action::Start).unwrap();
     assert!(started.started_at.is_some());
     let live = block_on(experiments::delete(&store, &e.id)).unwrap_err();
-    assert_eq!(live.status, 409, "running experiments cannot be deleted");
+    assert_eq!(live.status(), 409, "running experiments cannot be deleted");
     for action in [Action::Pause, Action::Resume, Action::Stop] {
         step(action).unwrap();
     }
     assert_eq!(
-        step(Action::Start).unwrap_err().status,
+        step(Action::Start).unwrap_err().status(),
         409,
         "stopped is final"
     );
@@ -179,7 +186,7 @@ fn the_lifecycle_allows_only_legal_steps_and_deletes_only_what_is_not_live() {
     assert_eq!(
         block_on(experiments::load(&store, &e.id))
             .unwrap_err()
-            .status,
+            .status(),
         404
     );
 }

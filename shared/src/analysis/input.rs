@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Whether the metric is a per-user conversion (0/1) or a per-user value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MetricType {
     /// Users who converted out of users exposed: two-proportion z test.
     #[default]

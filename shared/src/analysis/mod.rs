@@ -137,10 +137,10 @@ fn check(variants: &[VariantData], settings: &AnalysisSettings) -> Result<(), An
             "at most 20 variants are allowed",
         ));
     }
-    if !(settings.alpha > 0.0 && settings.alpha < 0.5) {
+    if !(crate::stats::MIN_ALPHA..0.5).contains(&settings.alpha) {
         return Err(AnalysisError::new(
             "alpha",
-            "must be greater than 0 and less than 0.5",
+            "must be at least 1e-12 and less than 0.5",
         ));
     }
     if let Some(tau2) = settings.sequential_tau2

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// Per-variant descriptive statistics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VariantReport {
     /// Variant name.
     pub variant: String,
@@ -22,11 +23,13 @@ pub struct VariantReport {
     /// Standard deviation of the per-user value.
     pub std_dev: f64,
     /// Wilson interval of the rate (binary) or t interval of the mean (continuous).
+    #[cfg_attr(feature = "openapi", schema(schema_with = optional_interval))]
     pub confidence_interval: Option<Interval>,
 }
 
 /// One treatment compared against the control.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comparison {
     /// Treatment variant name.
     pub variant: String,
@@ -43,6 +46,7 @@ pub struct Comparison {
     /// Treatment minus control (rate or mean).
     pub difference: f64,
     /// Interval of the difference at `1 − alpha`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = optional_interval))]
     pub difference_ci: Option<Interval>,
     /// `difference / control` (undefined when the control is 0).
     pub relative_lift: Option<f64>,
@@ -58,6 +62,7 @@ pub struct Comparison {
 
 /// Sample-ratio-mismatch check of the observed users against the expected split.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SrmReport {
     /// Chi-square statistic.
     pub chi2: f64,
@@ -71,6 +76,7 @@ pub struct SrmReport {
 
 /// The whole analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     /// Binary or continuous.
     pub metric_type: MetricType,
@@ -106,4 +112,17 @@ pub struct Report {
     pub required_sample_size: Option<u64>,
     /// Smallest variant's users over the planned size, capped at 1.
     pub progress: Option<f64>,
+}
+
+/// `[lower, upper]` or `null`, in the OpenAPI document.
+#[cfg(feature = "openapi")]
+fn optional_interval() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ObjectBuilder::new().schema_type(Type::Number))
+        .min_items(Some(2))
+        .max_items(Some(2))
+        .description(Some("[lower, upper], or null when undefined"))
+        .build()
 }

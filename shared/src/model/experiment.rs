@@ -28,21 +28,34 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 
 /// One arm of an experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Variant {
     /// Unique, header-safe name (`control`, `new-feature`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            required = true,
+            min_length = 1,
+            max_length = 64,
+            pattern = "^[A-Za-z0-9._-]+$"
+        )
+    )]
     pub name: String,
     /// Relative integer-or-real weight (the ab-testing-service API's `weight`). Mutually exclusive
     /// with `allocation` across an experiment; if both are absent the weight is 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.000001, maximum = 1000000000))]
     pub weight: Option<f64>,
     /// Fractional share (the v1 API's `allocation`); all allocations must sum to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.000001, maximum = 1))]
     pub allocation: Option<f64>,
     /// Marks the control arm. If no variant is marked, the first one is the control.
     #[serde(default, skip_serializing_if = "is_default")]
     pub is_control: bool,
     /// Optional free text.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub description: String,
     /// Free JSON configuration handed to the application with the assignment.
     #[serde(default)]
@@ -59,12 +72,18 @@ impl Variant {
 /// Where an experiment applies at the edge: a host and/or a path prefix. Both
 /// empty matches everything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Route {
     /// Exact host (without port), or empty for any host.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 512, pattern = "^[A-Za-z0-9.-]*$")
+    )]
     pub host: String,
     /// Path prefix such as `/checkout`, or empty for any path.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 512, pattern = "^(/.*)?$"))]
     pub path_prefix: String,
 }
 
@@ -79,45 +98,81 @@ impl Route {
 
 /// An experiment, exactly as stored in D1/KV, sent over the API and given to Envoy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Experiment {
     /// Stable id chosen by the host (also the default salt).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(read_only, max_length = 64))]
     pub id: String,
     /// URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+    )]
     pub key: String,
     /// Human name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, min_length = 1, max_length = 200, pattern = "\\S")
+    )]
     pub name: String,
     /// Free text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub description: String,
     /// What the experiment is expected to show.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub hypothesis: String,
     /// Lifecycle status.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub status: Status,
     /// The arms, at least two.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, min_items = 2, max_items = 20)
+    )]
     pub variants: Vec<Variant>,
     /// Event names measured; the first is the primary metric.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub metrics: Vec<String>,
     /// Share of units that take part, in [0, 1].
     #[serde(default = "default_traffic")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub traffic_allocation: f64,
     /// Hash salt; the id when absent. Changing it reshuffles everybody (a new phase).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, pattern = "^[^\\u0000]+$")
+    )]
     pub salt: Option<String>,
     /// Two-sided significance level alpha, in (0, 0.5).
     #[serde(default = "default_alpha")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0.000000000001, exclusive_maximum = 0.5)
+    )]
     pub significance_level: f64,
     /// Planned total number of users across all variants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::integer::opt_u64"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub target_sample_size: Option<u64>,
     /// Planning: baseline conversion rate of the primary metric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0, exclusive_maximum = 1)
+    )]
     pub base_rate: Option<f64>,
     /// Planning: minimum detectable effect (see `mde_type`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,29 +182,36 @@ pub struct Experiment {
     pub mde_type: MdeType,
     /// Planning: desired power.
     #[serde(default = "default_power")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.5, exclusive_maximum = 1))]
     pub power: f64,
     /// QA overrides: unit id → variant name. They win over hashing while running.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub forced: BTreeMap<String, String>,
     /// Edge routes this experiment applies to (empty: everywhere).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub routes: Vec<Route>,
     /// Creation time, milliseconds since the Unix epoch (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub created_at: Option<i64>,
     /// Last change, milliseconds since the Unix epoch (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub updated_at: Option<i64>,
     /// When it first started running (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub started_at: Option<i64>,
     /// When it stopped (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub stopped_at: Option<i64>,
     /// Revision, raised by one on every stored change (set by the host). Writes are
     /// conditional on the revision they were based on, so no change is lost to a race;
     /// the API's `ETag` is `"v<version>"`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
     pub version: u64,
 }
 

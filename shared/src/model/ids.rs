@@ -1,5 +1,7 @@
 //! The one rule for identifiers a client supplies — unit (user) ids, event names, event
-//! ids: 1–256 bytes ([`MAX_ID_LEN`]) with no control characters. Every host applies it
+//! ids: 1–256 characters ([`MAX_ID_LEN`], so at most 1,024 bytes of UTF-8) with no control
+//! characters. Characters, not bytes, so that the OpenAPI document (whose `maxLength`
+//! counts characters) states the rule exactly. Every host applies it
 //! the same way: the API (naming the field), the Worker's edge proxy and the Envoy filter
 //! (an id that breaks it is not used: the request is treated as having none).
 
@@ -11,7 +13,7 @@ use core::fmt;
 pub enum IdError {
     /// Zero bytes.
     Empty,
-    /// More than [`MAX_ID_LEN`] bytes.
+    /// More than [`MAX_ID_LEN`] characters.
     TooLong,
     /// Contains a control character.
     ControlCharacter,
@@ -32,7 +34,7 @@ impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("must not be empty"),
-            Self::TooLong => write!(f, "must be at most {MAX_ID_LEN} bytes"),
+            Self::TooLong => write!(f, "must be at most {MAX_ID_LEN} characters"),
             Self::ControlCharacter => f.write_str("must not contain control characters"),
         }
     }
@@ -42,7 +44,7 @@ impl fmt::Display for IdError {
 pub fn check_id(value: &str) -> Result<(), IdError> {
     if value.is_empty() {
         Err(IdError::Empty)
-    } else if value.len() > MAX_ID_LEN {
+    } else if value.len() > MAX_ID_LEN && value.chars().count() > MAX_ID_LEN {
         Err(IdError::TooLong)
     } else if value.chars().any(char::is_control) {
         Err(IdError::ControlCharacter)

@@ -66,3 +66,17 @@ impl<'de> Deserialize<'de> for JsonText {
         Value::deserialize(deserializer).map(|value| Self::from_value(&value))
     }
 }
+
+/// Any JSON value (no type restriction) in the OpenAPI document.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for JsonText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .description(Some("Any JSON value, kept in canonical form"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for JsonText {}

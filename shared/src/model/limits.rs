@@ -20,15 +20,17 @@ pub const MAX_METRICS: usize = 20;
 /// per-user sums of such values cannot overflow (or their squares turn infinite) before
 /// ~10^139 events.
 pub const MAX_ABS_EVENT_VALUE: f64 = 1e15;
-/// Longest event name or unit id, in bytes.
+/// Longest event name or unit id, in characters.
 pub const MAX_ID_LEN: usize = 256;
-/// Longest salt, in bytes.
+/// Smallest `weight` or `allocation` of a variant (the contract's weight unit).
+pub const MIN_WEIGHT: f64 = 1e-6;
+/// Longest salt, in characters.
 pub const MAX_SALT_LEN: usize = 128;
 /// Most forced (QA override) entries.
 pub const MAX_FORCED: usize = 1_000;
 /// Most edge routes.
 pub const MAX_ROUTES: usize = 50;
-/// Longest route host or path prefix, in bytes.
+/// Longest route host or path prefix, in characters.
 pub const MAX_ROUTE_LEN: usize = 512;
 /// Tolerance when fractional allocations must sum to 1.
 pub const ALLOCATION_SUM_TOLERANCE: f64 = 1e-9;

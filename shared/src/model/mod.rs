@@ -5,6 +5,7 @@ mod assign;
 mod decimal_text;
 mod experiment;
 mod ids;
+pub mod integer;
 mod json_text;
 pub mod limits;
 mod live_update;
@@ -17,4 +18,6 @@ pub use ids::{IdError, check_id};
 pub use json_text::JsonText;
 pub use live_update::{LiveUpdateError, check_live_update, next_phase_salt};
 pub use status::{Action, Status, TransitionError};
-pub use validate::{FieldError, is_valid_key, is_valid_variant_name, slugify};
+pub use validate::{
+    FieldError, is_blank, is_valid_key, is_valid_route_host, is_valid_variant_name, slugify,
+};

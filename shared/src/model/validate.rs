@@ -10,6 +10,7 @@ use core::fmt;
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// JSON path of the field, such as `variants[1].allocation`.
     pub field: String,
@@ -40,7 +41,7 @@ impl Problems {
     }
 
     fn text(&mut self, field: &str, value: &str, max_chars: usize, required: bool) {
-        if required && value.trim().is_empty() {
+        if required && value.chars().all(is_blank) {
             self.add(field, "required", "must not be empty");
         } else if value.chars().count() > max_chars {
             self.add(
@@ -56,6 +57,31 @@ impl Problems {
             self.add(field, e.code(), e.to_string());
         }
     }
+}
+
+/// Whitespace as ECMA-262's `\s` defines it (the OpenAPI document's patterns are ECMA-262),
+/// so that "not blank" means the same in the server and in the document.
+pub fn is_blank(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
+    )
+}
+
+/// Whether `host` is a valid route host: ASCII letters, digits, `.` and `-` (a host name
+/// without scheme, port or path; internationalised names in their punycode form).
+pub fn is_valid_route_host(host: &str) -> bool {
+    host.len() <= MAX_ROUTE_LEN
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
 /// Whether `key` is a valid experiment key: 1–64 bytes of `[a-z0-9-]`, not starting
@@ -223,11 +249,11 @@ impl Experiment {
                 "must be between 0 and 1",
             );
         }
-        if !(self.significance_level > 0.0 && self.significance_level < 0.5) {
+        if !(crate::stats::MIN_ALPHA..0.5).contains(&self.significance_level) {
             p.add(
                 "significance_level",
                 "out_of_range",
-                "must be greater than 0 and less than 0.5",
+                "must be at least 1e-12 and less than 0.5",
             );
         }
         if !(self.power >= 0.5 && self.power < 1.0) {
@@ -258,11 +284,11 @@ impl Experiment {
             p.add("target_sample_size", "out_of_range", "must be positive");
         }
         if let Some(salt) = &self.salt {
-            if salt.is_empty() || salt.len() > MAX_SALT_LEN || salt.contains('\0') {
+            if salt.is_empty() || salt.chars().count() > MAX_SALT_LEN || salt.contains('\0') {
                 p.add(
                     "salt",
                     "invalid",
-                    format!("must be 1-{MAX_SALT_LEN} bytes without NUL"),
+                    format!("must be 1-{MAX_SALT_LEN} characters without NUL"),
                 );
             }
         } else if self.id.contains('\0') {
@@ -300,16 +326,15 @@ impl Experiment {
             );
         }
         for (i, r) in self.routes.iter().enumerate() {
-            if r.host.len() > MAX_ROUTE_LEN || r.host.chars().any(|c| c.is_whitespace() || c == '/')
-            {
+            if !is_valid_route_host(&r.host) {
                 p.add(
                     format!("routes[{i}].host"),
                     "invalid",
-                    "must be a host name without scheme or path",
+                    "must be a host name (ASCII letters, digits, '.', '-'; no scheme, port or path)",
                 );
             }
             if !r.path_prefix.is_empty() && !r.path_prefix.starts_with('/')
-                || r.path_prefix.len() > MAX_ROUTE_LEN
+                || r.path_prefix.chars().count() > MAX_ROUTE_LEN
             {
                 p.add(
                     format!("routes[{i}].path_prefix"),
@@ -331,17 +356,19 @@ fn validate_variant(p: &mut Problems, i: usize, v: &Variant) {
     }
     for (field, value) in [("weight", v.weight), ("allocation", v.allocation)] {
         if let Some(w) = value {
+            // At least one contract unit (1e-6): smaller weights used to pass when they
+            // rounded up to one unit, although the documented floor is 1e-6.
             let in_range = if field == "allocation" {
-                w > 0.0 && w <= 1.0
+                (MIN_WEIGHT..=1.0).contains(&w)
             } else {
-                w > 0.0 && w <= crate::assign::MAX_WEIGHT
+                (MIN_WEIGHT..=crate::assign::MAX_WEIGHT).contains(&w)
             };
             if !in_range || crate::assign::weight_units(w).is_none() {
                 p.add(
                     format!("variants[{i}].{field}"),
                     "out_of_range",
                     if field == "allocation" {
-                        "must be greater than 0 (at least 0.000001) and at most 1"
+                        "must be at least 0.000001 and at most 1"
                     } else {
                         "must be at least 0.000001 and at most 1e9"
                     },

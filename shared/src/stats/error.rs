@@ -10,7 +10,7 @@ pub enum StatsError {
     TooFewObservations,
     /// A group has more conversions than observations.
     ConversionsExceedSampleSize,
-    /// The significance level is not in (0, 1).
+    /// The significance level is not in `[1e-12, 1)`.
     InvalidAlpha,
     /// Power is not in [0.5, 1).
     InvalidPower,
@@ -41,7 +41,7 @@ impl fmt::Display for StatsError {
         f.write_str(match self {
             Self::TooFewObservations => "too few observations in a group",
             Self::ConversionsExceedSampleSize => "conversions exceed the sample size",
-            Self::InvalidAlpha => "alpha must be strictly between 0 and 1",
+            Self::InvalidAlpha => "alpha must be at least 1e-12 and below 1",
             Self::InvalidPower => "power must be at least 0.5 and below 1",
             Self::InvalidRate => "rates must be strictly between 0 and 1",
             Self::InvalidEffect => "the minimum detectable effect must be finite and non-zero",

@@ -38,9 +38,13 @@ pub const MAX_COUNT: u64 = 1 << 53;
 /// A closed interval `[lower, upper]`, serialized as a two-element array.
 pub type Interval = [f64; 2];
 
-/// Checks that a significance level lies strictly between 0 and 1.
+/// Smallest significance level accepted: below it `Φ⁻¹(1 − α/2)` leaves the double range
+/// (at a subnormal α every interval would be `[−∞, ∞]`), and no decision needs it.
+pub const MIN_ALPHA: f64 = 1e-12;
+
+/// Checks that a significance level lies in `[MIN_ALPHA, 1)`.
 fn check_alpha(alpha: f64) -> Result<(), StatsError> {
-    if alpha > 0.0 && alpha < 1.0 {
+    if (MIN_ALPHA..1.0).contains(&alpha) {
         Ok(())
     } else {
         Err(StatsError::InvalidAlpha)

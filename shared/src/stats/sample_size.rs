@@ -8,6 +8,7 @@ use libm::{ceil, sqrt};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MdeType {
     /// `p2 = p1·(1 + mde)` (the v1 API, Cleave's default).
     #[default]

@@ -8,16 +8,27 @@ use serde::{Deserialize, Serialize};
 
 /// The request body (`context` is accepted and ignored by the core).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignRequest {
     /// The unit to assign.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        )
+    )]
     pub user_id: String,
-    /// Free context (accepted as the v1 API does; not used for assignment yet).
+    /// Free context: a JSON object (accepted as the v1 API does; not used for assignment yet).
     #[serde(default)]
-    pub context: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The response body.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignResponse {
     /// Experiment id.
     pub experiment_id: String,
@@ -28,10 +39,12 @@ pub struct AssignResponse {
     /// The variant, or null.
     pub variant: Option<String>,
     /// The variant's config, or null.
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub config: Option<JsonText>,
     /// Whether the unit takes part.
     pub in_experiment: bool,
     /// `assigned`, `forced`, `not_in_traffic` or `not_running`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running)$"))]
     pub reason: &'static str,
 }
 

@@ -4,7 +4,7 @@
 use super::Host;
 use super::input::{identifier, json_body};
 use super::track::TrackRequest;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{EventRecord, Exposure, Store};
 use cleave_core::assign::Reason;
 use cleave_core::model::{Experiment, Status};
@@ -16,6 +16,7 @@ pub const MAX_BATCH: usize = 1_000;
 
 /// One event of a batch: a `/track` body plus the experiment.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchEvent {
     /// Experiment id or key.
     pub experiment_id: String,
@@ -26,38 +27,51 @@ pub struct BatchEvent {
 
 /// One exposure reported by an edge (the Envoy filter).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchExposure {
     /// Experiment id or key.
     pub experiment_id: String,
     /// The user.
     pub user_id: String,
     /// The variant the edge computed.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub variant: String,
     /// Why the edge showed it: `assigned` (default) or `forced` (a QA override, accepted
     /// only with the edge token).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(assigned|forced)$"))]
     pub reason: Option<String>,
     /// When, ms since the epoch (default: now).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cleave_core::model::integer::opt_i64")]
     pub timestamp: Option<i64>,
 }
 
+/// The `/events/batch` request.
 #[derive(Deserialize)]
-struct EventsBody {
-    events: Vec<BatchEvent>,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventsBody {
+    /// 1 to 1,000 events.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
+    pub events: Vec<BatchEvent>,
 }
 
+/// The `/exposures/batch` request.
 #[derive(Deserialize)]
-struct ExposuresBody {
-    exposures: Vec<BatchExposure>,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExposuresBody {
+    /// 1 to 1,000 exposures.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
+    pub exposures: Vec<BatchExposure>,
 }
 
 /// What happened to one item.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemResult {
     /// Position in the request.
     pub index: usize,
     /// `recorded`, `duplicate` or `rejected`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(recorded|duplicate|rejected)$"))]
     pub status: &'static str,
     /// The event's id (events only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,6 +83,7 @@ pub struct ItemResult {
 
 /// The batch response.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchResponse {
     /// Items stored now.
     pub recorded: usize,
@@ -197,8 +212,8 @@ pub async fn events<S: Store>(
         results[i] = Some(rejected(
             "events",
             i,
-            ApiError::conflict(
-                "not_assigned",
+            ApiError::new(
+                ErrorCode::NotAssigned,
                 format!("user '{}' was never assigned to this experiment", r.user_id),
             )
             .with_field("user_id"),
@@ -294,8 +309,8 @@ pub async fn exposures<S: Store>(
             None => results.push(rejected(
                 "exposures",
                 i,
-                ApiError::conflict(
-                    "variant_mismatch",
+                ApiError::new(
+                    ErrorCode::VariantMismatch,
                     format!(
                         "'{}' is not the variant this experiment assigns to this user",
                         x.variant

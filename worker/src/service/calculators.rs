@@ -12,36 +12,51 @@ use serde::{Deserialize, Serialize};
 /// One variant of an `/analyze` request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyzeVariant {
     /// Name.
     pub name: String,
     /// Users, at most 2^53.
+    #[serde(deserialize_with = "cleave_core::model::integer::u64")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9007199254740992.0))]
     pub sample_size: u64,
     /// Converting users (binary), at most `sample_size`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cleave_core::model::integer::opt_u64")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9007199254740992.0))]
     pub conversions: Option<u64>,
     /// Mean (continuous), within ±1e15.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = -1000000000000000.0, maximum = 1000000000000000.0))]
     pub mean: Option<f64>,
     /// Sample variance (continuous), within [0, 1e30].
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1000000000000000000000000000000.0)
+    )]
     pub variance: Option<f64>,
 }
 
 /// The `/analyze` request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyzeRequest {
     /// `binary` (default) or `continuous`.
     #[serde(default)]
     pub metric_type: MetricType,
     /// Significance level (default 0.05).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0.000000000001, exclusive_maximum = 0.5)
+    )]
     pub alpha: Option<f64>,
     /// Control variant name (default: the first).
     #[serde(default)]
     pub control: Option<String>,
     /// The variants.
+    #[cfg_attr(feature = "openapi", schema(min_items = 2, max_items = 20))]
     pub variants: Vec<AnalyzeVariant>,
     /// Expected allocation for the SRM check (default: equal).
     #[serde(default)]
@@ -51,6 +66,7 @@ pub struct AnalyzeRequest {
     pub correction: Correction,
     /// Enables the mSPRT sequential p-value.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 1))]
     pub sequential_tau2: Option<f64>,
 }
 
@@ -142,8 +158,13 @@ pub fn analyze_request(bytes: &[u8]) -> ApiResult<Report> {
 /// The `/sample-size` request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SampleSizeRequest {
     /// Baseline rate.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0, exclusive_maximum = 1)
+    )]
     pub base_rate: f64,
     /// Minimum detectable effect.
     pub mde: f64,
@@ -152,12 +173,21 @@ pub struct SampleSizeRequest {
     pub mde_type: MdeType,
     /// Significance level (default 0.05).
     #[serde(default = "default_alpha")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0.000000000001, exclusive_maximum = 1)
+    )]
     pub alpha: f64,
     /// Power (default 0.8).
     #[serde(default = "default_power")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.5, exclusive_maximum = 1))]
     pub power: f64,
     /// Number of variants, control included (default 2).
-    #[serde(default = "default_variants")]
+    #[serde(
+        default = "default_variants",
+        deserialize_with = "cleave_core::model::integer::u32"
+    )]
+    #[cfg_attr(feature = "openapi", schema(minimum = 2, maximum = 20))]
     pub variants: u32,
 }
 
@@ -173,6 +203,7 @@ fn default_variants() -> u32 {
 
 /// The `/sample-size` response.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SampleSizeResponse {
     /// Users per variant.
     pub sample_size_per_variant: u64,

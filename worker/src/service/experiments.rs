@@ -2,9 +2,11 @@
 
 use super::Host;
 use super::input::json_body;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::Store;
-use cleave_core::model::{Action, Experiment, Status, check_live_update, next_phase_salt, slugify};
+use cleave_core::model::{
+    Action, Experiment, LiveUpdateError, Status, check_live_update, next_phase_salt, slugify,
+};
 use serde_json::{Map, Value};
 
 /// Fields only the server sets.
@@ -69,9 +71,12 @@ fn apply_compat(body: &mut Map<String, Value>) -> ApiResult<()> {
             .or_insert_with(|| Value::from(1.0 - c));
     }
     if let Some(per_group) = body.remove("min_sample_size_per_group") {
-        let n = per_group.as_u64().ok_or_else(|| {
-            ApiError::invalid("min_sample_size_per_group", "must be a positive integer")
-        })?;
+        let n = cleave_core::model::integer::u64(&per_group)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ApiError::invalid("min_sample_size_per_group", "must be a positive integer")
+            })?;
         let k = body
             .get("variants")
             .and_then(Value::as_array)
@@ -145,6 +150,10 @@ pub async fn create<S: Store>(
 /// While running or paused, descriptive fields, metrics, forced variants, routes and a
 /// *higher* `traffic_allocation` may change; the split (variants, weights, salt) or a lower
 /// allocation needs `"new_phase": true`, which also sets a new salt (everyone is re-drawn).
+///
+/// The request is judged before the state it meets: a malformed body (400) or an invalid
+/// result (422) is refused whatever the revision; then `If-Match` (412), then what the
+/// current status allows (409).
 pub async fn update<S: Store>(
     store: &S,
     host: &impl Host,
@@ -152,15 +161,8 @@ pub async fn update<S: Store>(
     bytes: &[u8],
     if_match: Option<&str>,
 ) -> ApiResult<Experiment> {
-    let current = load(store, id).await?;
-    check_precondition(&current, if_match)?;
-    if current.status == Status::Archived {
-        return Err(ApiError::conflict(
-            "read_only",
-            "archived experiments cannot be changed",
-        ));
-    }
     let mut patch: Map<String, Value> = json_body(bytes)?;
+    let current = load(store, id).await?;
     apply_compat(&mut patch)?;
     let new_phase = match patch.remove("new_phase") {
         None => false,
@@ -179,8 +181,7 @@ pub async fn update<S: Store>(
         Ok(Value::Object(m)) => m,
         _ => {
             return Err(ApiError::new(
-                500,
-                "internal",
+                ErrorCode::InternalError,
                 "experiment did not serialise to an object",
             ));
         }
@@ -189,14 +190,28 @@ pub async fn update<S: Store>(
         merged.insert(k, v);
     }
     let mut next = into_experiment(merged)?;
-    check_live_update(&current, &next, new_phase)
-        .map_err(|e| ApiError::conflict(e.code(), e.to_string()))?;
     if new_phase {
         next.salt = Some(next_phase_salt(&current));
     }
     next.updated_at = Some(host.now_ms());
     next.version = current.version + 1;
     next.validate().map_err(ApiError::validation)?;
+    check_precondition(&current, if_match)?;
+    if current.status == Status::Archived {
+        return Err(ApiError::new(
+            ErrorCode::ReadOnly,
+            "archived experiments cannot be changed",
+        ));
+    }
+    check_live_update(&current, &next, new_phase).map_err(|e| {
+        let code = match e {
+            LiveUpdateError::SplitLocked(_) | LiveUpdateError::SaltLocked => {
+                ErrorCode::VariantsLocked
+            }
+            LiveUpdateError::TrafficDecrease => ErrorCode::TrafficDecrease,
+        };
+        ApiError::new(code, e.to_string())
+    })?;
     store.update_experiment(&next, current.version).await?;
     Ok(next)
 }
@@ -245,8 +260,7 @@ pub fn check_precondition(current: &Experiment, if_match: Option<&str>) -> ApiRe
         Ok(())
     } else {
         Err(ApiError::new(
-            412,
-            "precondition_failed",
+            ErrorCode::PreconditionFailed,
             format!("If-Match {header} does not name the current revision {wanted}; read it again"),
         )
         .with_field("if-match"))
@@ -257,8 +271,8 @@ pub fn check_precondition(current: &Experiment, if_match: Option<&str>) -> ApiRe
 pub async fn delete<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
     let e = load(store, id).await?;
     if matches!(e.status, Status::Running | Status::Paused) {
-        return Err(ApiError::conflict(
-            "illegal_transition",
+        return Err(ApiError::new(
+            ErrorCode::IllegalTransition,
             format!(
                 "cannot delete an experiment that is {}; stop it first",
                 e.status
@@ -272,7 +286,7 @@ pub async fn delete<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
 /// `GET /experiments?status=`: all, or those of one status.
 pub async fn list<S: Store>(store: &S, status: Option<&str>) -> ApiResult<Vec<Experiment>> {
     let status = match status {
-        None | Some("") => None,
+        None => None,
         Some("active") => Some(Status::Running),
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             ApiError::invalid(

@@ -1,6 +1,6 @@
 //! Parsing request bodies into typed values, naming the field on failure.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use cleave_core::model::check_id;
 use cleave_core::model::limits::MAX_ABS_EVENT_VALUE;
 use serde::de::DeserializeOwned;
@@ -12,8 +12,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
-            413,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
         ));
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// One experiment's progress.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExperimentProgress {
     /// Experiment id.
     pub experiment_id: String,

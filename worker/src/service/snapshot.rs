@@ -9,6 +9,7 @@ pub const KV_KEY: &str = "snapshot";
 
 /// What edge consumers (the Envoy filter) read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     /// Assignment contract version the experiments are meant for.
     pub spec_version: u32,

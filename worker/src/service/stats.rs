@@ -1,7 +1,7 @@
 //! `GET /experiments/{id}/stats`: SQL aggregates → the core's analysis.
 
 use super::Host;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{AnalysisRun, Store, StoreError};
 use cleave_core::analysis::{AnalysisSettings, MetricType, Report, VariantData, analyze};
 use cleave_core::model::Experiment;
@@ -23,6 +23,7 @@ pub struct StatsQuery {
 
 /// The v1 API's `/stats` shape: experiment identity plus the core's report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatsResponse {
     /// Experiment id.
     pub experiment_id: String,
@@ -52,9 +53,7 @@ pub async fn stats<S: Store>(
         .iter()
         .find(|a| !(a.sum.is_finite() && a.sum_sq.is_finite()))
     {
-        return Err(ApiError::new(
-            422,
-            "metric_not_finite",
+        return Err(ApiError::new(ErrorCode::MetricNotFinite,
             format!(
                 "the stored values of metric '{metric}' in variant '{}' sum to more than a double holds (events recorded before values were limited to ±1e15); this metric cannot be analysed, other metrics can",
                 bad.variant

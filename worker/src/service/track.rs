@@ -2,7 +2,7 @@
 
 use super::Host;
 use super::input::{event_value, identifier};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{EventRecord, Store};
 use cleave_core::model::Experiment;
 use serde::{Deserialize, Serialize};
@@ -13,24 +13,50 @@ fn one() -> f64 {
 
 /// The request body (or the v1 API's query-string form).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackRequest {
     /// The user; must have been exposed.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        )
+    )]
     pub user_id: String,
     /// The metric.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        )
+    )]
     pub event_name: String,
     /// The value (1.0 for a conversion).
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(minimum = -1000000000000000.0, maximum = 1000000000000000.0))]
     pub value: f64,
     /// Idempotency key; generated when absent.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        )
+    )]
     pub event_id: Option<String>,
     /// When it happened, ms since the epoch (default: now).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "cleave_core::model::integer::opt_i64")]
     pub timestamp: Option<i64>,
 }
 
 impl TrackRequest {
-    /// The rules every tracking endpoint applies: ids of 1–256 bytes without control
+    /// The rules every tracking endpoint applies: ids of 1–256 characters without control
     /// characters, a finite value with `|value| ≤ 1e15`.
     pub fn validate(&self) -> ApiResult<()> {
         identifier("user_id", &self.user_id)?;
@@ -45,6 +71,7 @@ impl TrackRequest {
 
 /// The response body.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackResponse {
     /// Experiment id.
     pub experiment_id: String,
@@ -79,8 +106,8 @@ pub async fn track<S: Store>(
         .exposure(&experiment.id, &req.user_id)
         .await?
         .ok_or_else(|| {
-            ApiError::conflict(
-                "not_assigned",
+            ApiError::new(
+                ErrorCode::NotAssigned,
                 format!(
                     "user '{}' was never assigned to this experiment; call /assign first",
                     req.user_id
