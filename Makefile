@@ -28,13 +28,14 @@ WASM_FEATURES := --enable-bulk-memory --enable-bulk-memory-opt --enable-multival
   --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext
 DASHBOARD_OUT := worker/dashboard/dist/admin/app.js
 DASHBOARD_SOURCES := $(shell find worker/dashboard/src -name '*.ts' -o -name '*.tsx') \
-  $(addprefix worker/dashboard/,index.html styles.css favicon.svg _headers build.mjs tsconfig.json) package-lock.json
+  $(addprefix worker/dashboard/,index.html styles.css favicon.svg _headers build.mjs tsconfig.json) package-lock.json \
+  worker/docs/index.html worker/docs/init.js
 CORE_SOURCES := $(shell find shared/src -name '*.rs') shared/Cargo.toml shared/README.md
 WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/Cargo.toml Cargo.toml Cargo.lock \
-  worker/openapi.json worker/docs.html
+  worker/openapi.json
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: bench-envoy bench-memory bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e sizes clean
+.PHONY: bench-envoy bench-memory bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e sizes openapi openapi-check clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
@@ -104,9 +105,19 @@ $(FILTER_WASM): $(FILTER_RAW) envoy-filter/abi-exports.json | $(WASM_OPT_BIN)
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p cleave-worker --features openapi --all-targets -- -D warnings
 	cargo clippy -p cleave-envoy --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p cleave-worker --target wasm32-unknown-unknown -- -D warnings
 	tsc -p worker/dashboard
+
+## ---- the API document (generated from the route table and the types) ---------
+openapi:
+	cargo run -q -p cleave-worker --features openapi --bin openapi > worker/openapi.json
+	@echo "[openapi] wrote worker/openapi.json"
+
+openapi-check:
+	cargo run -q -p cleave-worker --features openapi --bin openapi -- --check worker/openapi.json
+	@echo "[openapi] worker/openapi.json is the generated document"
 
 unit:
 	cargo test --release --workspace --exclude cleave-e2e 2>&1 | tee -a $(TEST_LOG)
@@ -127,7 +138,7 @@ e2e: worker filter
 
 test: tools
 	@mkdir -p target && rm -f $(TEST_LOG)
-	$(MAKE) --no-print-directory lint unit nostd wasm-test sizes e2e
+	$(MAKE) --no-print-directory lint openapi-check unit nostd wasm-test sizes e2e
 	@echo "[test] all gates passed"
 	@.ci/summarize $(TEST_LOG)
 

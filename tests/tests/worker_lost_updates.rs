@@ -10,7 +10,9 @@ use std::sync::{Arc, Barrier};
 fn concurrent_edits_never_undo_a_stop() {
     let api = Arc::new(Api::start("lost-updates"));
     for round in 0..3 {
-        let e = api.running(json!({"name": format!("Race {round}"), "variants": [{"name": "a"}, {"name": "b"}]}));
+        let e = api.running(
+            json!({"name": format!("Race {round}"), "variants": [{"name": "a"}, {"name": "b"}]}),
+        );
         let id = e["id"].as_str().unwrap_or_default().to_string();
         let barrier = Arc::new(Barrier::new(51));
         let mut threads = Vec::new();
@@ -47,7 +49,10 @@ fn concurrent_edits_never_undo_a_stop() {
             }
         }
         let (_, now) = api.admin("GET", &format!("/api/v1/experiments/{id}"), None);
-        assert_eq!(now["status"], "stopped", "round {round}: a stale write won ({conflicts} refused): {now}");
+        assert_eq!(
+            now["status"], "stopped",
+            "round {round}: a stale write won ({conflicts} refused): {now}"
+        );
     }
 }
 
@@ -58,13 +63,24 @@ fn etag_and_if_match_guard_a_read_modify_write() {
     let id = e["id"].as_str().unwrap_or_default().to_string();
     let url = api.url(&format!("/api/v1/experiments/{id}"));
     let auth = format!("Bearer {}", api.w.admin_token);
-    let read = http().get(&url).set("authorization", &auth).call().expect("GET");
+    let read = http()
+        .get(&url)
+        .set("authorization", &auth)
+        .call()
+        .expect("GET");
     let etag = read.header("etag").expect("an ETag").to_string();
     let body: Value = read.into_json().expect("json");
-    assert_eq!(etag, format!("\"v{}\"", body["version"]), "the ETag names the revision");
+    assert_eq!(
+        etag,
+        format!("\"v{}\"", body["version"]),
+        "the ETag names the revision"
+    );
     let put = |tag: &str, description: &str| {
         send(
-            http().put(&url).set("authorization", &auth).set("if-match", tag),
+            http()
+                .put(&url)
+                .set("authorization", &auth)
+                .set("if-match", tag),
             Some(&json!({"description": description})),
         )
     };

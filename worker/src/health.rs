@@ -5,6 +5,7 @@ use worker::{Date, Env, Response, Result};
 
 /// Outcome of one dependency check.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     /// Whether the dependency answered.
     pub ok: bool,
@@ -17,6 +18,7 @@ pub struct Check {
 
 /// The health document.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok` or `degraded`.
     pub status: &'static str,
@@ -30,6 +32,7 @@ pub struct Health {
 
 /// The dependencies checked.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checks {
     /// D1 (source of truth).
     pub d1: Check,

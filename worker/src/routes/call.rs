@@ -1,7 +1,7 @@
 //! One request as handlers see it: the request, the environment, path parameters, and the
 //! body read with its size limit enforced while reading.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::service::input::MAX_BODY_BYTES;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -79,8 +79,7 @@ fn content_length(req: &Request) -> ApiResult<Option<u64>> {
 
 fn too_large() -> ApiError {
     ApiError::new(
-        413,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
     )
 }

@@ -24,14 +24,41 @@ pub async fn get(c: Call) -> ApiResult<Response> {
     )
 }
 
+/// The ab-testing-service API's status change.
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusRequest {
+    /// `active` (= running), `paused`, `completed` (= stopped) or `archived`; Cleave's own
+    /// names work too.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(active|running|paused|completed|stopped|archived)$")
+    )]
+    pub status: String,
+}
+
+/// The ab-testing-service API's `{subid, experiment_id}`.
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubjectRequest {
+    /// The unit (user).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+        )
+    )]
+    pub subid: String,
+    /// Experiment id, key or name.
+    pub experiment_id: String,
+}
+
 /// `POST /api/experiments/{name}/status` with `{"status": ...}`.
 pub async fn status(mut c: Call) -> ApiResult<Response> {
-    #[derive(serde::Deserialize)]
-    struct StatusBody {
-        status: String,
-    }
     let body = c.body().await?;
-    let target: StatusBody = crate::service::input::json_body(&body)?;
+    let target: StatusRequest = crate::service::input::json_body(&body)?;
     let current = experiments::load(&store(&c.env)?, c.param("name")).await?;
     let action = experiments::action_towards(current.status, &target.status)?;
     json(
@@ -83,12 +110,7 @@ pub async fn conversion(mut c: Call) -> ApiResult<Response> {
 
 /// `{subid, experiment_id}` from a JSON body or the query string.
 fn subject(body: &[u8], query: Option<&str>) -> ApiResult<(String, String)> {
-    #[derive(serde::Deserialize)]
-    struct Pair {
-        subid: String,
-        experiment_id: String,
-    }
-    let pair: Pair = if body.iter().all(u8::is_ascii_whitespace) {
+    let pair: SubjectRequest = if body.iter().all(u8::is_ascii_whitespace) {
         crate::service::input::json_body(&query_as_json(query.unwrap_or(""), &[]))?
     } else {
         crate::service::input::json_body(body)?

@@ -3,7 +3,7 @@
 //! same-origin), each with the methods its path really accepts.
 
 use super::table::Access;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::setting;
 use worker::{Cors, Env, Method, Response};
 
@@ -66,8 +66,7 @@ pub fn preflight(
     }
     let Some(cors) = policy(env, access, origin, methods) else {
         return Err(ApiError::new(
-            403,
-            "origin_not_allowed",
+            ErrorCode::OriginNotAllowed,
             "this origin may not call admin endpoints (see ADMIN_ORIGINS)",
         ));
     };

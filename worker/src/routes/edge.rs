@@ -2,7 +2,7 @@
 //! (edge token).
 
 use super::{Call, call::json, query_as_json, store};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
 use crate::service::{Host, assign, batch, experiments, snapshot as snapshot_service, track};
 use std::rc::Rc;
@@ -45,8 +45,7 @@ pub async fn exposures_batch(mut c: Call) -> ApiResult<Response> {
 pub async fn snapshot(c: Call) -> ApiResult<Response> {
     let Some(published) = crate::cache::snapshot(&c.env).await else {
         return Err(ApiError::new(
-            503,
-            "snapshot_unavailable",
+            ErrorCode::SnapshotUnavailable,
             "the snapshot could not be built",
         ));
     };

@@ -71,7 +71,23 @@ pub async fn delete(c: Call) -> ApiResult<Response> {
     let store = store(&c.env)?;
     let e = experiments::delete(&store, c.param("id")).await?;
     publish(&c.env, &store).await;
-    json(200, &serde_json::json!({"deleted": true, "id": e.id}))
+    json(
+        200,
+        &Deleted {
+            deleted: true,
+            id: e.id,
+        },
+    )
+}
+
+/// The answer to a delete.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deleted {
+    /// Always `true`.
+    pub deleted: bool,
+    /// The id of the experiment deleted.
+    pub id: String,
 }
 
 /// `GET /api/v1/experiments/{id}/stats?metric=&alpha=&correction=&metric_type=`.

@@ -6,6 +6,7 @@
 mod call;
 mod compat;
 mod cors;
+pub mod doc;
 mod edge;
 mod experiments;
 mod ops;
@@ -13,8 +14,10 @@ mod policy;
 pub mod table;
 
 pub use call::Call;
+pub use compat::{StatusRequest, SubjectRequest};
+pub use experiments::Deleted;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::D1Store;
 use std::rc::Rc;
 use table::{ROUTES, Route};
@@ -79,11 +82,12 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response
         return ApiError::not_found("no route").into_response();
     };
     let origin = req.headers().get("origin").ok().flatten();
-    let method = req.method();
-    let answer = if method == Method::Options {
+    // The method as sent: workers-rs reads methods it does not know (`QUERY`, `FOO`) as GET.
+    let method = req.inner().method();
+    let answer = if method == "OPTIONS" {
         cors::preflight(&env, access, &methods, origin.as_deref())
     } else {
-        match routes.iter().find(|r| r.method == method) {
+        match routes.iter().find(|r| r.method.as_ref() == method) {
             None => Err(ApiError::method_not_allowed(
                 &method,
                 &allow_header(&methods),
@@ -116,7 +120,7 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response
 pub(super) fn store(env: &Env) -> ApiResult<D1Store> {
     env.d1("DB")
         .map(D1Store::new)
-        .map_err(|e| ApiError::new(503, "storage_unavailable", format!("D1 binding: {e}")))
+        .map_err(|e| ApiError::new(ErrorCode::StorageUnavailable, format!("D1 binding: {e}")))
 }
 
 /// Rebuilds the snapshot from D1 and writes it to KV (logged, not fatal, on failure).

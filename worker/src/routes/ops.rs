@@ -1,5 +1,5 @@
-//! Operational and stateless routes: ping, health, metrics, calculators, OpenAPI, docs, and
-//! the fallback for paths outside the table.
+//! Operational and stateless routes: ping, health, metrics, calculators, the OpenAPI
+//! document (its viewer is the static `/docs/`), and the fallback for paths outside the table.
 
 use super::{Call, call::json, store};
 use crate::error::{ApiError, ApiResult};
@@ -9,10 +9,8 @@ use crate::store::Store;
 use std::rc::Rc;
 use worker::{Context, Env, Method, Request, Response, Result};
 
-/// The OpenAPI 3.1 document (checked against the route table by `worker/tests/openapi.rs`).
+/// The OpenAPI 3.1 document, generated from the route table and the types (`make openapi`).
 const OPENAPI: &str = include_str!("../../openapi.json");
-/// The human-readable docs page; renders [`OPENAPI`] in the browser, no external assets.
-const DOCS_PAGE: &str = include_str!("../../docs.html");
 
 /// `GET /ping`.
 pub async fn ping(_c: Call) -> ApiResult<Response> {
@@ -52,11 +50,6 @@ pub async fn sample_size(mut c: Call) -> ApiResult<Response> {
 /// `GET /openapi.json`.
 pub async fn openapi(_c: Call) -> ApiResult<Response> {
     text_response(OPENAPI, "application/json")
-}
-
-/// `GET /docs`.
-pub async fn docs(_c: Call) -> ApiResult<Response> {
-    text_response(DOCS_PAGE, "text/html; charset=utf-8")
 }
 
 fn text_response(body: &str, content_type: &str) -> ApiResult<Response> {

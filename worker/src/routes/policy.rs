@@ -3,7 +3,7 @@
 
 use super::table::Access;
 use crate::auth::{bearer, constant_time_eq, require};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::setting;
 use worker::{Env, Request};
 
@@ -77,8 +77,7 @@ async fn rate_limit(req: &Request, env: &Env) -> ApiResult<()> {
         .unwrap_or_else(|| "unknown".to_string());
     match limiter.limit(client).await {
         Ok(outcome) if !outcome.success => Err(ApiError::new(
-            429,
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!(
                 "too many requests from this client; retry after {RATE_LIMIT_PERIOD_SECONDS} s"
             ),

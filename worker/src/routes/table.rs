@@ -1,9 +1,11 @@
-//! The route table: every endpoint once, with its method, path and access class. The
-//! dispatcher (`routes/mod.rs`) reads auth, rate limiting, CORS, `Allow` and the 405
-//! answers from it, so no endpoint can differ from its neighbours by accident.
+//! The route table: every endpoint once, with its method, path, access class, handler and
+//! documentation. The dispatcher (`routes/mod.rs`) reads auth, rate limiting, CORS,
+//! `Allow` and the 405 answers from it, and the OpenAPI document is generated from it
+//! (`make openapi`), so no endpoint can differ from its neighbours or its description.
 
+use super::doc::{Body, Doc, Query, QueryType, Reply, Tag};
 use super::{Call, compat, edge, experiments, ops};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorCode};
 use futures_util::future::LocalBoxFuture;
 use worker::{Method, Response};
 
@@ -29,6 +31,11 @@ impl Access {
     pub fn any_origin(self) -> bool {
         matches!(self, Self::Open | Self::Public)
     }
+
+    /// Whether it needs a bearer token.
+    pub fn needs_token(self) -> bool {
+        matches!(self, Self::Admin | Self::Edge | Self::Metrics)
+    }
 }
 
 /// A handler: the call in, a response (or an API error) out.
@@ -44,104 +51,507 @@ pub struct Route {
     pub access: Access,
     /// What answers it.
     pub handler: Handler,
-}
-
-const fn route(method: Method, path: &'static str, access: Access, handler: Handler) -> Route {
-    Route {
-        method,
-        path,
-        access,
-        handler,
-    }
+    /// What the OpenAPI document says about it.
+    pub doc: Doc,
 }
 
 use Access::{Admin, Edge, Metrics, Open, Public};
+use ErrorCode::{
+    Conflict, EditConflict, IllegalTransition, MetricNotFinite, NotAssigned, NotFound,
+    PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable, TrafficDecrease,
+    ValidationFailed, VariantsLocked,
+};
 use Method::{Delete, Get, Post, Put};
+
+/// The route of a lifecycle action (`POST .../<action>`, admin, answers the experiment).
+macro_rules! lifecycle {
+    ($path:literal, $id:literal, $summary:literal, $handler:path) => {
+        Route {
+            method: Post,
+            path: $path,
+            access: Admin,
+            handler: |c| Box::pin($handler(c)),
+            doc: Doc {
+                id: $id,
+                summary: $summary,
+                tag: Tag::Experiments,
+                body: Body::None,
+                reply: Reply::Versioned(200),
+                errors: &[
+                    NotFound,
+                    IllegalTransition,
+                    EditConflict,
+                    PreconditionFailed,
+                    StorageUnavailable,
+                ],
+                query: &[],
+            },
+        }
+    };
+}
+
+const STATS_QUERY: &[Query] = &[
+    Query {
+        name: "metric",
+        kind: QueryType::String,
+        description: "Metric to analyse (default: the primary one, else `conversion`)",
+    },
+    Query {
+        name: "alpha",
+        kind: QueryType::NumberFrom(1e-12, 0.5),
+        description: "Significance level for this view (default: the experiment's)",
+    },
+    Query {
+        name: "correction",
+        kind: QueryType::OneOf(&["none", "holm", "bh"]),
+        description: "Multiple-testing correction for this view (default: holm)",
+    },
+    Query {
+        name: "metric_type",
+        kind: QueryType::OneOf(&["binary", "continuous"]),
+        description: "How to read the metric (default: binary)",
+    },
+];
+const STATUS_QUERY: &[Query] = &[Query {
+    name: "status",
+    kind: QueryType::OneOf(&[
+        "draft", "running", "active", "paused", "stopped", "archived",
+    ]),
+    description: "Only experiments of this status (`active` = running)",
+}];
 
 /// Every endpoint the Worker serves (anything else falls through to the edge proxy, the
 /// dashboard redirect or a JSON 404).
-pub static ROUTES: [Route; 31] = [
-    route(Get, "/ping", Open, |c| Box::pin(ops::ping(c))),
-    route(Get, "/health", Open, |c| Box::pin(ops::health(c))),
-    route(Get, "/metrics", Metrics, |c| Box::pin(ops::metrics(c))),
-    route(Get, "/openapi.json", Open, |c| Box::pin(ops::openapi(c))),
-    route(Get, "/docs", Open, |c| Box::pin(ops::docs(c))),
-    route(Post, "/api/v1/analyze", Public, |c| {
-        Box::pin(ops::analyze(c))
-    }),
-    route(Post, "/api/v1/sample-size", Public, |c| {
-        Box::pin(ops::sample_size(c))
-    }),
-    route(Get, "/api/v1/experiments", Admin, |c| {
-        Box::pin(experiments::list(c))
-    }),
-    route(Post, "/api/v1/experiments", Admin, |c| {
-        Box::pin(experiments::create(c))
-    }),
-    route(Get, "/api/v1/progress", Admin, |c| {
-        Box::pin(experiments::progress(c))
-    }),
-    route(Get, "/api/v1/experiments/:id", Admin, |c| {
-        Box::pin(experiments::get(c))
-    }),
-    route(Put, "/api/v1/experiments/:id", Admin, |c| {
-        Box::pin(experiments::update(c))
-    }),
-    route(Delete, "/api/v1/experiments/:id", Admin, |c| {
-        Box::pin(experiments::delete(c))
-    }),
-    route(Get, "/api/v1/experiments/:id/stats", Admin, |c| {
-        Box::pin(experiments::stats(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/start", Admin, |c| {
-        Box::pin(experiments::start(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/pause", Admin, |c| {
-        Box::pin(experiments::pause(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/resume", Admin, |c| {
-        Box::pin(experiments::resume(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/stop", Admin, |c| {
-        Box::pin(experiments::stop(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/archive", Admin, |c| {
-        Box::pin(experiments::archive(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/assign", Public, |c| {
-        Box::pin(edge::assign(c))
-    }),
-    route(Post, "/api/v1/experiments/:id/track", Public, |c| {
-        Box::pin(edge::track(c))
-    }),
-    route(Post, "/api/v1/events/batch", Public, |c| {
-        Box::pin(edge::events_batch(c))
-    }),
-    route(Post, "/api/v1/exposures/batch", Public, |c| {
-        Box::pin(edge::exposures_batch(c))
-    }),
-    route(Get, "/api/v1/snapshot", Edge, |c| {
-        Box::pin(edge::snapshot(c))
-    }),
-    route(Post, "/api/experiments", Admin, |c| {
-        Box::pin(compat::create(c))
-    }),
-    route(Get, "/api/experiments/:name", Admin, |c| {
-        Box::pin(compat::get(c))
-    }),
-    route(Post, "/api/experiments/:name/status", Admin, |c| {
-        Box::pin(compat::status(c))
-    }),
-    route(Get, "/api/experiments/:name/stats", Admin, |c| {
-        Box::pin(compat::stats(c))
-    }),
-    route(Post, "/api/assignments/get", Public, |c| {
-        Box::pin(compat::assignment(c))
-    }),
-    route(Post, "/api/events/impression", Public, |c| {
-        Box::pin(compat::impression(c))
-    }),
-    route(Post, "/api/events/conversion", Public, |c| {
-        Box::pin(compat::conversion(c))
-    }),
+pub static ROUTES: [Route; 30] = [
+    Route {
+        method: Get,
+        path: "/ping",
+        access: Open,
+        handler: |c| Box::pin(ops::ping(c)),
+        doc: Doc {
+            id: "ping",
+            summary: "Liveness without I/O",
+            tag: Tag::Operations,
+            body: Body::None,
+            reply: Reply::Text("text/plain"),
+            errors: &[],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/health",
+        access: Open,
+        handler: |c| Box::pin(ops::health(c)),
+        doc: Doc {
+            id: "health",
+            summary: "D1 and KV checks (503 with the same body when degraded)",
+            tag: Tag::Operations,
+            body: Body::None,
+            reply: Reply::Health,
+            errors: &[],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/metrics",
+        access: Metrics,
+        handler: |c| Box::pin(ops::metrics(c)),
+        doc: Doc {
+            id: "metrics",
+            summary: "Prometheus text: the v1 API's six metrics, p-values, progress, wasm memory",
+            tag: Tag::Operations,
+            body: Body::None,
+            reply: Reply::Text("text/plain; version=0.0.4; charset=utf-8"),
+            errors: &[StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/openapi.json",
+        access: Open,
+        handler: |c| Box::pin(ops::openapi(c)),
+        doc: Doc {
+            id: "openapi",
+            summary: "This document",
+            tag: Tag::Operations,
+            body: Body::None,
+            reply: Reply::Text("application/json"),
+            errors: &[],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/analyze",
+        access: Public,
+        handler: |c| Box::pin(ops::analyze(c)),
+        doc: Doc {
+            id: "analyze",
+            summary: "Analyse given counts or summaries (stateless)",
+            tag: Tag::Analysis,
+            body: Body::Json("AnalyzeRequest"),
+            reply: Reply::Json(200, "Report"),
+            errors: &[ValidationFailed],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/sample-size",
+        access: Public,
+        handler: |c| Box::pin(ops::sample_size(c)),
+        doc: Doc {
+            id: "sampleSize",
+            summary: "Users needed per variant (stateless)",
+            tag: Tag::Analysis,
+            body: Body::Json("SampleSizeRequest"),
+            reply: Reply::Json(200, "SampleSizeResponse"),
+            errors: &[ValidationFailed],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/v1/experiments",
+        access: Admin,
+        handler: |c| Box::pin(experiments::list(c)),
+        doc: Doc {
+            id: "listExperiments",
+            summary: "All experiments, newest first",
+            tag: Tag::Experiments,
+            body: Body::None,
+            reply: Reply::List("Experiment"),
+            errors: &[ValidationFailed, StorageUnavailable],
+            query: STATUS_QUERY,
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/experiments",
+        access: Admin,
+        handler: |c| Box::pin(experiments::create(c)),
+        doc: Doc {
+            id: "createExperiment",
+            summary: "Create a draft (the key defaults to the name's slug)",
+            tag: Tag::Experiments,
+            body: Body::Json("Experiment"),
+            reply: Reply::Versioned(201),
+            errors: &[ValidationFailed, Conflict, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/v1/progress",
+        access: Admin,
+        handler: |c| Box::pin(experiments::progress(c)),
+        doc: Doc {
+            id: "progress",
+            summary: "Users and sample-size progress of every experiment",
+            tag: Tag::Experiments,
+            body: Body::None,
+            reply: Reply::List("ExperimentProgress"),
+            errors: &[StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/v1/experiments/:id",
+        access: Admin,
+        handler: |c| Box::pin(experiments::get(c)),
+        doc: Doc {
+            id: "getExperiment",
+            summary: "One experiment, with its revision as ETag",
+            tag: Tag::Experiments,
+            body: Body::None,
+            reply: Reply::Versioned(200),
+            errors: &[NotFound, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Put,
+        path: "/api/v1/experiments/:id",
+        access: Admin,
+        handler: |c| Box::pin(experiments::update(c)),
+        doc: Doc {
+            id: "updateExperiment",
+            summary: "Change the fields given (honours If-Match)",
+            tag: Tag::Experiments,
+            body: Body::Json("ExperimentPatch"),
+            reply: Reply::Versioned(200),
+            errors: &[
+                NotFound,
+                ValidationFailed,
+                Conflict,
+                VariantsLocked,
+                TrafficDecrease,
+                ReadOnly,
+                EditConflict,
+                PreconditionFailed,
+                StorageUnavailable,
+            ],
+            query: &[],
+        },
+    },
+    Route {
+        method: Delete,
+        path: "/api/v1/experiments/:id",
+        access: Admin,
+        handler: |c| Box::pin(experiments::delete(c)),
+        doc: Doc {
+            id: "deleteExperiment",
+            summary: "Delete an experiment that is not live, with its data",
+            tag: Tag::Experiments,
+            body: Body::None,
+            reply: Reply::Json(200, "Deleted"),
+            errors: &[NotFound, IllegalTransition, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/v1/experiments/:id/stats",
+        access: Admin,
+        handler: |c| Box::pin(experiments::stats(c)),
+        doc: Doc {
+            id: "experimentStats",
+            summary: "The analysis report of one metric",
+            tag: Tag::Experiments,
+            body: Body::None,
+            reply: Reply::Json(200, "StatsResponse"),
+            errors: &[
+                NotFound,
+                ValidationFailed,
+                MetricNotFinite,
+                StorageUnavailable,
+            ],
+            query: STATS_QUERY,
+        },
+    },
+    lifecycle!(
+        "/api/v1/experiments/:id/start",
+        "startExperiment",
+        "Start a draft",
+        experiments::start
+    ),
+    lifecycle!(
+        "/api/v1/experiments/:id/pause",
+        "pauseExperiment",
+        "Pause a running experiment",
+        experiments::pause
+    ),
+    lifecycle!(
+        "/api/v1/experiments/:id/resume",
+        "resumeExperiment",
+        "Resume a paused experiment",
+        experiments::resume
+    ),
+    lifecycle!(
+        "/api/v1/experiments/:id/stop",
+        "stopExperiment",
+        "Stop for good",
+        experiments::stop
+    ),
+    lifecycle!(
+        "/api/v1/experiments/:id/archive",
+        "archiveExperiment",
+        "Archive a draft or a stopped experiment",
+        experiments::archive
+    ),
+    Route {
+        method: Post,
+        path: "/api/v1/experiments/:id/assign",
+        access: Public,
+        handler: |c| Box::pin(edge::assign(c)),
+        doc: Doc {
+            id: "assign",
+            summary: "The unit's variant (records its first exposure)",
+            tag: Tag::Assignment,
+            body: Body::JsonOrQuery("AssignRequest"),
+            reply: Reply::Json(200, "AssignResponse"),
+            errors: &[NotFound, ValidationFailed, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/experiments/:id/track",
+        access: Public,
+        handler: |c| Box::pin(edge::track(c)),
+        doc: Doc {
+            id: "track",
+            summary: "Record an event of an exposed unit (idempotent by event_id)",
+            tag: Tag::Assignment,
+            body: Body::JsonOrQuery("TrackRequest"),
+            reply: Reply::Json(200, "TrackResponse"),
+            errors: &[NotFound, ValidationFailed, NotAssigned, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/events/batch",
+        access: Public,
+        handler: |c| Box::pin(edge::events_batch(c)),
+        doc: Doc {
+            id: "eventsBatch",
+            summary: "Up to 1,000 events, one result each",
+            tag: Tag::Assignment,
+            body: Body::Json("EventsBody"),
+            reply: Reply::Json(200, "BatchResponse"),
+            errors: &[ValidationFailed, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/exposures/batch",
+        access: Public,
+        handler: |c| Box::pin(edge::exposures_batch(c)),
+        doc: Doc {
+            id: "exposuresBatch",
+            summary: "Up to 1,000 exposures from an edge (forced ones need the edge token)",
+            tag: Tag::Assignment,
+            body: Body::Json("ExposuresBody"),
+            reply: Reply::Json(200, "BatchResponse"),
+            errors: &[ValidationFailed, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/v1/snapshot",
+        access: Edge,
+        handler: |c| Box::pin(edge::snapshot(c)),
+        doc: Doc {
+            id: "snapshot",
+            summary: "Running experiments for edges (ETag / If-None-Match)",
+            tag: Tag::Operations,
+            body: Body::None,
+            reply: Reply::Json(200, "Snapshot"),
+            errors: &[SnapshotUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/experiments",
+        access: Admin,
+        handler: |c| Box::pin(compat::create(c)),
+        doc: Doc {
+            id: "compatCreateExperiment",
+            summary: "ab-testing-service: create (absolute MDE by default)",
+            tag: Tag::Compatibility,
+            body: Body::Json("AbTestingServiceExperiment"),
+            reply: Reply::Json(201, "Experiment"),
+            errors: &[ValidationFailed, Conflict, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/experiments/:name",
+        access: Admin,
+        handler: |c| Box::pin(compat::get(c)),
+        doc: Doc {
+            id: "compatGetExperiment",
+            summary: "ab-testing-service: one experiment by name, key or id",
+            tag: Tag::Compatibility,
+            body: Body::None,
+            reply: Reply::Json(200, "Experiment"),
+            errors: &[NotFound, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/experiments/:name/status",
+        access: Admin,
+        handler: |c| Box::pin(compat::status(c)),
+        doc: Doc {
+            id: "compatSetStatus",
+            summary: "ab-testing-service: set the status (active = running, completed = stopped)",
+            tag: Tag::Compatibility,
+            body: Body::Json("StatusRequest"),
+            reply: Reply::Json(200, "Experiment"),
+            errors: &[
+                NotFound,
+                ValidationFailed,
+                IllegalTransition,
+                EditConflict,
+                StorageUnavailable,
+            ],
+            query: &[],
+        },
+    },
+    Route {
+        method: Get,
+        path: "/api/experiments/:name/stats",
+        access: Admin,
+        handler: |c| Box::pin(compat::stats(c)),
+        doc: Doc {
+            id: "compatStats",
+            summary: "ab-testing-service: the analysis report",
+            tag: Tag::Compatibility,
+            body: Body::None,
+            reply: Reply::Json(200, "StatsResponse"),
+            errors: &[
+                NotFound,
+                ValidationFailed,
+                MetricNotFinite,
+                StorageUnavailable,
+            ],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/assignments/get",
+        access: Public,
+        handler: |c| Box::pin(compat::assignment(c)),
+        doc: Doc {
+            id: "compatAssignment",
+            summary: "ab-testing-service: the unit's variant (= assign)",
+            tag: Tag::Compatibility,
+            body: Body::Json("SubjectRequest"),
+            reply: Reply::Json(200, "AssignResponse"),
+            errors: &[NotFound, ValidationFailed, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/events/impression",
+        access: Public,
+        handler: |c| Box::pin(compat::impression(c)),
+        doc: Doc {
+            id: "compatImpression",
+            summary: "ab-testing-service: an impression (= assign)",
+            tag: Tag::Compatibility,
+            body: Body::JsonOrQuery("SubjectRequest"),
+            reply: Reply::Json(200, "AssignResponse"),
+            errors: &[NotFound, ValidationFailed, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/events/conversion",
+        access: Public,
+        handler: |c| Box::pin(compat::conversion(c)),
+        doc: Doc {
+            id: "compatConversion",
+            summary: "ab-testing-service: a conversion (= track `conversion`)",
+            tag: Tag::Compatibility,
+            body: Body::JsonOrQuery("SubjectRequest"),
+            reply: Reply::Json(200, "TrackResponse"),
+            errors: &[NotFound, ValidationFailed, NotAssigned, StorageUnavailable],
+            query: &[],
+        },
+    },
 ];

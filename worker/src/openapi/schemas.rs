@@ -1,0 +1,186 @@
+//! The document's component schemas: every type that derives `ToSchema`, plus the request
+//! bodies derived from the experiment's schema (the patch of `PUT`, the
+//! ab-testing-service create body), so that none is written by hand.
+
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+
+/// Adds `T` and every schema it refers to.
+fn add<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
+    out.push((T::name().into_owned(), T::schema()));
+    T::schemas(out);
+}
+
+/// Every component schema, by name, as JSON (sorted by name).
+pub fn components() -> Map<String, Value> {
+    use crate::service::{assign, batch, calculators, progress, snapshot, stats, track};
+    use cleave_core::analysis::{Comparison, Report, SrmReport, VariantReport};
+    let mut all = Vec::new();
+    add::<cleave_core::model::Experiment>(&mut all);
+    add::<Report>(&mut all);
+    add::<VariantReport>(&mut all);
+    add::<Comparison>(&mut all);
+    add::<SrmReport>(&mut all);
+    add::<cleave_core::model::FieldError>(&mut all);
+    add::<assign::AssignRequest>(&mut all);
+    add::<assign::AssignResponse>(&mut all);
+    add::<track::TrackRequest>(&mut all);
+    add::<track::TrackResponse>(&mut all);
+    add::<batch::EventsBody>(&mut all);
+    add::<batch::ExposuresBody>(&mut all);
+    add::<batch::BatchResponse>(&mut all);
+    add::<calculators::AnalyzeRequest>(&mut all);
+    add::<calculators::SampleSizeRequest>(&mut all);
+    add::<calculators::SampleSizeResponse>(&mut all);
+    add::<stats::StatsResponse>(&mut all);
+    add::<snapshot::Snapshot>(&mut all);
+    add::<progress::ExperimentProgress>(&mut all);
+    add::<crate::health::Health>(&mut all);
+    add::<crate::error::ErrorBody>(&mut all);
+    add::<crate::routes::Deleted>(&mut all);
+    add::<crate::routes::StatusRequest>(&mut all);
+    add::<crate::routes::SubjectRequest>(&mut all);
+    let mut out = Map::new();
+    for (name, schema) in all {
+        if let Ok(json) = serde_json::to_value(&schema) {
+            out.insert(name, json);
+        }
+    }
+    let track = out.get("TrackRequest").cloned().unwrap_or(Value::Null);
+    for (name, extra) in [("BatchEvent", Some(&track)), ("BatchExposure", None)] {
+        if let Some(schema) = out.get_mut(name) {
+            *schema = checked_per_item(schema, extra);
+        }
+    }
+    refine(&mut out);
+    if let Some(experiment) = out.get("Experiment").cloned() {
+        out.insert("ExperimentPatch".into(), patch_of(&experiment));
+        out.insert(
+            "AbTestingServiceExperiment".into(),
+            ab_testing_service_create(&experiment),
+        );
+    }
+    out
+}
+
+/// The experiment's properties a client may send (the read-only ones left out).
+fn writable(experiment: &Value) -> Map<String, Value> {
+    experiment["properties"]
+        .as_object()
+        .map(|props| {
+            props
+                .iter()
+                .filter(|(_, p)| p["readOnly"] != json!(true))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `PUT /api/v1/experiments/{id}`: any writable field (only those given change), plus
+/// `new_phase`.
+fn patch_of(experiment: &Value) -> Value {
+    let mut props = writable(experiment);
+    props.insert(
+        "new_phase".into(),
+        json!({"type": "boolean", "description": "Re-draw everyone with a new salt; needed to change the split, the salt or lower the traffic while live"}),
+    );
+    json!({
+        "type": "object",
+        "description": "The fields to change; the others keep their values.",
+        "properties": props,
+    })
+}
+
+/// `POST /api/experiments`: the experiment's writable fields plus the ab-testing-service
+/// API's own names.
+fn ab_testing_service_create(experiment: &Value) -> Value {
+    let mut props = writable(experiment);
+    props.insert(
+        "confidence_level".into(),
+        json!({"type": "number", "exclusiveMinimum": 0.5, "exclusiveMaximum": 1, "description": "1 − significance_level"}),
+    );
+    props.insert(
+        "min_sample_size_per_group".into(),
+        json!({"type": "integer", "minimum": 1, "description": "target_sample_size / variants"}),
+    );
+    props.insert(
+        "status".into(),
+        json!({"type": "string", "enum": ["draft"], "description": "New experiments start as drafts"}),
+    );
+    json!({
+        "type": "object",
+        "description": "An experiment in the ab-testing-service API's terms (min_detectable_effect is absolute unless mde_type says otherwise).",
+        "required": experiment["required"],
+        "properties": props,
+    })
+}
+
+/// Validation keywords a batch item's fields do not carry in the document: items are
+/// checked one by one and a bad one is a `rejected` result, not a failed request.
+const ITEM_RULES: [&str; 7] = [
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+];
+
+/// A batch item's schema with `extra`'s properties merged in (a flattened struct) and the
+/// per-field rules dropped.
+fn checked_per_item(schema: &Value, extra: Option<&Value>) -> Value {
+    let mut props = Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    let parts = schema["allOf"].as_array().cloned().unwrap_or_default();
+    for part in parts.iter().chain([schema]).chain(extra) {
+        if let Some(p) = part["properties"].as_object() {
+            for (k, v) in p {
+                let mut v = v.clone();
+                if let Some(field) = v.as_object_mut() {
+                    for rule in ITEM_RULES {
+                        field.remove(rule);
+                    }
+                }
+                props.insert(k.clone(), v);
+            }
+        }
+        if let Some(r) = part["required"].as_array() {
+            required.extend(r.iter().cloned());
+        }
+    }
+    json!({
+        "type": "object",
+        "description": format!("{} Each item is checked on its own (the same rules as the single-item endpoint); one that fails is a `rejected` result with its error, not a failed request.", schema["description"].as_str().unwrap_or_default()),
+        "required": required,
+        "properties": props,
+    })
+}
+
+/// Rules JSON Schema can state that the derives cannot: a non-zero effect, and which
+/// fields of an `/analyze` variant the metric type needs.
+fn refine(out: &mut Map<String, Value>) {
+    let nonzero = json!({"const": 0});
+    if let Some(mde) = out
+        .get_mut("SampleSizeRequest")
+        .and_then(|s| s["properties"].get_mut("mde"))
+    {
+        mde["not"] = nonzero.clone();
+    }
+    if let Some(mde) = out
+        .get_mut("Experiment")
+        .and_then(|s| s["properties"].get_mut("min_detectable_effect"))
+    {
+        mde["not"] = nonzero;
+    }
+    if let Some(analyze) = out.get_mut("AnalyzeRequest") {
+        let needs =
+            |fields: &[&str]| json!({"properties": {"variants": {"items": {"required": fields}}}});
+        analyze["if"] = json!({"properties": {"metric_type": {"const": "continuous"}}, "required": ["metric_type"]});
+        analyze["then"] = needs(&["mean", "variance"]);
+        analyze["else"] = needs(&["conversions"]);
+    }
+}
