@@ -111,13 +111,20 @@ lint:
 	tsc -p worker/dashboard
 
 ## ---- the API document (generated from the route table and the types) ---------
-openapi:
-	cargo run -q -p cleave-worker --features openapi --bin openapi > worker/openapi.json
-	@echo "[openapi] wrote worker/openapi.json"
+# The document, and the dashboard's TypeScript types from it (npm openapi-typescript).
+OPENAPI_TS := node_modules/.bin/openapi-typescript worker/openapi.json --array-length --alphabetize
 
-openapi-check:
+openapi: | $(WASM_OPT_BIN)
+	cargo run -q -p cleave-worker --features openapi --bin openapi > worker/openapi.json
+	$(OPENAPI_TS) -o worker/dashboard/src/api-schema.ts
+	@echo "[openapi] wrote worker/openapi.json and worker/dashboard/src/api-schema.ts"
+
+openapi-check: | $(WASM_OPT_BIN)
 	cargo run -q -p cleave-worker --features openapi --bin openapi -- --check worker/openapi.json
-	@echo "[openapi] worker/openapi.json is the generated document"
+	@$(OPENAPI_TS) -o target/api-schema.ts >/dev/null 2>&1 || { echo "[openapi] openapi-typescript failed"; exit 1; }
+	@cmp -s target/api-schema.ts worker/dashboard/src/api-schema.ts || \
+	  { echo "[openapi] worker/dashboard/src/api-schema.ts differs from the generated types: run make openapi and commit it"; exit 1; }
+	@echo "[openapi] worker/openapi.json and worker/dashboard/src/api-schema.ts are the generated ones"
 
 unit:
 	cargo test --release --workspace --exclude cleave-e2e 2>&1 | tee -a $(TEST_LOG)

@@ -357,11 +357,26 @@ fn the_openapi_document_validates_and_the_docs_page_is_served() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let docs = http().get(&api.url("/docs")).call().expect("docs");
+    let docs = http().get(&api.url("/docs/")).call().expect("docs");
     assert!(docs.content_type().starts_with("text/html"));
     let html = docs.into_string().expect("html");
     assert!(
-        html.contains("/openapi.json") && !html.contains("https://"),
-        "the docs page loads nothing external"
+        html.contains("swagger-ui-bundle.js") && !html.contains("https://"),
+        "the docs page is Swagger UI and loads nothing external: {html}"
     );
+    let init = http()
+        .get(&api.url("/docs/init.js"))
+        .call()
+        .expect("init.js")
+        .into_string()
+        .expect("text");
+    assert!(
+        init.contains("url: '/openapi.json'"),
+        "Swagger UI reads this Worker's own document: {init}"
+    );
+    let bundle = http()
+        .get(&api.url("/docs/swagger-ui-bundle.js"))
+        .call()
+        .expect("bundle");
+    assert_eq!(bundle.status(), 200, "the viewer is bundled, not fetched from a CDN");
 }

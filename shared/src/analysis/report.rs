@@ -23,7 +23,7 @@ pub struct VariantReport {
     /// Standard deviation of the per-user value.
     pub std_dev: f64,
     /// Wilson interval of the rate (binary) or t interval of the mean (continuous).
-    #[cfg_attr(feature = "openapi", schema(schema_with = optional_interval))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = optional_interval))]
     pub confidence_interval: Option<Interval>,
 }
 
@@ -36,27 +36,35 @@ pub struct Comparison {
     /// `two_proportion_z` or `welch_t`.
     pub test: &'static str,
     /// z or t statistic.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub statistic: Option<f64>,
     /// Degrees of freedom (Welch only; `null` for z).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub df: Option<f64>,
     /// Raw two-sided p-value.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub p_value: Option<f64>,
     /// p-value after the multiple-testing correction.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub adjusted_p_value: Option<f64>,
     /// Treatment minus control (rate or mean).
     pub difference: f64,
     /// Interval of the difference at `1 − alpha`.
-    #[cfg_attr(feature = "openapi", schema(schema_with = optional_interval))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = optional_interval))]
     pub difference_ci: Option<Interval>,
     /// `difference / control` (undefined when the control is 0).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub relative_lift: Option<f64>,
     /// `adjusted_p_value < alpha`.
     pub significant: bool,
     /// Bayesian `P(treatment > control)` (binary only).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub probability_to_beat_control: Option<f64>,
     /// Bayesian expected loss of choosing the treatment (binary only).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub expected_loss: Option<f64>,
     /// Always-valid mSPRT p-value when `sequential_tau2` is given (binary only).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub sequential_p_value: Option<f64>,
 }
 
@@ -85,14 +93,17 @@ pub struct Report {
     /// Name of the control.
     pub control_variant: String,
     /// The variant to roll out, if the evidence supports one.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub winner: Option<String>,
     /// Whether any comparison is significant after correction.
     pub statistical_significance: bool,
     /// Raw p-value of the headline comparison (the winner's, else the smallest).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub p_value: Option<f64>,
     /// `1 − alpha`.
     pub confidence_level: f64,
     /// Relative lift of the headline comparison.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub effect_size: Option<f64>,
     /// What to do, in one sentence.
     pub recommendation: String,
@@ -107,10 +118,13 @@ pub struct Report {
     /// Each treatment against the control.
     pub comparisons: Vec<Comparison>,
     /// Sample-ratio mismatch check (absent without users).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub srm: Option<SrmReport>,
     /// Planned users per variant, when known.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub required_sample_size: Option<u64>,
     /// Smallest variant's users over the planned size, capped at 1.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub progress: Option<f64>,
 }
 

@@ -102,7 +102,7 @@ impl Route {
 pub struct Experiment {
     /// Stable id chosen by the host (also the default salt).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(read_only, max_length = 64))]
+    #[cfg_attr(feature = "openapi", schema(required = true, read_only, max_length = 64))]
     pub id: String,
     /// URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`).
     #[serde(default)]
@@ -110,6 +110,7 @@ pub struct Experiment {
         feature = "openapi",
         schema(max_length = 64, pattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
     )]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub key: String,
     /// Human name.
     #[serde(default)]
@@ -120,15 +121,15 @@ pub struct Experiment {
     pub name: String,
     /// Free text.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 10000))]
     pub description: String,
     /// What the experiment is expected to show.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 10000))]
     pub hypothesis: String,
     /// Lifecycle status.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(read_only))]
+    #[cfg_attr(feature = "openapi", schema(required = true, read_only))]
     pub status: Status,
     /// The arms, at least two.
     #[serde(default)]
@@ -139,11 +140,11 @@ pub struct Experiment {
     pub variants: Vec<Variant>,
     /// Event names measured; the first is the primary metric.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    #[cfg_attr(feature = "openapi", schema(required = true, max_items = 20))]
     pub metrics: Vec<String>,
     /// Share of units that take part, in [0, 1].
     #[serde(default = "default_traffic")]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0, maximum = 1))]
     pub traffic_allocation: f64,
     /// Hash salt; the id when absent. Changing it reshuffles everybody (a new phase).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,6 +159,7 @@ pub struct Experiment {
         feature = "openapi",
         schema(minimum = 0.000000000001, exclusive_maximum = 0.5)
     )]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub significance_level: f64,
     /// Planned total number of users across all variants.
     #[serde(
@@ -179,10 +181,11 @@ pub struct Experiment {
     pub min_detectable_effect: Option<f64>,
     /// Planning: whether `min_detectable_effect` is relative (default) or absolute.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub mde_type: MdeType,
     /// Planning: desired power.
     #[serde(default = "default_power")]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0.5, exclusive_maximum = 1))]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0.5, exclusive_maximum = 1))]
     pub power: f64,
     /// QA overrides: unit id → variant name. They win over hashing while running.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -211,7 +214,7 @@ pub struct Experiment {
     /// conditional on the revision they were based on, so no change is lost to a race;
     /// the API's `ETag` is `"v<version>"`.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(read_only))]
+    #[cfg_attr(feature = "openapi", schema(required = true, read_only))]
     pub version: u64,
 }
 

@@ -1,124 +1,31 @@
-/** The wire model as the API returns it (docs/model.md). */
+/**
+ * The dashboard's names for the API's shapes. Every shape comes from `api-schema.ts`, which
+ * `make openapi` generates from the OpenAPI document (npm openapi-typescript); nothing here
+ * restates a field.
+ */
+import type { components } from './api-schema';
+
+type Schemas = components['schemas'];
 
 /** Lifecycle state of an experiment. */
-export type Status = 'draft' | 'running' | 'paused' | 'stopped' | 'archived';
-
+export type Status = Schemas['Status'];
 /** One arm of an experiment. */
-export interface Variant {
-  name: string;
-  weight?: number | null;
-  allocation?: number | null;
-  is_control?: boolean;
-  description?: string;
-  config?: unknown;
-}
-
+export type Variant = Schemas['Variant'];
 /** An experiment. */
-export interface Experiment {
-  id: string;
-  key: string;
-  name: string;
-  description?: string;
-  hypothesis?: string;
-  status: Status;
-  variants: Variant[];
-  metrics?: string[];
-  traffic_allocation?: number;
-  salt?: string | null;
-  significance_level?: number;
-  target_sample_size?: number | null;
-  base_rate?: number | null;
-  min_detectable_effect?: number | null;
-  mde_type?: 'relative' | 'absolute';
-  power?: number;
-  created_at?: number;
-  updated_at?: number;
-  started_at?: number | null;
-  stopped_at?: number | null;
-}
-
+export type Experiment = Schemas['Experiment'];
 /** `GET /api/v1/progress` entry. */
-export interface Progress {
-  experiment_id: string;
-  status: Status;
-  users: number;
-  smallest_variant_users: number;
-  required_sample_size: number | null;
-  progress: number | null;
-}
-
+export type Progress = Schemas['ExperimentProgress'];
 /** Per-variant description in a report. */
-export interface VariantReport {
-  variant: string;
-  sample_size: number;
-  conversions: number;
-  conversion_rate: number;
-  mean_value: number;
-  std_dev: number;
-  confidence_interval: [number, number] | null;
-}
-
+export type VariantReport = Schemas['VariantReport'];
 /** A treatment against the control. */
-export interface Comparison {
-  variant: string;
-  test: string;
-  statistic: number | null;
-  p_value: number | null;
-  adjusted_p_value: number | null;
-  difference: number;
-  difference_ci: [number, number] | null;
-  relative_lift: number | null;
-  significant: boolean;
-  probability_to_beat_control: number | null;
-  expected_loss: number | null;
-}
-
-/** Sample ratio mismatch check. */
-export interface Srm {
-  chi2: number;
-  df: number;
-  p_value: number;
-  mismatch: boolean;
-}
-
+export type Comparison = Schemas['Comparison'];
 /** The core's analysis (`POST /api/v1/analyze`). */
-export interface Report {
-  metric_type: 'binary' | 'continuous';
-  variants: VariantReport[];
-  control_variant: string;
-  winner: string | null;
-  statistical_significance: boolean;
-  p_value: number | null;
-  confidence_level: number;
-  recommendation: string;
-  alpha: number;
-  correction: string;
-  comparisons: Comparison[];
-  srm: Srm | null;
-  required_sample_size: number | null;
-  progress: number | null;
-}
-
+export type Report = Schemas['Report'];
 /** `GET /api/v1/experiments/{id}/stats`: the analysis of one experiment's metric. */
-export interface StatsReport extends Report {
-  experiment_id: string;
-  experiment_name: string;
-  status: Status;
-  metric: string;
-}
-
+export type StatsReport = Schemas['StatsResponse'];
 /** `POST /api/v1/sample-size`. */
-export interface SampleSize {
-  sample_size_per_variant: number;
-  total_sample_size: number;
-  base_rate: number;
-  treatment_rate: number;
-  variants: number;
-}
-
-/** One problem the server found with a field. */
-export interface FieldProblem {
-  field: string;
-  code?: string;
-  message: string;
-}
+export type SampleSize = Schemas['SampleSizeResponse'];
+/** One problem with a field: the server's (with its `code`), or one the form finds itself. */
+export type FieldProblem = Omit<Schemas['FieldError'], 'code'> & Partial<Pick<Schemas['FieldError'], 'code'>>;
+/** An error answer's body. */
+export type ErrorBody = Schemas['ErrorBody'];

@@ -1,6 +1,7 @@
 //! The document's component schemas: every type that derives `ToSchema`, plus the request
-//! bodies derived from the experiment's schema (the patch of `PUT`, the
-//! ab-testing-service create body), so that none is written by hand.
+//! bodies derived from the experiment's schema (create, the patch of `PUT`, the
+//! ab-testing-service create body), so that none is written by hand. `Experiment` itself
+//! describes what the API returns (every field it always sends is required).
 
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -56,6 +57,7 @@ pub fn components() -> Map<String, Value> {
     }
     refine(&mut out);
     if let Some(experiment) = out.get("Experiment").cloned() {
+        out.insert("ExperimentInput".into(), input_of(&experiment));
         out.insert("ExperimentPatch".into(), patch_of(&experiment));
         out.insert(
             "AbTestingServiceExperiment".into(),
@@ -77,6 +79,20 @@ fn writable(experiment: &Value) -> Map<String, Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The fields a create body must carry: the only ones without a default (`Experiment`'s
+/// `name` and `variants`, which validation requires too).
+const INPUT_REQUIRED: [&str; 2] = ["name", "variants"];
+
+/// `POST /api/v1/experiments`: the writable fields, `name` and `variants` required.
+fn input_of(experiment: &Value) -> Value {
+    json!({
+        "type": "object",
+        "description": "A new experiment (a draft): the fields a client may set; the others are the server's.",
+        "required": INPUT_REQUIRED,
+        "properties": writable(experiment),
+    })
 }
 
 /// `PUT /api/v1/experiments/{id}`: any writable field (only those given change), plus
@@ -113,7 +129,7 @@ fn ab_testing_service_create(experiment: &Value) -> Value {
     json!({
         "type": "object",
         "description": "An experiment in the ab-testing-service API's terms (min_detectable_effect is absolute unless mde_type says otherwise).",
-        "required": experiment["required"],
+        "required": INPUT_REQUIRED,
         "properties": props,
     })
 }

@@ -237,7 +237,7 @@ pub static ROUTES: [Route; 30] = [
             id: "createExperiment",
             summary: "Create a draft (the key defaults to the name's slug)",
             tag: Tag::Experiments,
-            body: Body::Json("Experiment"),
+            body: Body::Json("ExperimentInput"),
             reply: Reply::Versioned(201),
             errors: &[ValidationFailed, Conflict, StorageUnavailable],
             query: &[],

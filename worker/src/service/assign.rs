@@ -37,9 +37,10 @@ pub struct AssignResponse {
     /// The unit.
     pub user_id: String,
     /// The variant, or null.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub variant: Option<String>,
     /// The variant's config, or null.
-    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Value))]
     pub config: Option<JsonText>,
     /// Whether the unit takes part.
     pub in_experiment: bool,

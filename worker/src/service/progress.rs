@@ -18,8 +18,10 @@ pub struct ExperimentProgress {
     /// Exposed users of the smallest variant.
     pub smallest_variant_users: u64,
     /// Users needed per variant (from the planning fields), if planned.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub required_sample_size: Option<u64>,
     /// `smallest_variant_users / required_sample_size`, capped at 1, if planned.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub progress: Option<f64>,
 }
 
