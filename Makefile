@@ -115,7 +115,9 @@ lint:
 OPENAPI_TS := node_modules/.bin/openapi-typescript worker/openapi.json --array-length --alphabetize
 
 openapi: | $(WASM_OPT_BIN)
-	cargo run -q -p cleave-worker --features openapi --bin openapi > worker/openapi.json
+	@mkdir -p target
+	cargo run -q -p cleave-worker --features openapi --bin openapi > target/openapi.json.new
+	mv target/openapi.json.new worker/openapi.json
 	$(OPENAPI_TS) -o worker/dashboard/src/api-schema.ts
 	@echo "[openapi] wrote worker/openapi.json and worker/dashboard/src/api-schema.ts"
 

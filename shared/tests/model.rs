@@ -38,7 +38,7 @@ fn the_v1_api_create_payload_is_valid() {
 }
 
 #[test]
-fn the_second_seed_payload_is_valid_and_honours_is_control() {
+fn an_ab_testing_service_payload_is_valid_and_honours_is_control() {
     let body = json!({
         "name": "homepage_banner",
         "description": "Testing different homepage banner designs",

@@ -343,6 +343,38 @@ async function phoneFlow(browser, watcher, id) {
   await context.close();
 }
 
+/** The API reference at /docs/: Swagger UI over the Worker's own document, "Authorize"
+ * with the admin token, then "Try it out" on listExperiments answers this Worker's list. */
+async function docsFlow(browser, watcher) {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watcher.watch(page, 'docs');
+  step('docs: Swagger UI renders the generated document');
+  await page.goto(`${BASE}/docs/`);
+  await page.locator('.swagger-ui .info .title').filter({ hasText: 'Cleave' }).waitFor();
+  const spec = await (await fetch(`${BASE}/openapi.json`)).json();
+  const operations = Object.values(spec.paths).flatMap((item) => Object.values(item)).filter((o) => o.operationId);
+  assert.equal(await page.locator('.opblock').count(), operations.length, 'every operation is listed');
+  await shot(page, 'docs');
+
+  step('docs: Authorize with the admin token, then try listExperiments');
+  await page.locator('.auth-wrapper .authorize').click();
+  await page.locator('.modal-ux input').first().fill(TOKEN);
+  await page.locator('.modal-ux .auth-btn-wrapper .authorize').click();
+  await page.locator('.modal-ux .btn-done').click();
+  const op = page.locator('#operations-experiments-listExperiments');
+  await op.locator('.opblock-summary').click();
+  await op.locator('.btn.execute').click();
+  const status = op.locator('.live-responses-table .response .response-col_status').first();
+  await status.waitFor();
+  assert.equal((await status.innerText()).trim(), '200');
+  const shown = JSON.parse(await op.locator('.live-responses-table .response-col_description pre.microlight').first().innerText());
+  const listed = await api.get('/api/v1/experiments');
+  assert.deepEqual(shown, listed, 'Swagger UI shows what the API lists');
+  await shot(page, 'docs-try-it-out');
+  await context.close();
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: LAUNCH_ARGS,
@@ -351,6 +383,7 @@ const watcher = new Watcher(BASE);
 try {
   const id = await desktopFlow(browser, watcher);
   await phoneFlow(browser, watcher, id);
+  await docsFlow(browser, watcher);
   watcher.assertClean();
   console.log('[browser] all steps passed');
 } finally {

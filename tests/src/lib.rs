@@ -2,6 +2,7 @@
 //! tests and torn down with their whole process group.
 
 mod api;
+pub mod contract;
 mod echo;
 mod envoy;
 mod process;
@@ -26,17 +27,21 @@ pub fn http() -> ureq::Agent {
         .build()
 }
 
-/// Sends a request and returns (status, body), whatever the status.
+/// Sends a request and returns (status, body), whatever the status. A response from a
+/// Worker must be one its OpenAPI document allows ([`contract::assert_conforms`]).
 pub fn send(req: ureq::Request, body: Option<&serde_json::Value>) -> (u16, String) {
+    let (method, url) = (req.method().to_string(), req.url().to_string());
     let result = match body {
         Some(b) => req.send_json(b.clone()),
         None => req.call(),
     };
-    match result {
+    let (status, text) = match result {
         Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
         Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
         Err(e) => panic!("transport error: {e}"),
-    }
+    };
+    contract::assert_conforms(&method, &url, status, &text);
+    (status, text)
 }
 
 /// Exposed users over all variants of a `/stats` report.

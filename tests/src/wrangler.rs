@@ -150,6 +150,7 @@ impl Wrangler {
             );
             ureq::get(&health).call().is_ok()
         });
+        crate::contract::register_worker(port);
         Self {
             base,
             state,

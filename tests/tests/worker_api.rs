@@ -378,5 +378,9 @@ fn the_openapi_document_validates_and_the_docs_page_is_served() {
         .get(&api.url("/docs/swagger-ui-bundle.js"))
         .call()
         .expect("bundle");
-    assert_eq!(bundle.status(), 200, "the viewer is bundled, not fetched from a CDN");
+    assert_eq!(
+        bundle.status(),
+        200,
+        "the viewer is bundled, not fetched from a CDN"
+    );
 }

@@ -108,7 +108,7 @@ fn event_batches_are_idempotent_with_per_item_results() {
 }
 
 #[test]
-fn the_second_seeds_client_calls_work() {
+fn ab_testing_service_client_calls_work() {
     let api = Api::start("ab-testing-service-flow");
     let (status, e) = api.admin(
         "POST",

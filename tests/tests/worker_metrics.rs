@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 #[test]
-fn metrics_are_valid_prometheus_text_with_the_seed_names() {
+fn metrics_are_valid_prometheus_text_with_the_v1_api_names() {
     let api = Api::start("metrics");
     let e = api.running(json!({"name": "Metrics \"quoted\"", "variants": [{"name": "control"}, {"name": "b"}], "metrics": ["buy"], "target_sample_size": 100}));
     let id = e["id"].as_str().unwrap_or_default().to_string();

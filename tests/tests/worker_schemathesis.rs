@@ -18,7 +18,7 @@ fn run(base: &str, token: Option<&str>, name: &str) -> u64 {
     let mut cmd = Command::new(&st);
     cmd.arg("--config-file")
         .arg(repo_root().join("tests/schemathesis/schemathesis.toml"))
-        .args(["run", &format!("{base}/openapi.json")])
+        .args(["run", &format!("{base}/openapi.json"), "--url", base])
         // One worker: with two, Hypothesis races on a shared cache (a KeyError in its lambda
         // source cache) and schemathesis reports a runtime error that is not the API's.
         .args([

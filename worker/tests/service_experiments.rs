@@ -32,15 +32,15 @@ fn create_sets_server_fields_and_rejects_client_ones() {
 }
 
 #[test]
-fn the_second_seeds_mde_is_absolute_by_default() {
+fn the_compatibility_apis_mde_is_absolute_by_default() {
     let (store, h) = (MemoryStore::default(), host());
-    let seed2 = body(
+    let compat = body(
         json!({"name": "s2", "variants": [{"name": "a"}, {"name": "b"}], "base_rate": 0.1, "min_detectable_effect": 0.05}),
     );
     let e = block_on(experiments::create(
         &store,
         &h,
-        &seed2,
+        &compat,
         experiments::Dialect::AbTestingService,
     ))
     .unwrap();
@@ -54,7 +54,7 @@ fn the_second_seeds_mde_is_absolute_by_default() {
 }
 
 #[test]
-fn the_second_seeds_fields_are_translated() {
+fn ab_testing_service_fields_are_translated() {
     let (store, h) = (MemoryStore::default(), host());
     let e = block_on(create(
         &store,

@@ -102,7 +102,10 @@ impl Route {
 pub struct Experiment {
     /// Stable id chosen by the host (also the default salt).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(required = true, read_only, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, read_only, max_length = 64)
+    )]
     pub id: String,
     /// URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`).
     #[serde(default)]
@@ -185,7 +188,10 @@ pub struct Experiment {
     pub mde_type: MdeType,
     /// Planning: desired power.
     #[serde(default = "default_power")]
-    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0.5, exclusive_maximum = 1))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, minimum = 0.5, exclusive_maximum = 1)
+    )]
     pub power: f64,
     /// QA overrides: unit id → variant name. They win over hashing while running.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

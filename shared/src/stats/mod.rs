@@ -1,7 +1,7 @@
 //! The statistics engine: hypothesis tests, intervals, sample size, sample-ratio
 //! mismatch, multiple-testing corrections, Bayesian and sequential measures.
 //!
-//! Every function follows the definitions in `shared/tests/vectors/README.md` (the
+//! Every function follows the definitions in `shared/tests/vectors/STATS-README.md` (the
 //! SciPy/statsmodels reference) and is tested against its vectors. Nothing returns NaN
 //! or infinity: undefined quantities are `None`, invalid inputs are [`StatsError`]s.
 

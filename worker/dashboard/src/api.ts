@@ -36,14 +36,16 @@ export function onTokenRefused(f: () => void): () => void {
   return () => refusedListeners.delete(f);
 }
 
-/** Sends a request and parses the JSON answer; throws [`ApiError`] for any non-2xx. */
+/** Sends a request (with the stored token and any `extra` headers) and parses the JSON answer;
+ * throws [`ApiError`] for any non-2xx. */
 export async function request<T>(
   method: string,
   path: string,
   body?: unknown,
   bearer: string | null = token(),
+  extra: Record<string, string> = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...extra };
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;

@@ -24,7 +24,7 @@ pub fn document() -> Value {
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
         },
-        "servers": [{"url": "http://127.0.0.1:8787", "description": "make dev"}],
+        "servers": [{"url": "/", "description": "The Worker serving this document"}],
         "tags": [
             {"name": "experiments", "description": "Experiments: CRUD, lifecycle, results"},
             {"name": "assignment", "description": "Assignment, tracking and the batches"},

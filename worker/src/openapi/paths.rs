@@ -142,6 +142,13 @@ fn success_responses(route: &Route) -> BTreeMap<String, Value> {
         Reply::Text(content_type) => {
             out.insert("200".into(), json!({"description": "OK", "content": {content_type: {"schema": {"type": "string"}}}}));
         }
+        Reply::OpenApi => {
+            let schema = json!({"type": "object", "description": "An OpenAPI 3.1 document", "required": ["openapi", "info", "paths"]});
+            out.insert(
+                "200".into(),
+                json!({"description": "OK", "content": json_content(schema)}),
+            );
+        }
     }
     if route.doc.id == "snapshot" {
         out.insert(

@@ -60,6 +60,8 @@ pub enum Reply {
     Versioned(u16),
     /// Text of this content type.
     Text(&'static str),
+    /// An OpenAPI 3.1 document (a JSON object).
+    OpenApi,
 }
 
 /// The type of a query parameter.

@@ -178,7 +178,7 @@ pub static ROUTES: [Route; 30] = [
             summary: "This document",
             tag: Tag::Operations,
             body: Body::None,
-            reply: Reply::Text("application/json"),
+            reply: Reply::OpenApi,
             errors: &[],
             query: &[],
         },

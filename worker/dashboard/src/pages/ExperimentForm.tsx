@@ -57,7 +57,10 @@ export function ExperimentForm({ id }: { id?: string }) {
     setSaving(true);
     try {
       const saved = editing
-        ? await request<Experiment>('PUT', `/api/v1/experiments/${encodeURIComponent(id as string)}`, body)
+        ? // If-Match: the edit applies only to the revision the form was loaded from (412 otherwise).
+          await request<Experiment>('PUT', `/api/v1/experiments/${encodeURIComponent(id as string)}`, body, undefined, {
+            'if-match': `"v${original?.version ?? 0}"`,
+          })
         : await request<Experiment>('POST', '/api/v1/experiments', body);
       go({ page: 'results', id: saved.id });
     } catch (err) {
