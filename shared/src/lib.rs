@@ -16,6 +16,8 @@ pub mod json_path;
 #[cfg(feature = "serde")]
 pub mod model;
 pub mod stats;
+#[cfg(feature = "serde")]
+pub mod targeting;
 
 /// Version of this crate, for `/health` and the filter's logs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

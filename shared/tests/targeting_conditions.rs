@@ -1,0 +1,79 @@
+//! GrowthBook's condition conformance suite (`vectors/growthbook/eval_condition.json`, MIT)
+//! through `cleave_core::targeting`, with the `regex` crate as the host's engine.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
+
+use cleave_core::targeting::{Context, Groups, RegexEngine, matches};
+use serde_json::Value;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// The host engine the tests supply: the `regex` crate.
+struct RustRegex;
+
+impl RegexEngine for RustRegex {
+    fn is_match(&self, pattern: &str, text: &str, case_insensitive: bool) -> Option<bool> {
+        regex::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .build()
+            .ok()
+            .map(|r| r.is_match(text))
+    }
+}
+
+fn cases() -> Vec<Value> {
+    let text = include_str!("vectors/growthbook/eval_condition.json");
+    let doc: Value = serde_json::from_str(text).expect("the suite is JSON");
+    doc["evalCondition"]
+        .as_array()
+        .expect("evalCondition")
+        .clone()
+}
+
+#[test]
+fn every_growthbook_condition_case_passes() {
+    let cases = cases();
+    assert_eq!(cases.len(), 248, "the vendored suite is complete");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case[0].as_str().unwrap_or_default();
+        let groups: Groups = case
+            .get(4)
+            .and_then(|g| serde_json::from_value(g.clone()).ok())
+            .unwrap_or_default();
+        let cx = Context {
+            groups: &groups,
+            regex: &RustRegex,
+        };
+        let got = matches(&case[1], &case[2], &cx);
+        if Some(got) != case[3].as_bool() {
+            failures.push(format!("{name}: expected {}, got {got}", case[3]));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn without_a_regex_engine_regex_conditions_never_match() {
+    let groups = Groups::new();
+    let cx = Context {
+        groups: &groups,
+        regex: &cleave_core::targeting::NoRegex,
+    };
+    let condition = serde_json::json!({"name": {"$regex": "^a"}});
+    assert!(!matches(
+        &condition,
+        &serde_json::json!({"name": "abc"}),
+        &cx
+    ));
+    assert!(matches(
+        &serde_json::json!({}),
+        &serde_json::json!({"name": "abc"}),
+        &cx
+    ));
+}
