@@ -2,7 +2,7 @@
 //! through `cleave_core::targeting`, with the `regex` crate as the host's engine.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
-use cleave_core::targeting::{Context, Groups, RegexEngine, matches};
+use cleave_core::targeting::{Context, Groups, RegexEngine, check_condition, matches};
 use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -76,4 +76,25 @@ fn without_a_regex_engine_regex_conditions_never_match() {
         &serde_json::json!({"name": "abc"}),
         &cx
     ));
+}
+
+#[test]
+fn the_checker_refuses_only_conditions_that_cannot_match() {
+    let mut refused = Vec::new();
+    for case in cases() {
+        if let Err(p) = check_condition(&case[1], &RustRegex) {
+            let name = case[0].as_str().unwrap_or_default().to_string();
+            assert_eq!(
+                case[3].as_bool(),
+                Some(false),
+                "{name}: refused ({p:?}) although it can match"
+            );
+            refused.push(name);
+        }
+    }
+    // The suite's unknown operator and invalid patterns are refused up front.
+    assert!(
+        refused.iter().any(|n| n.contains("unknown")),
+        "refused: {refused:?}"
+    );
 }

@@ -13,6 +13,7 @@
 //! Evaluation never panics and costs time linear in the size of the condition times the
 //! size of the attributes it touches.
 
+mod check;
 mod compare;
 mod operators;
 mod version;
@@ -22,6 +23,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde_json::Value;
 
+pub use check::{
+    MAX_ATTRIBUTE_BYTES, MAX_ATTRIBUTE_KEYS, MAX_DEPTH, Problem, check_attributes, check_condition,
+};
 pub use version::padded_version;
 
 /// A regular-expression engine supplied by the host (the core links none: the engines
