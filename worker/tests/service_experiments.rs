@@ -296,3 +296,63 @@ fn every_write_raises_the_revision_and_if_match_guards_it() {
         Status::Paused
     );
 }
+
+#[test]
+fn a_lifecycle_action_without_if_match_survives_concurrent_edits() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(create(&store, &h, &two_arms())).unwrap();
+    block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Start,
+        None,
+    ))
+    .unwrap();
+    // Three edits land between stop's reads and writes: stop re-reads and still stops.
+    store.race_next_updates(3);
+    let stopped = block_on(experiments::transition(
+        &store,
+        &h,
+        &e.id,
+        Action::Stop,
+        None,
+    ))
+    .unwrap();
+    assert_eq!(stopped.status, Status::Stopped);
+    assert_eq!(
+        block_on(experiments::load(&store, &e.id)).unwrap().status,
+        Status::Stopped
+    );
+    // With If-Match the caller asked for one revision: a lost race is a 409, not a retry.
+    let other = block_on(create(
+        &store,
+        &h,
+        &body(json!({"name": "Other", "variants": [{"name": "a"}, {"name": "b"}]})),
+    ))
+    .unwrap();
+    store.race_next_updates(1);
+    let err = block_on(experiments::transition(
+        &store,
+        &h,
+        &other.id,
+        Action::Start,
+        Some("\"v0\""),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        (err.status(), err.code.to_string().as_str()),
+        (409, "edit_conflict")
+    );
+    // A race that never ends gives up with 409 rather than looping.
+    store.race_next_updates(1_000);
+    let err = block_on(experiments::transition(
+        &store,
+        &h,
+        &other.id,
+        Action::Start,
+        None,
+    ))
+    .unwrap_err();
+    assert_eq!(err.status(), 409);
+}

@@ -216,8 +216,39 @@ pub async fn update<S: Store>(
     Ok(next)
 }
 
+/// How often a lifecycle action without `If-Match` re-reads after losing a race.
+const TRANSITION_ATTEMPTS: usize = 16;
+
 /// `POST /experiments/{id}/{action}`: a legal lifecycle step, else 409 naming the status.
+///
+/// With `If-Match` the step applies only to that revision (412 otherwise; 409
+/// `edit_conflict` if another write lands between the read and the write). Without it the
+/// caller asked for the step on whatever is current, so a lost race is retried on a fresh
+/// read (the transition is checked again each time), up to [`TRANSITION_ATTEMPTS`] times.
 pub async fn transition<S: Store>(
+    store: &S,
+    host: &impl Host,
+    id: &str,
+    action: Action,
+    if_match: Option<&str>,
+) -> ApiResult<Experiment> {
+    let mut attempt = 1;
+    loop {
+        match transition_once(store, host, id, action, if_match).await {
+            Err(e)
+                if e.code == ErrorCode::EditConflict
+                    && if_match.is_none()
+                    && attempt < TRANSITION_ATTEMPTS =>
+            {
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// One read-check-conditional-write of [`transition`].
+async fn transition_once<S: Store>(
     store: &S,
     host: &impl Host,
     id: &str,

@@ -5,7 +5,7 @@ use super::{
     VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 /// Everything in `RefCell`s; single-threaded like a Worker isolate.
@@ -15,6 +15,15 @@ pub struct MemoryStore {
     exposures: RefCell<BTreeMap<(String, String), Exposure>>,
     events: RefCell<BTreeMap<String, EventRecord>>,
     analyses: RefCell<BTreeMap<String, AnalysisRun>>,
+    racing_writes: Cell<u32>,
+}
+
+impl MemoryStore {
+    /// Makes the next `n` experiment updates lose a race: another writer (simulated) stores
+    /// a new revision between their read and their write.
+    pub fn race_next_updates(&self, n: u32) {
+        self.racing_writes.set(n);
+    }
 }
 
 impl Store for MemoryStore {
@@ -68,6 +77,12 @@ impl Store for MemoryStore {
                 "an experiment with key '{}' exists",
                 experiment.key
             )));
+        }
+        if self.racing_writes.get() > 0 {
+            self.racing_writes.set(self.racing_writes.get() - 1);
+            if let Some(slot) = all.iter_mut().find(|e| e.id == experiment.id) {
+                slot.version += 1;
+            }
         }
         match all.iter_mut().find(|e| e.id == experiment.id) {
             Some(slot) if slot.version == read_version => {
