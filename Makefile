@@ -144,7 +144,7 @@ sizes: worker filter
 	.ci/size-gate.sh
 
 e2e: worker filter
-	cargo test --release -p cleave-e2e -- --test-threads=1 2>&1 | tee -a $(TEST_LOG)
+	cargo test --profile e2e -p cleave-e2e -- --test-threads=1 2>&1 | tee -a $(TEST_LOG)
 
 test: tools
 	@mkdir -p target && rm -f $(TEST_LOG)
