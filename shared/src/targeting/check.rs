@@ -56,12 +56,7 @@ pub fn check_attributes(attributes: &Value) -> Result<(), Problem> {
 }
 
 fn walk_depth(value: &Value, depth: usize, path: &str, keys: &mut usize) -> Result<(), Problem> {
-    if depth > MAX_DEPTH {
-        return Err(problem(
-            path,
-            format!("nests deeper than {MAX_DEPTH} levels"),
-        ));
-    }
+    too_deep(path, depth)?;
     match value {
         Value::Object(map) => {
             *keys += map.len();
@@ -83,10 +78,31 @@ fn walk_depth(value: &Value, depth: usize, path: &str, keys: &mut usize) -> Resu
 /// known with an operand of its shape; every `$regex` compiling in `regex`; at most
 /// [`MAX_DEPTH`] levels of operators.
 pub fn check_condition(condition: &Value, regex: &dyn RegexEngine) -> Result<(), Problem> {
-    match condition {
-        Value::Object(map) => condition_object(map, "", 1, regex),
-        _ => Err(problem("", "must be a JSON object of conditions")),
+    sub_condition(condition, "", 1, regex)
+}
+
+/// `value` as a condition object (anything else is refused).
+fn sub_condition(
+    value: &Value,
+    path: &str,
+    depth: usize,
+    regex: &dyn RegexEngine,
+) -> Result<(), Problem> {
+    match value {
+        Value::Object(map) => condition_object(map, path, depth, regex),
+        _ => Err(problem(path, "must be a JSON object of conditions")),
     }
+}
+
+/// Refuses nesting beyond [`MAX_DEPTH`].
+fn too_deep(path: &str, depth: usize) -> Result<(), Problem> {
+    if depth > MAX_DEPTH {
+        return Err(problem(
+            path,
+            format!("nests deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    Ok(())
 }
 
 fn condition_object(
@@ -95,12 +111,7 @@ fn condition_object(
     depth: usize,
     regex: &dyn RegexEngine,
 ) -> Result<(), Problem> {
-    if depth > MAX_DEPTH {
-        return Err(problem(
-            path,
-            format!("nests deeper than {MAX_DEPTH} levels"),
-        ));
-    }
+    too_deep(path, depth)?;
     for (key, value) in map {
         let here = join(path, key);
         match key.as_str() {
@@ -109,17 +120,10 @@ fn condition_object(
                     return Err(problem(&here, "must be an array of conditions"));
                 };
                 for (i, item) in items.iter().enumerate() {
-                    let at = format!("{here}[{i}]");
-                    match item {
-                        Value::Object(m) => condition_object(m, &at, depth + 1, regex)?,
-                        _ => return Err(problem(&at, "must be a JSON object of conditions")),
-                    }
+                    sub_condition(item, &format!("{here}[{i}]"), depth + 1, regex)?;
                 }
             }
-            "$not" => match value {
-                Value::Object(m) => condition_object(m, &here, depth + 1, regex)?,
-                _ => return Err(problem(&here, "must be a JSON object of conditions")),
-            },
+            "$not" => sub_condition(value, &here, depth + 1, regex)?,
             _ => condition_value(value, &here, depth + 1, regex)?,
         }
     }
@@ -133,12 +137,7 @@ fn condition_value(
     depth: usize,
     regex: &dyn RegexEngine,
 ) -> Result<(), Problem> {
-    if depth > MAX_DEPTH {
-        return Err(problem(
-            path,
-            format!("nests deeper than {MAX_DEPTH} levels"),
-        ));
-    }
+    too_deep(path, depth)?;
     let Value::Object(ops) = value else {
         return Ok(());
     };
