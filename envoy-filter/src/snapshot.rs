@@ -47,9 +47,10 @@ pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
         let field = crate::config::json_field(body, &e);
         Rejected(format!("not a snapshot: {field}: {e}"))
     })?;
-    if doc.spec_version != 0 && doc.spec_version != cleave_core::assign::SPEC_VERSION {
+    // Contract v2 decides a v1 experiment exactly as v1 did: only a later version is refused.
+    if doc.spec_version > cleave_core::assign::SPEC_VERSION {
         return Err(Rejected(format!(
-            "snapshot is for assignment contract v{}, this filter implements v{}",
+            "snapshot is for assignment contract v{}, this filter implements up to v{}",
             doc.spec_version,
             cleave_core::assign::SPEC_VERSION
         )));

@@ -1,24 +1,13 @@
 //! GrowthBook's condition conformance suite (`vectors/growthbook/eval_condition.json`, MIT)
-//! through `cleave_core::targeting`, with the `regex` crate as the host's engine.
+//! through `cleave_core::targeting`, with the engine every host uses (`LiteRegex`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
-use cleave_core::targeting::{Context, Groups, RegexEngine, check_condition, matches};
+use cleave_core::targeting::{
+    CachedRegex, Context, Groups, LiteRegex as RustRegex, check_condition, matches,
+};
 use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
-
-/// The host engine the tests supply: the `regex` crate.
-struct RustRegex;
-
-impl RegexEngine for RustRegex {
-    fn is_match(&self, pattern: &str, text: &str, case_insensitive: bool) -> Option<bool> {
-        regex::RegexBuilder::new(pattern)
-            .case_insensitive(case_insensitive)
-            .build()
-            .ok()
-            .map(|r| r.is_match(text))
-    }
-}
 
 fn cases() -> Vec<Value> {
     let text = include_str!("vectors/growthbook/eval_condition.json");
@@ -97,4 +86,32 @@ fn the_checker_refuses_only_conditions_that_cannot_match() {
         refused.iter().any(|n| n.contains("unknown")),
         "refused: {refused:?}"
     );
+}
+
+#[test]
+fn the_cached_engine_agrees_with_the_uncached_one_on_every_case() {
+    let cached = CachedRegex::default();
+    for case in cases() {
+        let groups: Groups = case
+            .get(4)
+            .and_then(|g| serde_json::from_value(g.clone()).ok())
+            .unwrap_or_default();
+        let plain = Context {
+            groups: &groups,
+            regex: &RustRegex,
+        };
+        let kept = Context {
+            groups: &groups,
+            regex: &cached,
+        };
+        // Twice through the cache: the second time every pattern is a hit.
+        for _ in 0..2 {
+            assert_eq!(
+                matches(&case[1], &case[2], &kept),
+                matches(&case[1], &case[2], &plain),
+                "{}",
+                case[0]
+            );
+        }
+    }
 }

@@ -1,19 +1,23 @@
-//! Assignment contract v1: who is in an experiment and which variant they see.
+//! The assignment contract (v2): who is in an experiment and which variant they see.
 //!
 //! The contract is specified byte for byte in `docs/assignment.md`; the golden
-//! vectors in `shared/tests/vectors/assignment-v1.jsonl` were produced from that
-//! specification by an independent Python script.
+//! vectors in `shared/tests/vectors/assignment-v1.jsonl` (experiments without layers,
+//! holdouts or targeting, unchanged since v1) and `assignment-v2.jsonl` were produced
+//! from that specification by independent Python scripts.
 
 mod allocation;
 mod hash;
+mod share;
 
 pub use allocation::{
     Allocation, AllocationError, Draw, MAX_VARIANTS, MAX_WEIGHT, WEIGHT_SCALE, weight_units,
 };
 pub use hash::{SEPARATOR, UnitHash, unit_hash};
+pub use share::{HOLDOUT_DOMAIN, LAYER_DOMAIN, in_range, share_bound, share_point};
 
-/// Version of the assignment contract implemented here.
-pub const SPEC_VERSION: u32 = 1;
+/// Version of the assignment contract implemented here. v2 added layers, holdouts and
+/// targeting; an experiment without them assigns exactly as in v1.
+pub const SPEC_VERSION: u32 = 2;
 
 /// Why a unit got (or did not get) a variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +32,12 @@ pub enum Reason {
     NotInTraffic,
     /// The experiment is not running.
     NotRunning,
+    /// The unit is in a holdout the experiment lists.
+    Holdout,
+    /// The unit's attributes do not satisfy the experiment's targeting condition.
+    NotTargeted,
+    /// The unit's point in the experiment's layer is outside the experiment's range.
+    NotInLayer,
 }
 
 impl Reason {
@@ -38,6 +48,20 @@ impl Reason {
             Self::Assigned => "assigned",
             Self::NotInTraffic => "not_in_traffic",
             Self::NotRunning => "not_running",
+            Self::Holdout => "holdout",
+            Self::NotTargeted => "not_targeted",
+            Self::NotInLayer => "not_in_layer",
         }
     }
 }
+
+/// Every reason, in the order of precedence (`not_running` first, `assigned` last).
+pub const REASONS: [Reason; 7] = [
+    Reason::NotRunning,
+    Reason::Forced,
+    Reason::Holdout,
+    Reason::NotTargeted,
+    Reason::NotInLayer,
+    Reason::NotInTraffic,
+    Reason::Assigned,
+];

@@ -1,5 +1,6 @@
 //! The experiment configuration shared by KV, D1, the API and the Envoy filter.
 
+use super::audience::LayerRange;
 use super::json_text::JsonText;
 use super::status::Status;
 use crate::stats::MdeType;
@@ -200,6 +201,18 @@ pub struct Experiment {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub routes: Vec<Route>,
+    /// Who may enter: a condition over the unit's attributes in GrowthBook's syntax
+    /// (`docs/targeting.md`); absent: everybody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub targeting: Option<serde_json::Value>,
+    /// The experiment's range of an exclusion layer; absent: no layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRange>,
+    /// Names of the holdouts whose units never enter this experiment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub holdouts: Vec<String>,
     /// Creation time, milliseconds since the Unix epoch (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(read_only))]
@@ -246,6 +259,9 @@ impl Default for Experiment {
             power: default_power(),
             forced: BTreeMap::new(),
             routes: Vec::new(),
+            targeting: None,
+            layer: None,
+            holdouts: Vec::new(),
             created_at: None,
             updated_at: None,
             started_at: None,

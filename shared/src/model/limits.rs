@@ -34,3 +34,13 @@ pub const MAX_ROUTES: usize = 50;
 pub const MAX_ROUTE_LEN: usize = 512;
 /// Tolerance when fractional allocations must sum to 1.
 pub const ALLOCATION_SUM_TOLERANCE: f64 = 1e-9;
+/// Most holdouts an experiment may list.
+pub const MAX_HOLDOUTS: usize = 10;
+/// Largest targeting condition, in bytes of compact JSON.
+pub const MAX_CONDITION_BYTES: usize = 16 * 1024;
+/// Longest layer, holdout or saved-group name, in bytes (`[A-Za-z0-9._-]`).
+pub const MAX_NAME_LEN: usize = 64;
+/// Most values of a saved group.
+pub const MAX_GROUP_VALUES: usize = 10_000;
+/// Longest string value of a saved group, in characters.
+pub const MAX_GROUP_VALUE_CHARS: usize = 256;

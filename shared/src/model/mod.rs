@@ -2,6 +2,7 @@
 //! Envoy filter configuration.
 
 mod assign;
+mod audience;
 mod decimal_text;
 mod experiment;
 mod ids;
@@ -11,8 +12,10 @@ pub mod limits;
 mod live_update;
 mod status;
 mod validate;
+mod validate_audience;
 
-pub use assign::Assignment;
+pub use assign::{Assignment, Audience, Check, Step};
+pub use audience::{Holdout, LayerRange, SavedGroup};
 pub use experiment::{DEFAULT_ALPHA, DEFAULT_POWER, Experiment, Route, Variant};
 pub use ids::{IdError, check_id};
 pub use json_text::JsonText;
@@ -21,3 +24,4 @@ pub use status::{Action, Status, TransitionError};
 pub use validate::{
     FieldError, is_blank, is_valid_key, is_valid_route_host, is_valid_variant_name, slugify,
 };
+pub use validate_audience::is_valid_name;

@@ -29,10 +29,15 @@ impl fmt::Display for FieldError {
 
 /// Collects field errors.
 #[derive(Default)]
-struct Problems(Vec<FieldError>);
+pub(super) struct Problems(pub(super) Vec<FieldError>);
 
 impl Problems {
-    fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+    pub(super) fn add(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
         self.0.push(FieldError {
             field: field.into(),
             code,
@@ -40,7 +45,7 @@ impl Problems {
         });
     }
 
-    fn text(&mut self, field: &str, value: &str, max_chars: usize, required: bool) {
+    pub(super) fn text(&mut self, field: &str, value: &str, max_chars: usize, required: bool) {
         if required && value.chars().all(is_blank) {
             self.add(field, "required", "must not be empty");
         } else if value.chars().count() > max_chars {
@@ -52,7 +57,7 @@ impl Problems {
         }
     }
 
-    fn identifier(&mut self, field: String, value: &str) {
+    pub(super) fn identifier(&mut self, field: String, value: &str) {
         if let Err(e) = super::ids::check_id(value) {
             self.add(field, e.code(), e.to_string());
         }
@@ -140,10 +145,11 @@ impl Experiment {
         self.validate_metrics(&mut p);
         self.validate_settings(&mut p);
         self.validate_forced_and_routes(&mut p);
+        self.validate_audience(&mut p);
         if p.0.is_empty() { Ok(()) } else { Err(p.0) }
     }
 
-    fn validate_variants(&self, p: &mut Problems) {
+    pub(super) fn validate_variants(&self, p: &mut Problems) {
         let n = self.variants.len();
         if n < MIN_VARIANTS {
             p.add(

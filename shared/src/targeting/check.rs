@@ -11,8 +11,10 @@ use serde_json::{Map, Value};
 pub const MAX_ATTRIBUTE_KEYS: usize = 50;
 /// At most this many bytes of attributes, as compact JSON.
 pub const MAX_ATTRIBUTE_BYTES: usize = 8 * 1024;
-/// At most this nesting depth of attributes and of conditions.
+/// At most this nesting depth of attributes.
 pub const MAX_DEPTH: usize = 8;
+/// At most this nesting depth of a condition (objects, operator objects and lists).
+pub const MAX_CONDITION_DEPTH: usize = 32;
 
 /// A problem, with the JSON path below the checked value (`$and[0].age.$gt`, or empty
 /// for the value itself).
@@ -56,7 +58,7 @@ pub fn check_attributes(attributes: &Value) -> Result<(), Problem> {
 }
 
 fn walk_depth(value: &Value, depth: usize, path: &str, keys: &mut usize) -> Result<(), Problem> {
-    too_deep(path, depth)?;
+    too_deep(path, depth, MAX_DEPTH)?;
     match value {
         Value::Object(map) => {
             *keys += map.len();
@@ -76,7 +78,7 @@ fn walk_depth(value: &Value, depth: usize, path: &str, keys: &mut usize) -> Resu
 
 /// Checks a targeting condition: an object of paths and logical operators; every operator
 /// known with an operand of its shape; every `$regex` compiling in `regex`; at most
-/// [`MAX_DEPTH`] levels of operators.
+/// [`MAX_CONDITION_DEPTH`] levels of operators.
 pub fn check_condition(condition: &Value, regex: &dyn RegexEngine) -> Result<(), Problem> {
     sub_condition(condition, "", 1, regex)
 }
@@ -94,13 +96,10 @@ fn sub_condition(
     }
 }
 
-/// Refuses nesting beyond [`MAX_DEPTH`].
-fn too_deep(path: &str, depth: usize) -> Result<(), Problem> {
-    if depth > MAX_DEPTH {
-        return Err(problem(
-            path,
-            format!("nests deeper than {MAX_DEPTH} levels"),
-        ));
+/// Refuses nesting beyond `limit` levels.
+fn too_deep(path: &str, depth: usize, limit: usize) -> Result<(), Problem> {
+    if depth > limit {
+        return Err(problem(path, format!("nests deeper than {limit} levels")));
     }
     Ok(())
 }
@@ -111,7 +110,7 @@ fn condition_object(
     depth: usize,
     regex: &dyn RegexEngine,
 ) -> Result<(), Problem> {
-    too_deep(path, depth)?;
+    too_deep(path, depth, MAX_CONDITION_DEPTH)?;
     for (key, value) in map {
         let here = join(path, key);
         match key.as_str() {
@@ -137,7 +136,7 @@ fn condition_value(
     depth: usize,
     regex: &dyn RegexEngine,
 ) -> Result<(), Problem> {
-    too_deep(path, depth)?;
+    too_deep(path, depth, MAX_CONDITION_DEPTH)?;
     let Value::Object(ops) = value else {
         return Ok(());
     };
@@ -251,7 +250,7 @@ mod tests {
         // Without an engine no pattern compiles, so regex conditions are refused up front.
         assert!(check_condition(&json!({"x": {"$regex": "a"}}), &NoRegex).is_err());
         let mut deep = json!({"x": 1});
-        for _ in 0..MAX_DEPTH {
+        for _ in 0..MAX_CONDITION_DEPTH {
             deep = json!({"$not": deep});
         }
         assert!(check_condition(&deep, &Lenient).is_err());

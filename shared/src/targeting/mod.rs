@@ -15,6 +15,8 @@
 
 mod check;
 mod compare;
+#[cfg(feature = "regex")]
+mod lite;
 mod operators;
 mod version;
 
@@ -24,8 +26,11 @@ use alloc::vec::Vec;
 use serde_json::Value;
 
 pub use check::{
-    MAX_ATTRIBUTE_BYTES, MAX_ATTRIBUTE_KEYS, MAX_DEPTH, Problem, check_attributes, check_condition,
+    MAX_ATTRIBUTE_BYTES, MAX_ATTRIBUTE_KEYS, MAX_CONDITION_DEPTH, MAX_DEPTH, Problem,
+    check_attributes, check_condition,
 };
+#[cfg(feature = "regex")]
+pub use lite::{CACHE_CAPACITY, CachedRegex, LiteRegex, MAX_PATTERN_LEN};
 pub use version::padded_version;
 
 /// A regular-expression engine supplied by the host (the core links none: the engines
@@ -44,6 +49,20 @@ pub struct NoRegex;
 impl RegexEngine for NoRegex {
     fn is_match(&self, _pattern: &str, _text: &str, _case_insensitive: bool) -> Option<bool> {
         None
+    }
+}
+
+/// The engine the core validates conditions with: the hosts' engine with the `regex`
+/// feature; without it [`NoRegex`], so a `$regex` condition (which could never match) is
+/// refused.
+pub fn validation_engine() -> &'static dyn RegexEngine {
+    #[cfg(feature = "regex")]
+    {
+        &LiteRegex
+    }
+    #[cfg(not(feature = "regex"))]
+    {
+        &NoRegex
     }
 }
 
