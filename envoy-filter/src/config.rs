@@ -4,9 +4,19 @@
 //! `"role": "sync"`, the per-process singleton (a `bootstrap_extensions` wasm service)
 //! that polls the Worker's snapshot and flushes exposures.
 
-use cleave_core::edge::{DEFAULT_HEADER_PREFIX, Prepared, prepare};
-use cleave_core::model::Experiment;
+use crate::served::Served;
+use cleave_core::edge::{DEFAULT_HEADER_PREFIX, MAX_EXTRA, Prepared, prepare};
+use cleave_core::model::{Experiment, Holdout, SavedGroup, is_valid_name};
 use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Where one targeting attribute comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeSource {
+    /// The request header that carries it (e.g. `x-country` set by an earlier filter).
+    pub header: String,
+}
 
 /// Where the snapshot of running experiments comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -133,6 +143,16 @@ pub struct RawConfig {
     /// experiments replace inline ones with the same id).
     #[serde(default)]
     pub experiments: Vec<Experiment>,
+    /// Inline holdouts (the snapshot's replace those of the same name).
+    #[serde(default)]
+    pub holdouts: Vec<Holdout>,
+    /// Inline saved groups (the snapshot's replace those of the same name).
+    #[serde(default)]
+    pub groups: Vec<SavedGroup>,
+    /// Targeting attributes from request headers, by attribute name (at most 16), besides
+    /// `host`, `path`, `method`, `query`, `user_agent` and `device`, which every request has.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, AttributeSource>,
 }
 
 /// The validated configuration.
@@ -160,6 +180,12 @@ pub struct Config {
     pub inline: Vec<Experiment>,
     /// Running inline experiments, prepared.
     pub experiments: Vec<Prepared>,
+    /// Inline holdouts, validated.
+    pub holdouts: Vec<Holdout>,
+    /// Inline saved groups, validated.
+    pub groups: Vec<SavedGroup>,
+    /// Attribute name → lower-cased request header.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A configuration problem, naming the field.
@@ -301,6 +327,29 @@ impl Config {
             ));
         }
         validate_experiments(&raw.experiments, "experiments")?;
+        validate_audience(&raw.holdouts, &raw.groups)?;
+        if raw.attributes.len() > MAX_EXTRA {
+            return Err(err(
+                "attributes",
+                format!("allows at most {MAX_EXTRA} header attributes"),
+            ));
+        }
+        let mut attributes = Vec::with_capacity(raw.attributes.len());
+        for (name, source) in &raw.attributes {
+            if !is_valid_name(name) {
+                return Err(err(
+                    format!("attributes.{name}"),
+                    "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'",
+                ));
+            }
+            if !is_header_name(&source.header) {
+                return Err(err(
+                    format!("attributes.{name}.header"),
+                    "must be a header name",
+                ));
+            }
+            attributes.push((name.clone(), source.header.to_ascii_lowercase()));
+        }
         let experiments = prepare(raw.experiments.iter().cloned());
         Ok(Self {
             role: raw.role,
@@ -314,23 +363,60 @@ impl Config {
             exposures: raw.exposures,
             inline: raw.experiments,
             experiments,
+            holdouts: raw.holdouts,
+            groups: raw.groups,
+            attributes,
         })
     }
 
-    /// The experiments to serve: inline ones, replaced or extended by the snapshot's.
-    pub fn merged(&self, snapshot: Option<&[Experiment]>) -> Vec<Prepared> {
-        match snapshot {
-            None => self.experiments.clone(),
-            Some(from_snapshot) => {
-                let mut all: Vec<Experiment> = self
-                    .inline
-                    .iter()
-                    .filter(|e| !from_snapshot.iter().any(|s| s.id == e.id))
-                    .cloned()
-                    .collect();
-                all.extend(from_snapshot.iter().cloned());
-                prepare(all)
-            }
+    /// What to serve: inline experiments, holdouts and groups, replaced or extended by the
+    /// snapshot's (`None`: no snapshot yet).
+    pub fn merged(&self, snapshot: Option<&crate::snapshot::SnapshotDoc>) -> Served {
+        let Some(doc) = snapshot else {
+            return Served::new(
+                self.experiments.clone(),
+                self.holdouts.clone(),
+                cleave_core::edge::groups(&self.groups),
+            );
+        };
+        let mut all: Vec<Experiment> = self
+            .inline
+            .iter()
+            .filter(|e| !doc.experiments.iter().any(|s| s.id == e.id))
+            .cloned()
+            .collect();
+        all.extend(doc.experiments.iter().cloned());
+        let mut holdouts: Vec<Holdout> = self
+            .holdouts
+            .iter()
+            .filter(|h| !doc.holdouts.iter().any(|s| s.name == h.name))
+            .cloned()
+            .collect();
+        holdouts.extend(doc.holdouts.iter().cloned());
+        let mut groups: Vec<SavedGroup> = self
+            .groups
+            .iter()
+            .filter(|g| !doc.groups.iter().any(|s| s.name == g.name))
+            .cloned()
+            .collect();
+        groups.extend(doc.groups.iter().cloned());
+        Served::new(prepare(all), holdouts, cleave_core::edge::groups(&groups))
+    }
+}
+
+/// Validates holdouts and saved groups (inline or from a snapshot).
+pub fn validate_audience(holdouts: &[Holdout], groups: &[SavedGroup]) -> Result<(), ConfigError> {
+    for (i, h) in holdouts.iter().enumerate() {
+        if let Err(problems) = h.validate() {
+            let first = &problems[0];
+            return Err(err(format!("holdouts[{i}].{}", first.field), first.message.clone()));
         }
     }
+    for (i, g) in groups.iter().enumerate() {
+        if let Err(problems) = g.validate() {
+            let first = &problems[0];
+            return Err(err(format!("groups[{i}].{}", first.field), first.message.clone()));
+        }
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod header_map;
 pub mod request;
+pub mod served;
 pub mod snapshot;
 
 #[cfg(target_arch = "wasm32")]

@@ -3,7 +3,11 @@
 //! `routing_header`.
 
 use crate::config::Config;
-use cleave_core::edge::{self, HeaderPlan, Prepared, UnitId};
+use crate::served::Served;
+use cleave_core::edge::{self, HeaderPlan, RequestFacts, UnitId};
+use cleave_core::model::Audience;
+use cleave_core::targeting::RegexEngine;
+use serde_json::Value;
 
 /// Finds the unit id (the configured headers, then the cookie, else a new one when
 /// `generate_user_id` is on); `mint` supplies 16 random bytes.
@@ -25,29 +29,76 @@ pub fn user_id(
     )
 }
 
-/// The header plan for one request: QA overrides when `allow_force_header` is on, and the
-/// routing value when `routing_header` is set.
+/// The request's targeting attributes: the core's request facts (`host` without the port,
+/// `path` without the query, `method`, `query`, `user_agent`, `device`) and the configured
+/// header attributes. `Null` (nothing built) when no served experiment has targeting.
+pub fn attributes(config: &Config, served: &Served, headers: &[(&str, &str)]) -> Value {
+    if !served.needs_attributes {
+        return Value::Null;
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    };
+    let authority = header(":authority").unwrap_or_default();
+    let host = authority.split(':').next().unwrap_or(authority);
+    let full = header(":path").unwrap_or_default();
+    let (path, query) = match full.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (full, None),
+    };
+    let facts = RequestFacts {
+        host,
+        path,
+        method: header(":method").unwrap_or_default(),
+        query,
+        user_agent: header("user-agent"),
+        ..RequestFacts::default()
+    };
+    let mapped = config.attributes.iter().filter_map(|(name, source)| {
+        header(source).map(|v| (name.as_str(), Value::String(v.to_string())))
+    });
+    edge::request_attributes(&facts, mapped)
+}
+
+/// The header plan for one request: QA overrides when `allow_force_header` is on, the
+/// request's attributes for targeting, and the routing value when `routing_header` is set.
 pub fn plan(
     config: &Config,
-    experiments: &[Prepared],
+    served: &Served,
     headers: &[(&str, &str)],
     user: Option<&str>,
-    host: &str,
-    path: &str,
+    attributes: &Value,
+    regex: &dyn RegexEngine,
 ) -> HeaderPlan {
     let overrides = if config.allow_force_header {
         edge::force_overrides(&config.header_prefix, headers.iter().copied())
     } else {
         Vec::new()
     };
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| *v)
+    };
+    let audience = Audience {
+        attributes,
+        holdouts: &served.holdouts,
+        groups: &served.groups,
+        regex,
+    };
     let mut out = edge::plan(
-        experiments,
+        &served.experiments,
         &config.header_prefix,
         headers.iter().map(|(n, _)| *n),
         user,
-        host,
-        path,
+        header(":authority"),
+        header(":path"),
         &overrides,
+        &audience,
     );
     if let (Some(header), Some(u)) = (&config.routing_header, user) {
         out.add

@@ -1,6 +1,6 @@
 //! Accepting a snapshot from the Worker: parse, validate every experiment, keep the body.
 
-use cleave_core::model::Experiment;
+use cleave_core::model::{Experiment, Holdout, SavedGroup};
 use serde::Deserialize;
 
 /// Shared-data key of the last good snapshot body.
@@ -21,6 +21,12 @@ pub struct SnapshotDoc {
     pub spec_version: u32,
     /// Running experiments.
     pub experiments: Vec<Experiment>,
+    /// Every holdout.
+    #[serde(default)]
+    pub holdouts: Vec<Holdout>,
+    /// Every saved group.
+    #[serde(default)]
+    pub groups: Vec<SavedGroup>,
 }
 
 /// One exposure as queued for the Worker's `/api/v1/exposures/batch`.
@@ -35,6 +41,10 @@ pub struct ExposureItem<'a> {
     /// `assigned`, or `forced` (a QA override or the forced list): the Worker accepts a
     /// forced exposure only from a caller with the edge token.
     pub reason: &'a str,
+    /// The attributes the filter decided with (sent for targeted experiments, which the
+    /// Worker decides again with them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<&'a serde_json::Value>,
 }
 
 /// Why a snapshot was refused (the last good one stays in use).
@@ -56,6 +66,8 @@ pub fn accept(body: &[u8]) -> Result<SnapshotDoc, Rejected> {
         )));
     }
     crate::config::validate_experiments(&doc.experiments, "experiments")
+        .map_err(|e| Rejected(e.to_string()))?;
+    crate::config::validate_audience(&doc.holdouts, &doc.groups)
         .map_err(|e| Rejected(e.to_string()))?;
     Ok(doc)
 }

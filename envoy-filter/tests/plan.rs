@@ -18,16 +18,21 @@ const CONFIG: &str = r#"{
   ]
 }"#;
 
-/// What the filter does per request: find the user id (no minting here), then plan.
+/// What the filter does per request: find the user id (no minting here), build the
+/// attributes, then plan (the host and path arrive as pseudo-headers).
 fn plan(config: &Config, headers: &[(&str, &str)], host: &str, path: &str) -> HeaderPlan {
-    let user = request::user_id(config, headers, || None);
+    let mut all = headers.to_vec();
+    all.extend([(":authority", host), (":path", path), (":method", "GET")]);
+    let user = request::user_id(config, &all, || None);
+    let served = config.merged(None);
+    let attributes = request::attributes(config, &served, &all);
     request::plan(
         config,
-        &config.experiments,
-        headers,
+        &served,
+        &all,
         user.as_str(),
-        host,
-        path,
+        &attributes,
+        &cleave_core::targeting::LiteRegex,
     )
 }
 
@@ -136,4 +141,54 @@ proptest! {
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let _ = plan(&config, &pairs, &host, &path);
     }
+}
+
+const TARGETED: &str = r#"{
+  "user_id_headers": ["x-user-id"],
+  "attributes": {"country": {"header": "x-country"}, "plan": {"header": "X-Plan"}},
+  "holdouts": [{"name": "everyone", "share": 0.999999}],
+  "groups": [{"name": "staff", "values": ["alice"]}],
+  "experiments": [
+    {"id": "t1", "key": "de-mobile", "name": "DE mobile", "status": "running",
+     "targeting": {"country": "DE", "device": "mobile", "query.utm_source": {"$regex": "^news"}},
+     "variants": [{"name": "x"}, {"name": "y"}]},
+    {"id": "t2", "key": "held", "name": "Held", "status": "running", "holdouts": ["everyone"],
+     "variants": [{"name": "x"}, {"name": "y"}]},
+    {"id": "t3", "key": "staff-only", "name": "Staff", "status": "running",
+     "targeting": {"plan": {"$inGroup": "staff"}}, "variants": [{"name": "x"}, {"name": "y"}]}
+  ]
+}"#;
+
+#[test]
+fn targeting_sees_mapped_headers_and_request_facts() {
+    let config = Config::parse(TARGETED.as_bytes()).unwrap();
+    let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
+    let keys = |p: &HeaderPlan| -> Vec<String> { p.add.iter().map(|(k, _)| k.clone()).collect() };
+    let hit = plan(
+        &config,
+        &[("x-user-id", "u1"), ("x-country", "DE"), ("user-agent", iphone), ("x-plan", "alice")],
+        "shop.example:8443",
+        "/cart?utm_source=newsletter",
+    );
+    assert!(keys(&hit).contains(&"x-cleave-de-mobile".to_string()), "{hit:?}");
+    assert!(keys(&hit).contains(&"x-cleave-staff-only".to_string()), "{hit:?}");
+    assert!(!keys(&hit).contains(&"x-cleave-held".to_string()), "held out: {hit:?}");
+    let miss = plan(
+        &config,
+        &[("x-user-id", "u1"), ("x-country", "FR"), ("user-agent", iphone), ("x-plan", "bob")],
+        "shop.example",
+        "/cart?utm_source=newsletter",
+    );
+    assert!(miss.assignments.is_empty(), "{miss:?}");
+    let desktop = plan(&config, &[("x-user-id", "u1"), ("x-country", "DE")], "h", "/?utm_source=news");
+    assert!(!keys(&desktop).contains(&"x-cleave-de-mobile".to_string()));
+}
+
+#[test]
+fn attribute_mappings_are_validated() {
+    let bad = |json: &str| Config::parse(json.as_bytes()).unwrap_err().field;
+    assert_eq!(bad(r#"{"attributes": {"country": {"header": "bad header"}}}"#), "attributes.country.header");
+    assert_eq!(bad(r#"{"attributes": {"no spaces": {"header": "x-a"}}}"#), "attributes.no spaces");
+    assert_eq!(bad(r#"{"attributes": {"a": {"cookie": "x"}}}"#), "attributes.a.cookie");
+    assert_eq!(bad(r#"{"holdouts": [{"name": "h", "share": 2}]}"#), "holdouts[0].share");
 }

@@ -5,7 +5,8 @@
 use cleave_core::edge::{UnitId, cookie_value, routing_value};
 use cleave_envoy::config::Config;
 use cleave_envoy::header_map;
-use cleave_envoy::request::{plan, user_id};
+use cleave_core::edge::{HeaderPlan, Prepared};
+use cleave_envoy::request::{self, user_id};
 use cleave_envoy::snapshot::accept;
 use proptest::prelude::*;
 
@@ -15,6 +16,30 @@ const CONFIG: &str = r#"{
   "experiments": [{"id": "e1", "key": "banner", "name": "Banner", "status": "running",
                    "variants": [{"name": "blue"}, {"name": "green"}]}]
 }"#;
+
+/// Plans as the filter does, the host and path sent as pseudo-headers (`_experiments`: the
+/// configuration's, which `merged` serves).
+fn plan(
+    c: &Config,
+    _experiments: &[Prepared],
+    headers: &[(&str, &str)],
+    user: Option<&str>,
+    host: &str,
+    path: &str,
+) -> HeaderPlan {
+    let mut all = headers.to_vec();
+    all.extend([(":authority", host), (":path", path)]);
+    let served = c.merged(None);
+    let attributes = request::attributes(c, &served, &all);
+    request::plan(
+        c,
+        &served,
+        &all,
+        user,
+        &attributes,
+        &cleave_core::targeting::LiteRegex,
+    )
+}
 
 /// Serialises pairs as the proxy-wasm host does.
 fn serialise(pairs: &[(&[u8], &[u8])]) -> Vec<u8> {

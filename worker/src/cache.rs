@@ -4,7 +4,10 @@
 use crate::host::WorkerHost;
 use crate::service::{Host, snapshot};
 use crate::store::{D1Store, Store};
-use cleave_core::model::Status;
+use crate::service::assign::AudienceConfig;
+use crate::service::audience;
+use cleave_core::model::{Holdout, SavedGroup, Status};
+use cleave_core::targeting::{CachedRegex, Groups};
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::Env;
@@ -18,12 +21,31 @@ pub struct Published {
     pub snapshot: snapshot::Snapshot,
     /// Its experiments with prepared allocations, for the proxy.
     pub prepared: Vec<cleave_core::edge::Prepared>,
+    /// Its saved groups by name.
+    pub groups: Groups,
+    /// Compiled `$regex` patterns, kept with the snapshot they came from.
+    pub regex: CachedRegex,
 }
 
 impl Published {
     fn new(snapshot: snapshot::Snapshot) -> Rc<Self> {
         let prepared = cleave_core::edge::prepare(snapshot.experiments.iter().cloned());
-        Rc::new(Self { snapshot, prepared })
+        let groups = crate::service::audience::groups_of(&snapshot.groups);
+        Rc::new(Self {
+            snapshot,
+            prepared,
+            groups,
+            regex: CachedRegex::default(),
+        })
+    }
+
+    /// What every decision against this snapshot shares.
+    pub fn audience(&self) -> AudienceConfig<'_> {
+        AudienceConfig {
+            holdouts: &self.snapshot.holdouts,
+            groups: &self.groups,
+            regex: &self.regex,
+        }
     }
 }
 
@@ -66,7 +88,13 @@ pub async fn publish(env: &Env, store: &D1Store) -> Result<Rc<Published>, String
         .experiments(Some(Status::Running))
         .await
         .map_err(|e| e.to_string())?;
-    let s = snapshot::build(all, WorkerHost.now_ms());
+    let holdouts = audience::list::<Holdout, _>(store)
+        .await
+        .map_err(|e| e.message)?;
+    let groups = audience::list::<SavedGroup, _>(store)
+        .await
+        .map_err(|e| e.message)?;
+    let s = snapshot::build(all, holdouts, groups, WorkerHost.now_ms());
     let kv = env.kv("KV").map_err(|e| e.to_string())?;
     let text = serde_json::to_string(&s).map_err(|e| e.to_string())?;
     kv.put(snapshot::KV_KEY, text)

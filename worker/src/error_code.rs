@@ -36,6 +36,10 @@ pub enum ErrorCode {
     ReadOnly,
     /// 409: the experiment changed since it was read; read it again.
     EditConflict,
+    /// 409: the layer range overlaps a live experiment's range of the same layer.
+    LayerOverlap,
+    /// 409: a holdout or saved group is used by an experiment.
+    InUse,
     /// 412: `If-Match` names another revision.
     PreconditionFailed,
     /// 413: the body is over 1 MiB.
@@ -74,7 +78,9 @@ impl ErrorCode {
             | Self::VariantsLocked
             | Self::TrafficDecrease
             | Self::ReadOnly
-            | Self::EditConflict => 409,
+            | Self::EditConflict
+            | Self::LayerOverlap
+            | Self::InUse => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::ValidationFailed | Self::MetricNotFinite => 422,

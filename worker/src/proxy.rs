@@ -20,6 +20,61 @@ pub fn is_cleave_path(path: &str) -> bool {
     path.starts_with("/api/") || crate::routes::lookup(path).is_some()
 }
 
+/// The request's targeting attributes: the core's request facts, Cloudflare's location
+/// (`country`, `region`, `city`, `asn` from `request.cf`) and the cookies named in
+/// `CLEAVE_ATTRIBUTE_COOKIES` (comma-separated; `cookie.<name>` in conditions).
+fn request_attributes(
+    req: &Request,
+    env: &Env,
+    url: &worker::Url,
+    host: &str,
+    headers: &[(String, String)],
+) -> serde_json::Value {
+    use serde_json::Value;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let mut extra: Vec<(String, Value)> = Vec::new();
+    if let Some(cf) = req.cf() {
+        let located = [
+            ("country", cf.country()),
+            ("region", cf.region()),
+            ("city", cf.city()),
+        ];
+        for (name, value) in located {
+            if let Some(v) = value {
+                extra.push((name.to_string(), Value::String(v)));
+            }
+        }
+        if let Some(asn) = cf.asn() {
+            extra.push(("asn".to_string(), Value::from(asn)));
+        }
+    }
+    let cookie_names: Vec<String> = setting(env, "CLEAVE_ATTRIBUTE_COOKIES")
+        .map(|names| {
+            names
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let method = req.method();
+    let facts = edge::RequestFacts {
+        host,
+        path: url.path(),
+        method: method.as_ref(),
+        query: url.query(),
+        user_agent: header("user-agent"),
+        cookie_header: header("cookie"),
+        cookie_names: &cookie_names,
+    };
+    edge::request_attributes(&facts, extra.iter().map(|(n, v)| (n.as_str(), v.clone())))
+}
+
 /// Proxies `req` to `origin`, assigning the user to every matching running experiment.
 pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -> Result<Response> {
     let url = req.url()?;
@@ -66,6 +121,17 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
         .as_ref()
         .map_or(&[][..], |p| p.prepared.as_slice());
     let host = url.host_str().unwrap_or_default().to_string();
+    let attributes = request_attributes(&req, env, &url, &host, &request_headers);
+    let no_groups = cleave_core::targeting::Groups::new();
+    let audience = match &published {
+        Some(p) => p.audience().with(&attributes),
+        None => cleave_core::model::Audience {
+            attributes: &attributes,
+            holdouts: &[],
+            groups: &no_groups,
+            regex: &cleave_core::targeting::NoRegex,
+        },
+    };
     let plan = edge::plan(
         experiments,
         &prefix,
@@ -74,7 +140,9 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
         &host,
         url.path(),
         &overrides,
+        &audience,
     );
+    let context = crate::service::assign::stored_context(&attributes);
 
     let outgoing = Headers::new();
     for (name, value) in req.headers().entries() {
@@ -126,6 +194,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
                 variant: a.variant.clone(),
                 reason: a.reason.to_string(),
                 at: now,
+                context: context.clone(),
             })
             .collect();
         crate::exposures::record(env, ctx, exposures);

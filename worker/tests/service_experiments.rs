@@ -137,9 +137,16 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
     ))
     .unwrap();
     let allocation = e.allocation().unwrap();
+    let groups = cleave_core::targeting::Groups::new();
+    let config = assign::AudienceConfig {
+        holdouts: &[],
+        groups: &groups,
+        regex: &cleave_core::targeting::NoRegex,
+    };
     for i in 0..200 {
-        let (resp, exposure) =
-            assign::assign(&e, &allocation, &format!("u{i}"), h.now_ms()).unwrap();
+        let req: assign::AssignRequest =
+            serde_json::from_value(json!({"user_id": format!("u{i}")})).unwrap();
+        let (resp, exposure) = assign::assign(&e, &allocation, &req, &config, h.now_ms()).unwrap();
         assert!(resp.in_experiment);
         block_on(store.record_exposures(&[exposure.unwrap()])).unwrap();
     }
@@ -197,7 +204,7 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
         None,
     ))
     .unwrap();
-    let s1 = snapshot::build(block_on(store.experiments(None)).unwrap(), 1);
+    let s1 = snapshot::build(block_on(store.experiments(None)).unwrap(), vec![], vec![], 1);
     assert_eq!(
         s1.experiments
             .iter()
@@ -205,7 +212,7 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
             .collect::<Vec<_>>(),
         [a.id.as_str()]
     );
-    let s2 = snapshot::build(block_on(store.experiments(None)).unwrap(), 2);
+    let s2 = snapshot::build(block_on(store.experiments(None)).unwrap(), vec![], vec![], 2);
     assert_eq!(s1.etag, s2.etag, "same content, same etag");
     assert!(snapshot::not_modified(Some(&s1.etag), &s2));
     block_on(experiments::transition(
@@ -216,7 +223,7 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
         None,
     ))
     .unwrap();
-    let s3 = snapshot::build(block_on(store.experiments(None)).unwrap(), 3);
+    let s3 = snapshot::build(block_on(store.experiments(None)).unwrap(), vec![], vec![], 3);
     assert_ne!(s3.etag, s1.etag);
     assert!(!snapshot::not_modified(Some(&s1.etag), &s3));
 }

@@ -30,6 +30,7 @@ fn fill(
                 user_id: user,
                 reason: "assigned".into(),
                 at: 0,
+                context: None,
             }
         })
         .collect();

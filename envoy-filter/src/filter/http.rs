@@ -6,9 +6,11 @@ use super::metrics::{MetricCache, bump};
 use super::random::random_bytes;
 use super::{Root, log};
 use crate::config::Config;
-use crate::request::{plan, user_id};
+use crate::request::{attributes, plan, user_id};
+use crate::served::Served;
 use crate::snapshot::{EXPOSURE_QUEUE, SNAPSHOT_KEY, VERSION_KEY, accept, parse_version};
-use cleave_core::edge::{Prepared, UnitId, is_https, set_cookie};
+use cleave_core::edge::{UnitId, is_https, set_cookie};
+use cleave_core::targeting::CachedRegex;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, LogLevel};
@@ -22,7 +24,9 @@ const SEEN_CAP: usize = 100_000;
 /// State an HTTP filter root shares with its requests.
 pub(super) struct Shared {
     pub(super) config: Config,
-    pub(super) experiments: RefCell<Rc<Vec<Prepared>>>,
+    pub(super) experiments: RefCell<Rc<Served>>,
+    /// Compiled `$regex` patterns (kept across requests on this thread).
+    pub(super) regex: CachedRegex,
     pub(super) have_snapshot: RefCell<bool>,
     pub(super) queue: RefCell<Option<u32>>,
     pub(super) seen: RefCell<HashSet<(String, String)>>,
@@ -53,7 +57,7 @@ impl Root {
             .unwrap_or_default();
         match accept(&body) {
             Ok(doc) => {
-                let merged = shared.config.merged(Some(&doc.experiments));
+                let merged = shared.config.merged(Some(&doc));
                 *shared.experiments.borrow_mut() = Rc::new(merged);
                 *shared.have_snapshot.borrow_mut() = true;
                 self.version = version;
@@ -100,9 +104,16 @@ impl HttpContext for Request {
                 .find(|(n, _)| *n == name)
                 .map_or("", |(_, v)| *v)
         };
-        let (host, path) = (pseudo(":authority"), pseudo(":path"));
-        let experiments = shared.experiments.borrow().clone();
-        let changes = plan(config, &experiments, &headers, user.as_str(), host, path);
+        let served = shared.experiments.borrow().clone();
+        let attrs = attributes(config, &served, &headers);
+        let changes = plan(
+            config,
+            &served,
+            &headers,
+            user.as_str(),
+            &attrs,
+            &shared.regex,
+        );
         for name in &changes.remove {
             if !headers::remove(Map::RequestHeaders, name) {
                 // A spoofed header that cannot be removed must not meet a real one.
@@ -119,12 +130,22 @@ impl HttpContext for Request {
         }
         if let Some(u) = user.as_str() {
             for a in &changes.assignments {
-                let key = experiments
-                    .iter()
-                    .find(|p| p.experiment.id == a.experiment_id)
-                    .map_or("", |p| p.experiment.key.as_str());
+                let experiment = served.experiment(&a.experiment_id).map(|p| &p.experiment);
+                let key = experiment.map_or("", |e| e.key.as_str());
                 count_assignment(&shared.counts, key, &a.variant);
-                queue_exposure(&shared, &a.experiment_id, u, &a.variant, a.reason);
+                // A targeted experiment's exposure carries the attributes it was decided
+                // with, so the Worker can decide it again.
+                let context = experiment
+                    .filter(|e| e.targeting.is_some())
+                    .map(|_| &attrs);
+                let exposure = crate::snapshot::ExposureItem {
+                    experiment_id: &a.experiment_id,
+                    user_id: u,
+                    variant: &a.variant,
+                    reason: a.reason,
+                    context,
+                };
+                queue_exposure(&shared, &exposure);
             }
         }
         if let UnitId::Minted(id) = user {
@@ -171,7 +192,7 @@ fn count_assignment(counts: &RefCell<Counts>, key: &str, variant: &str) {
 }
 
 /// Queues an exposure for the singleton, once per (experiment, user) per thread.
-fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &str, reason: &str) {
+fn queue_exposure(shared: &Shared, item: &crate::snapshot::ExposureItem<'_>) {
     if shared.config.exposures.is_none() && shared.config.snapshot.is_none() {
         return;
     }
@@ -180,7 +201,7 @@ fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &st
         if seen.len() >= SEEN_CAP {
             seen.clear();
         }
-        if !seen.insert((experiment_id.to_string(), user.to_string())) {
+        if !seen.insert((item.experiment_id.to_string(), item.user_id.to_string())) {
             return;
         }
     }
@@ -195,13 +216,7 @@ fn queue_exposure(shared: &Shared, experiment_id: &str, user: &str, variant: &st
             _ => return,
         },
     };
-    let item = crate::snapshot::ExposureItem {
-        experiment_id,
-        user_id: user,
-        variant,
-        reason,
-    };
-    let Ok(item) = serde_json::to_vec(&item) else {
+    let Ok(item) = serde_json::to_vec(item) else {
         return;
     };
     if hostcalls::enqueue_shared_queue(queue, Some(&item)).is_err() {

@@ -66,17 +66,18 @@ impl RootContext for Root {
         };
         match config.role {
             Role::Filter => {
-                let experiments = Rc::new(config.experiments.clone());
+                let experiments = Rc::new(config.merged(None));
                 log(
                     LogLevel::Info,
                     &format!(
                         "cleave filter {} configured: {} running experiment(s)",
                         cleave_core::VERSION,
-                        experiments.len()
+                        experiments.experiments.len()
                     ),
                 );
                 self.shared = Some(Rc::new(Shared {
                     experiments: RefCell::new(experiments),
+                    regex: cleave_core::targeting::CachedRegex::default(),
                     have_snapshot: RefCell::new(false),
                     queue: RefCell::new(None),
                     seen: RefCell::new(HashSet::new()),

@@ -4,10 +4,15 @@
 //! routes match, and add one header per experiment plus a summary. Every rule lives here
 //! once, so both hosts behave identically.
 
+mod attributes;
 mod force;
 mod plan;
 mod unit;
 
+pub use attributes::{
+    MAX_EXTRA, MAX_QUERY_PARAMS, MAX_VALUE_CHARS, RequestFacts, clip, device_class, query_params,
+    request_attributes,
+};
 pub use force::{FORCE_HEADER, force_overrides};
 pub use plan::{EdgeAssignment, HeaderPlan, plan};
 pub use unit::{
@@ -44,6 +49,14 @@ pub fn prepare(experiments: impl IntoIterator<Item = Experiment>) -> Vec<Prepare
                 allocation,
             })
         })
+        .collect()
+}
+
+/// Saved groups as the condition evaluator takes them (name → values).
+pub fn groups(saved: &[crate::model::SavedGroup]) -> crate::targeting::Groups {
+    saved
+        .iter()
+        .map(|g| (g.name.clone(), g.values.clone()))
         .collect()
 }
 

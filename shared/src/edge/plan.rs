@@ -2,6 +2,7 @@
 //! assignment headers to add.
 
 use super::Prepared;
+use crate::model::Audience;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -30,7 +31,9 @@ pub struct HeaderPlan {
 
 /// Plans the header changes for one request. `prefix` must be lower-case; `overrides` are
 /// QA overrides `(experiment key, variant)` (see [`super::force_overrides`]), empty
-/// unless the host enables them.
+/// unless the host enables them; `audience` holds the request's attributes
+/// ([`super::request_attributes`]) and the snapshot's holdouts and groups.
+#[allow(clippy::too_many_arguments)] // one call per host, every argument a different fact
 pub fn plan<'h>(
     experiments: &[Prepared],
     prefix: &str,
@@ -39,6 +42,7 @@ pub fn plan<'h>(
     host: &str,
     path: &str,
     overrides: &[(String, String)],
+    audience: &Audience<'_>,
 ) -> HeaderPlan {
     let mut out = HeaderPlan::default();
     for name in headers {
@@ -66,7 +70,9 @@ pub fn plan<'h>(
             .iter()
             .find(|(key, _)| *key == p.experiment.key)
             .map(|(_, variant)| variant.as_str());
-        let a = p.experiment.assign_overriding(&p.allocation, user, qa);
+        let a = p
+            .experiment
+            .decide(&p.allocation, user, qa, audience, &mut |_| {});
         let Some(variant) = a.variant_name() else {
             continue;
         };

@@ -1,9 +1,11 @@
 //! What may change while an experiment is live (running or paused) without moving a unit:
 //! descriptive fields, metrics, forced variants, routes and a *higher*
-//! `traffic_allocation` (ramp-up keeps everyone where they were). The split (variants,
-//! weights, control), the salt, or a lower allocation need a new phase, which also takes a
-//! new salt so that everyone is drawn again.
+//! `traffic_allocation` or a *wider* layer range (ramp-up keeps everyone where they were).
+//! The split (variants, weights, control), the salt, a lower allocation or a narrower (or
+//! another) layer range need a new phase, which also takes a new salt so that everyone is
+//! drawn again.
 
+use super::audience::LayerRange;
 use super::experiment::Experiment;
 use super::status::Status;
 use alloc::format;
@@ -19,6 +21,8 @@ pub enum LiveUpdateError {
     SaltLocked,
     /// `traffic_allocation` went down (exposed units would drop out).
     TrafficDecrease,
+    /// The layer range shrank, moved or was added (exposed units would drop out).
+    LayerShrink,
 }
 
 impl LiveUpdateError {
@@ -26,7 +30,7 @@ impl LiveUpdateError {
     pub fn code(self) -> &'static str {
         match self {
             Self::SplitLocked(_) | Self::SaltLocked => "variants_locked",
-            Self::TrafficDecrease => "traffic_decrease",
+            Self::TrafficDecrease | Self::LayerShrink => "traffic_decrease",
         }
     }
 }
@@ -41,6 +45,9 @@ impl fmt::Display for LiveUpdateError {
             Self::SaltLocked => f.write_str("the salt cannot change without \"new_phase\": true"),
             Self::TrafficDecrease => f.write_str(
                 "traffic_allocation can only be raised while running (lowering drops exposed users); send \"new_phase\": true",
+            ),
+            Self::LayerShrink => f.write_str(
+                "a live experiment's layer range can only widen (same layer, start not later, end not earlier); send \"new_phase\": true",
             ),
         }
     }
@@ -66,7 +73,19 @@ pub fn check_live_update(
     if next.traffic_allocation < current.traffic_allocation {
         return Err(LiveUpdateError::TrafficDecrease);
     }
+    if !layer_widens(current.layer.as_ref(), next.layer.as_ref()) {
+        return Err(LiveUpdateError::LayerShrink);
+    }
     Ok(())
+}
+
+/// Whether every unit `current` admits is admitted by `next` (no layer admits everybody).
+fn layer_widens(current: Option<&LayerRange>, next: Option<&LayerRange>) -> bool {
+    match (current, next) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(c), Some(n)) => c.name == n.name && n.start <= c.start && n.end >= c.end,
+    }
 }
 
 /// The salt of the next phase: `<id>:phase-<n+1>` after phase `n` (the first phase is 1).

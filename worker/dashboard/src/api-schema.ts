@@ -246,6 +246,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment id or key */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run: the decision for a unit and every check on the way (records nothing) */
+        post: operations["evaluateExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{id}/pause": {
         parameters: {
             query?: never;
@@ -378,6 +398,84 @@ export interface paths {
         /** Up to 1,000 exposures from an edge (forced ones need the edge token) */
         post: operations["exposuresBatch"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved group, by name */
+        get: operations["listGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** One saved group */
+        get: operations["getGroup"];
+        /** Create or replace a saved group (the path names it) */
+        put: operations["putGroup"];
+        post?: never;
+        /** Delete a saved group no experiment uses */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holdouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every holdout, by name */
+        get: operations["listHoldouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holdouts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** One holdout */
+        get: operations["getHoldout"];
+        /** Create or replace a holdout (the path names it) */
+        put: operations["putHoldout"];
+        post?: never;
+        /** Delete a holdout no experiment uses */
+        delete: operations["deleteHoldout"];
         options?: never;
         head?: never;
         patch?: never;
@@ -521,10 +619,13 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            /** @description Names of the holdouts whose units never enter this experiment. */
+            holdouts?: string[];
             /** @description What the experiment is expected to show. */
             hypothesis?: string;
             /** @description URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`). */
             key?: string;
+            layer?: null | components["schemas"]["LayerRange"];
             /** @description Planning: whether `min_detectable_effect` is relative (default) or absolute. */
             mde_type?: components["schemas"]["MdeType"];
             /** @description Event names measured; the first is the primary metric. */
@@ -562,6 +663,11 @@ export interface components {
              * @description Planned total number of users across all variants.
              */
             target_sample_size?: number | null;
+            /**
+             * @description Who may enter: a condition over the unit's attributes in GrowthBook's syntax
+             *     (`docs/targeting.md`); absent: everybody.
+             */
+            targeting?: Record<string, never> | null;
             /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
@@ -629,9 +735,14 @@ export interface components {
             /** @description Human-readable explanation. */
             message: string;
         };
-        /** @description The request body (`context` is accepted and ignored by the core). */
+        /** @description The request body. */
         AssignRequest: {
-            /** @description Free context: a JSON object (accepted as the v1 API does; not used for assignment yet). */
+            /** @description A synonym of `context` (send one of them). */
+            attributes?: Record<string, never> | null;
+            /**
+             * @description The unit's attributes for targeting (the v1 API's `context`): a JSON object of at
+             *     most 50 keys in all, 8 KB and 8 levels. Stored with the exposure.
+             */
             context?: Record<string, never> | null;
             /** @description The unit to assign. */
             user_id: string;
@@ -646,7 +757,7 @@ export interface components {
             experiment_key: string;
             /** @description Whether the unit takes part. */
             in_experiment: boolean;
-            /** @description `assigned`, `forced`, `not_in_traffic` or `not_running`. */
+            /** @description Why (`docs/assignment.md`, *Precedence and reasons*). */
             reason: string;
             /** @description The unit. */
             user_id: string;
@@ -676,6 +787,13 @@ export interface components {
         };
         /** @description One exposure reported by an edge (the Envoy filter). Each item is checked on its own (the same rules as the single-item endpoint); one that fails is a `rejected` result with its error, not a failed request. */
         BatchExposure: {
+            /** @description A synonym of `context`. */
+            attributes?: Record<string, never> | null;
+            /**
+             * @description The attributes the edge decided with (same limits as `/assign`'s `context`); the
+             *     Worker decides again with them, and stores them with the exposure.
+             */
+            context?: Record<string, never> | null;
             /** @description Experiment id or key. */
             experiment_id: string;
             /**
@@ -803,7 +921,48 @@ export interface components {
          * @description A machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "illegal_transition" | "not_assigned" | "variant_mismatch" | "variants_locked" | "traffic_decrease" | "read_only" | "edit_conflict" | "precondition_failed" | "payload_too_large" | "validation_failed" | "metric_not_finite" | "rate_limited" | "internal_error" | "origin_unreachable" | "auth_not_configured" | "storage_unavailable" | "snapshot_unavailable";
+        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "illegal_transition" | "not_assigned" | "variant_mismatch" | "variants_locked" | "traffic_decrease" | "read_only" | "edit_conflict" | "layer_overlap" | "in_use" | "precondition_failed" | "payload_too_large" | "validation_failed" | "metric_not_finite" | "rate_limited" | "internal_error" | "origin_unreachable" | "auth_not_configured" | "storage_unavailable" | "snapshot_unavailable";
+        /** @description One check of the decision, in order. */
+        EvaluatedStep: {
+            /** @description `running`, `forced`, `holdout`, `targeting`, `layer` or `traffic`. */
+            check: string;
+            /** @description Whether the unit went on (for `forced` and `holdout`: that they did not apply). */
+            passed: boolean;
+            /** @description The holdout or layer it concerns. */
+            subject?: string | null;
+        };
+        /** @description The request body. */
+        EvaluateRequest: {
+            /** @description Decide as if the experiment were running (to try a draft's targeting before it starts). */
+            assume_running?: boolean;
+            /** @description A synonym of `context`. */
+            attributes?: Record<string, never> | null;
+            /** @description The unit's attributes (as `/assign` takes them). */
+            context?: Record<string, never> | null;
+            /** @description A QA override to try (a variant name, as the edge's `x-cleave-force` sends it). */
+            force?: string | null;
+            /** @description The unit to evaluate. */
+            user_id: string;
+        };
+        /** @description The response body. */
+        EvaluateResponse: {
+            /** @description Whether it was decided as if running (`assume_running` on a non-running experiment). */
+            assumed_running: boolean;
+            /** @description Experiment id. */
+            experiment_id: string;
+            /** @description Experiment key. */
+            experiment_key: string;
+            /** @description Whether it would take part. */
+            in_experiment: boolean;
+            /** @description Why (`docs/assignment.md`, *Precedence and reasons*). */
+            reason: string;
+            /** @description Every check made, up to the one that decided. */
+            steps: components["schemas"]["EvaluatedStep"][];
+            /** @description The unit. */
+            user_id: string;
+            /** @description The variant it would see, or null. */
+            variant: string | null;
+        };
         /** @description The `/events/batch` request. */
         EventsBody: {
             /** @description 1 to 1,000 events. */
@@ -827,12 +986,15 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            /** @description Names of the holdouts whose units never enter this experiment. */
+            holdouts?: string[];
             /** @description What the experiment is expected to show. */
             hypothesis: string;
             /** @description Stable id chosen by the host (also the default salt). */
             readonly id: string;
             /** @description URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`). */
             key: string;
+            layer?: null | components["schemas"]["LayerRange"];
             /** @description Planning: whether `min_detectable_effect` is relative (default) or absolute. */
             mde_type: components["schemas"]["MdeType"];
             /** @description Event names measured; the first is the primary metric. */
@@ -876,6 +1038,11 @@ export interface components {
              */
             target_sample_size?: number | null;
             /**
+             * @description Who may enter: a condition over the unit's attributes in GrowthBook's syntax
+             *     (`docs/targeting.md`); absent: everybody.
+             */
+            targeting?: Record<string, never> | null;
+            /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
              */
@@ -908,10 +1075,13 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            /** @description Names of the holdouts whose units never enter this experiment. */
+            holdouts?: string[];
             /** @description What the experiment is expected to show. */
             hypothesis?: string;
             /** @description URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`). */
             key?: string;
+            layer?: null | components["schemas"]["LayerRange"];
             /** @description Planning: whether `min_detectable_effect` is relative (default) or absolute. */
             mde_type?: components["schemas"]["MdeType"];
             /** @description Event names measured; the first is the primary metric. */
@@ -945,6 +1115,11 @@ export interface components {
              */
             target_sample_size?: number | null;
             /**
+             * @description Who may enter: a condition over the unit's attributes in GrowthBook's syntax
+             *     (`docs/targeting.md`); absent: everybody.
+             */
+            targeting?: Record<string, never> | null;
+            /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
              */
@@ -965,10 +1140,13 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            /** @description Names of the holdouts whose units never enter this experiment. */
+            holdouts?: string[];
             /** @description What the experiment is expected to show. */
             hypothesis?: string;
             /** @description URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`). */
             key?: string;
+            layer?: null | components["schemas"]["LayerRange"];
             /** @description Planning: whether `min_detectable_effect` is relative (default) or absolute. */
             mde_type?: components["schemas"]["MdeType"];
             /** @description Event names measured; the first is the primary metric. */
@@ -1003,6 +1181,11 @@ export interface components {
              * @description Planned total number of users across all variants.
              */
             target_sample_size?: number | null;
+            /**
+             * @description Who may enter: a condition over the unit's attributes in GrowthBook's syntax
+             *     (`docs/targeting.md`); absent: everybody.
+             */
+            targeting?: Record<string, never> | null;
             /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
@@ -1069,6 +1252,38 @@ export interface components {
             /** @description Version of the Worker (and core) crate. */
             version: string;
         };
+        /**
+         * @description A holdout: a share of all units kept out of every experiment that lists it, so its
+         *     results compare them with the exposed units over the long run.
+         */
+        Holdout: {
+            /** @description Free text. */
+            description?: string;
+            /** @description Metrics its results compare (event names). */
+            metrics?: string[];
+            /** @description Name (`[A-Za-z0-9._-]`, 1–64 bytes), listed by experiments in `holdouts`. */
+            name: string;
+            /**
+             * Format: double
+             * @description Share of all units held out, in (0, 1).
+             */
+            share: number;
+        };
+        /**
+         * @description A holdout: a share of all units kept out of every experiment that lists it, so its
+         *     results compare them with the exposed units over the long run. The path names it.
+         */
+        HoldoutInput: {
+            /** @description Free text. */
+            description?: string;
+            /** @description Metrics its results compare (event names). */
+            metrics?: string[];
+            /**
+             * Format: double
+             * @description Share of all units held out, in (0, 1).
+             */
+            share: number;
+        };
         /** @description What happened to one item. */
         ItemResult: {
             error?: null | components["schemas"]["ApiError"];
@@ -1081,6 +1296,24 @@ export interface components {
         };
         /** @description Any JSON value, kept in canonical form */
         JsonText: unknown;
+        /**
+         * @description An experiment's range `[start, end)` of a named exclusion layer. Running experiments of
+         *     one layer never overlap, so no unit is in two of them.
+         */
+        LayerRange: {
+            /**
+             * Format: double
+             * @description End of the range (exclusive), in (start, 1].
+             */
+            end: number;
+            /** @description Layer name (`[A-Za-z0-9._-]`, 1–64 bytes), shared by the experiments that exclude each other. */
+            name: string;
+            /**
+             * Format: double
+             * @description Start of the range, in [0, 1).
+             */
+            start: number;
+        };
         /**
          * @description How a minimum detectable effect is expressed.
          * @enum {string}
@@ -1241,6 +1474,28 @@ export interface components {
              */
             variants: number;
         };
+        /**
+         * @description A saved group: a named list of values that `$inGroup` / `$notInGroup` test an
+         *     attribute against (beta testers' ids, internal accounts).
+         */
+        SavedGroup: {
+            /** @description Free text. */
+            description?: string;
+            /** @description Name (`[A-Za-z0-9._-]`, 1–64 bytes) used in conditions. */
+            name: string;
+            /** @description Members: strings (at most 256 characters) or numbers. */
+            values: (string | number)[];
+        };
+        /**
+         * @description A saved group: a named list of values that `$inGroup` / `$notInGroup` test an
+         *     attribute against (beta testers' ids, internal accounts). The path names it.
+         */
+        SavedGroupInput: {
+            /** @description Free text. */
+            description?: string;
+            /** @description Members: strings (at most 256 characters) or numbers. */
+            values: (string | number)[];
+        };
         /** @description What edge consumers (the Envoy filter) read. */
         Snapshot: {
             /** @description Content hash; also the HTTP `ETag`. */
@@ -1252,6 +1507,10 @@ export interface components {
              * @description When it was generated, ms since the epoch.
              */
             generated_at: number;
+            /** @description Every saved group (`$inGroup` names them). */
+            groups?: components["schemas"]["SavedGroup"][];
+            /** @description Every holdout (experiments list them by name). */
+            holdouts?: components["schemas"]["Holdout"][];
             /**
              * Format: int32
              * @description Assignment contract version the experiments are meant for.
@@ -2399,7 +2658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error (conflict, variants_locked, traffic_decrease, read_only, edit_conflict) */
+            /** @description Error (conflict, variants_locked, traffic_decrease, layer_overlap, read_only, edit_conflict) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,6 +2939,96 @@ export interface operations {
             };
         };
     };
+    evaluateExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment id or key */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluateResponse"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     pauseExperiment: {
         parameters: {
             query?: never;
@@ -2815,7 +3164,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error (illegal_transition, edit_conflict) */
+            /** @description Error (illegal_transition, layer_overlap, edit_conflict) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2897,7 +3246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error (illegal_transition, edit_conflict) */
+            /** @description Error (illegal_transition, layer_overlap, edit_conflict) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3248,6 +3597,516 @@ export interface operations {
                 };
             };
             /** @description Error (storage_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedGroup"][];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedGroup"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedGroupInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedGroup"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedGroup"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (in_use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listHoldouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holdout"][];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getHoldout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holdout"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putHoldout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldoutInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holdout"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteHoldout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holdout"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (in_use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
             503: {
                 headers: {
                     [name: string]: unknown;

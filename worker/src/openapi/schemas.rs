@@ -43,6 +43,10 @@ pub fn components() -> Map<String, Value> {
     add::<crate::routes::Deleted>(&mut all);
     add::<crate::routes::StatusRequest>(&mut all);
     add::<crate::routes::SubjectRequest>(&mut all);
+    add::<cleave_core::model::Holdout>(&mut all);
+    add::<cleave_core::model::SavedGroup>(&mut all);
+    add::<crate::service::evaluate::EvaluateRequest>(&mut all);
+    add::<crate::service::evaluate::EvaluateResponse>(&mut all);
     let mut out = Map::new();
     for (name, schema) in all {
         if let Ok(json) = serde_json::to_value(&schema) {
@@ -64,7 +68,29 @@ pub fn components() -> Map<String, Value> {
             ab_testing_service_create(&experiment),
         );
     }
+    for name in ["Holdout", "SavedGroup"] {
+        if let Some(schema) = out.get(name).cloned() {
+            out.insert(format!("{name}Input"), named_by_path(&schema));
+        }
+    }
     out
+}
+
+/// The body of `PUT /<catalog>/{name}`: the entry without `name`, which the path gives (a
+/// `name` in the body must equal it).
+fn named_by_path(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    if let Some(props) = s["properties"].as_object_mut() {
+        props.remove("name");
+    }
+    if let Some(required) = s["required"].as_array_mut() {
+        required.retain(|r| r != "name");
+    }
+    s["description"] = json!(format!(
+        "{} The path names it.",
+        schema["description"].as_str().unwrap_or_default()
+    ));
+    s
 }
 
 /// The experiment's properties a client may send (the read-only ones left out).
@@ -176,9 +202,21 @@ fn checked_per_item(schema: &Value, extra: Option<&Value>) -> Value {
     })
 }
 
-/// Rules JSON Schema can state that the derives cannot: a non-zero effect, and which
-/// fields of an `/analyze` variant the metric type needs.
+/// Rules JSON Schema can state that the derives cannot: a non-zero effect, which fields of
+/// an `/analyze` variant the metric type needs, `context` or its synonym `attributes` (not
+/// both), and what a saved group's values may be.
 fn refine(out: &mut Map<String, Value>) {
+    for name in ["AssignRequest", "EvaluateRequest", "BatchExposure"] {
+        if let Some(schema) = out.get_mut(name) {
+            schema["not"] = json!({"required": ["context", "attributes"]});
+        }
+    }
+    if let Some(values) = out
+        .get_mut("SavedGroup")
+        .and_then(|s| s["properties"].get_mut("values"))
+    {
+        values["items"] = json!({"type": ["string", "number"], "maxLength": 256});
+    }
     let nonzero = json!({"const": 0});
     if let Some(mde) = out
         .get_mut("SampleSizeRequest")

@@ -11,6 +11,8 @@ use crate::error::ErrorCode;
 pub enum Tag {
     /// Experiments: CRUD, lifecycle, results.
     Experiments,
+    /// Who may enter: holdouts, saved groups, the dry run.
+    Audience,
     /// Assignment, tracking and the batches (the data plane).
     Assignment,
     /// The stateless calculators.
@@ -26,6 +28,7 @@ impl Tag {
     pub fn name(self) -> &'static str {
         match self {
             Self::Experiments => "experiments",
+            Self::Audience => "audience",
             Self::Assignment => "assignment",
             Self::Analysis => "analysis",
             Self::Operations => "operations",

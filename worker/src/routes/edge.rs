@@ -79,22 +79,43 @@ pub(super) async fn handle_assign(
 ) -> ApiResult<assign::AssignResponse> {
     let req: assign::AssignRequest = crate::service::input::json_body(body)?;
     let now = WorkerHost.now_ms();
-    // Running experiments come prepared with the cached snapshot; others (and keys given
-    // as names) are read from D1, which answers not_running or 404.
+    // Running experiments come prepared with the cached snapshot (with the holdouts and
+    // groups they use); others (and keys given as names) are read from D1, which answers
+    // not_running or 404.
     let published = crate::cache::snapshot(env).await;
     let prepared = published.as_ref().and_then(|p| {
         p.prepared
             .iter()
             .find(|p| p.experiment.id == id || p.experiment.key == id)
+            .map(|prepared| (p, prepared))
     });
     let (response, exposure) = match prepared {
-        Some(p) => assign::assign(&p.experiment, &p.allocation, &req.user_id, now)?,
+        Some((p, prepared)) => assign::assign(
+            &prepared.experiment,
+            &prepared.allocation,
+            &req,
+            &p.audience(),
+            now,
+        )?,
         None => {
             let experiment = experiments::load(&store(env)?, id).await?;
             let allocation = experiment
                 .allocation()
                 .map_err(|e| ApiError::invalid("variants", e.to_string()))?;
-            assign::assign(&experiment, &allocation, &req.user_id, now)?
+            // Not in the snapshot: not running (or just started), so no holdout or group
+            // is needed to decide; a just-started one is decided with the stored ones.
+            let s = store(env)?;
+            let holdouts = crate::service::audience::list(&s).await?;
+            let groups = crate::service::audience::groups_of(
+                &crate::service::audience::list(&s).await?,
+            );
+            let regex = cleave_core::targeting::LiteRegex;
+            let config = assign::AudienceConfig {
+                holdouts: &holdouts,
+                groups: &groups,
+                regex: &regex,
+            };
+            assign::assign(&experiment, &allocation, &req, &config, now)?
         }
     };
     if let Some(x) = exposure {

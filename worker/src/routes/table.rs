@@ -4,7 +4,7 @@
 //! (`make openapi`), so no endpoint can differ from its neighbours or its description.
 
 use super::doc::{Body, Doc, Query, QueryType, Reply, Tag};
-use super::{Call, compat, edge, experiments, ops};
+use super::{Call, audience, compat, edge, experiments, ops};
 use crate::error::{ApiResult, ErrorCode};
 use futures_util::future::LocalBoxFuture;
 use worker::{Method, Response};
@@ -57,7 +57,8 @@ pub struct Route {
 
 use Access::{Admin, Edge, Metrics, Open, Public};
 use ErrorCode::{
-    Conflict, EditConflict, IllegalTransition, MetricNotFinite, NotAssigned, NotFound,
+    Conflict, EditConflict, IllegalTransition, InUse, LayerOverlap, MetricNotFinite, NotAssigned,
+    NotFound,
     PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable, TrafficDecrease,
     ValidationFailed, VariantsLocked,
 };
@@ -66,6 +67,15 @@ use Method::{Delete, Get, Post, Put};
 /// The route of a lifecycle action (`POST .../<action>`, admin, answers the experiment).
 macro_rules! lifecycle {
     ($path:literal, $id:literal, $summary:literal, $handler:path) => {
+        lifecycle!($path, $id, $summary, $handler, &[
+            NotFound,
+            IllegalTransition,
+            EditConflict,
+            PreconditionFailed,
+            StorageUnavailable,
+        ])
+    };
+    ($path:literal, $id:literal, $summary:literal, $handler:path, $errors:expr) => {
         Route {
             method: Post,
             path: $path,
@@ -77,18 +87,124 @@ macro_rules! lifecycle {
                 tag: Tag::Experiments,
                 body: Body::None,
                 reply: Reply::Versioned(200),
-                errors: &[
-                    NotFound,
-                    IllegalTransition,
-                    EditConflict,
-                    PreconditionFailed,
-                    StorageUnavailable,
-                ],
+                errors: $errors,
                 query: &[],
             },
         }
     };
 }
+
+/// The errors of a lifecycle action that puts an experiment live (its layer range must be free).
+const GOING_LIVE: &[ErrorCode] = &[
+    NotFound,
+    IllegalTransition,
+    LayerOverlap,
+    EditConflict,
+    PreconditionFailed,
+    StorageUnavailable,
+];
+
+/// The four routes of a named catalog (holdouts, saved groups).
+macro_rules! catalog {
+    ($list:literal, $one:literal, $schema:literal, $input:literal, $noun:literal,
+     [$list_id:literal, $get_id:literal, $put_id:literal, $delete_id:literal],
+     [$list_h:path, $get_h:path, $put_h:path, $delete_h:path]) => {
+        [
+            Route {
+                method: Get,
+                path: $list,
+                access: Admin,
+                handler: |c| Box::pin($list_h(c)),
+                doc: Doc {
+                    id: $list_id,
+                    summary: concat!("Every ", $noun, ", by name"),
+                    tag: Tag::Audience,
+                    body: Body::None,
+                    reply: Reply::List($schema),
+                    errors: &[StorageUnavailable],
+                    query: &[],
+                },
+            },
+            Route {
+                method: Get,
+                path: $one,
+                access: Admin,
+                handler: |c| Box::pin($get_h(c)),
+                doc: Doc {
+                    id: $get_id,
+                    summary: concat!("One ", $noun),
+                    tag: Tag::Audience,
+                    body: Body::None,
+                    reply: Reply::Json(200, $schema),
+                    errors: &[NotFound, StorageUnavailable],
+                    query: &[],
+                },
+            },
+            Route {
+                method: Put,
+                path: $one,
+                access: Admin,
+                handler: |c| Box::pin($put_h(c)),
+                doc: Doc {
+                    id: $put_id,
+                    summary: concat!("Create or replace a ", $noun, " (the path names it)"),
+                    tag: Tag::Audience,
+                    body: Body::Json($input),
+                    reply: Reply::Json(200, $schema),
+                    errors: &[ValidationFailed, StorageUnavailable],
+                    query: &[],
+                },
+            },
+            Route {
+                method: Delete,
+                path: $one,
+                access: Admin,
+                handler: |c| Box::pin($delete_h(c)),
+                doc: Doc {
+                    id: $delete_id,
+                    summary: concat!("Delete a ", $noun, " no experiment uses"),
+                    tag: Tag::Audience,
+                    body: Body::None,
+                    reply: Reply::Json(200, $schema),
+                    errors: &[NotFound, InUse, StorageUnavailable],
+                    query: &[],
+                },
+            },
+        ]
+    };
+}
+
+/// Holdouts and saved groups.
+pub static AUDIENCE_ROUTES: [[Route; 4]; 2] = [
+    catalog!(
+        "/api/v1/holdouts",
+        "/api/v1/holdouts/:name",
+        "Holdout",
+        "HoldoutInput",
+        "holdout",
+        ["listHoldouts", "getHoldout", "putHoldout", "deleteHoldout"],
+        [
+            audience::list_holdouts,
+            audience::get_holdout,
+            audience::put_holdout,
+            audience::delete_holdout
+        ]
+    ),
+    catalog!(
+        "/api/v1/groups",
+        "/api/v1/groups/:name",
+        "SavedGroup",
+        "SavedGroupInput",
+        "saved group",
+        ["listGroups", "getGroup", "putGroup", "deleteGroup"],
+        [
+            audience::list_groups,
+            audience::get_group,
+            audience::put_group,
+            audience::delete_group
+        ]
+    ),
+];
 
 const STATS_QUERY: &[Query] = &[
     Query {
@@ -120,9 +236,8 @@ const STATUS_QUERY: &[Query] = &[Query {
     description: "Only experiments of this status (`active` = running)",
 }];
 
-/// Every endpoint the Worker serves (anything else falls through to the edge proxy, the
-/// dashboard redirect or a JSON 404).
-pub static ROUTES: [Route; 30] = [
+/// The experiment, data-plane, operations and compatibility endpoints.
+pub static ROUTES_CORE: [Route; 31] = [
     Route {
         method: Get,
         path: "/ping",
@@ -290,6 +405,7 @@ pub static ROUTES: [Route; 30] = [
                 Conflict,
                 VariantsLocked,
                 TrafficDecrease,
+                LayerOverlap,
                 ReadOnly,
                 EditConflict,
                 PreconditionFailed,
@@ -337,7 +453,8 @@ pub static ROUTES: [Route; 30] = [
         "/api/v1/experiments/:id/start",
         "startExperiment",
         "Start a draft",
-        experiments::start
+        experiments::start,
+        GOING_LIVE
     ),
     lifecycle!(
         "/api/v1/experiments/:id/pause",
@@ -349,7 +466,8 @@ pub static ROUTES: [Route; 30] = [
         "/api/v1/experiments/:id/resume",
         "resumeExperiment",
         "Resume a paused experiment",
-        experiments::resume
+        experiments::resume,
+        GOING_LIVE
     ),
     lifecycle!(
         "/api/v1/experiments/:id/stop",
@@ -363,6 +481,21 @@ pub static ROUTES: [Route; 30] = [
         "Archive a draft or a stopped experiment",
         experiments::archive
     ),
+    Route {
+        method: Post,
+        path: "/api/v1/experiments/:id/evaluate",
+        access: Admin,
+        handler: |c| Box::pin(audience::evaluate(c)),
+        doc: Doc {
+            id: "evaluateExperiment",
+            summary: "Dry run: the decision for a unit and every check on the way (records nothing)",
+            tag: Tag::Audience,
+            body: Body::Json("EvaluateRequest"),
+            reply: Reply::Json(200, "EvaluateResponse"),
+            errors: &[NotFound, ValidationFailed, StorageUnavailable],
+            query: &[],
+        },
+    },
     Route {
         method: Post,
         path: "/api/v1/experiments/:id/assign",
@@ -555,3 +688,22 @@ pub static ROUTES: [Route; 30] = [
         },
     },
 ];
+
+/// Every endpoint the Worker serves, in document order (anything else falls through to the
+/// edge proxy, the dashboard redirect or a JSON 404).
+pub struct Routes;
+
+/// The whole table.
+pub static ROUTES: Routes = Routes;
+
+impl Routes {
+    /// Every route, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'static Route> {
+        ROUTES_CORE.iter().chain(AUDIENCE_ROUTES.iter().flatten())
+    }
+
+    /// The route at `index` of [`Routes::iter`].
+    pub fn get(&self, index: usize) -> Option<&'static Route> {
+        self.iter().nth(index)
+    }
+}

@@ -1,12 +1,15 @@
 //! `POST /experiments/{id}/assign`: the core decides; the host records the first exposure.
 
 use super::input::identifier;
+use crate::error::{ApiError, ApiResult};
 use crate::store::Exposure;
 use cleave_core::assign::Allocation;
-use cleave_core::model::{Experiment, JsonText};
+use cleave_core::model::{Audience, Experiment, Holdout, JsonText};
+use cleave_core::targeting::{Groups, RegexEngine, check_attributes};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-/// The request body (`context` is accepted and ignored by the core).
+/// The request body.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignRequest {
@@ -20,10 +23,52 @@ pub struct AssignRequest {
         )
     )]
     pub user_id: String,
-    /// Free context: a JSON object (accepted as the v1 API does; not used for assignment yet).
+    /// The unit's attributes for targeting (the v1 API's `context`): a JSON object of at
+    /// most 50 keys in all, 8 KB and 8 levels. Stored with the exposure.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub context: Option<serde_json::Map<String, serde_json::Value>>,
+    pub context: Option<Map<String, Value>>,
+    /// A synonym of `context` (send one of them).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub attributes: Option<Map<String, Value>>,
+}
+
+impl AssignRequest {
+    /// The attributes sent (`context` or `attributes`), checked against the limits: 400
+    /// when both are sent, 422 naming the field (and the place inside it) when too large.
+    pub fn attributes(&self) -> ApiResult<Value> {
+        checked_attributes(self.context.as_ref(), self.attributes.as_ref())
+    }
+}
+
+/// The attributes of a request that may send `context` or `attributes` (not both), checked
+/// against the core's limits; `{}` when neither is sent.
+pub fn checked_attributes(
+    context: Option<&Map<String, Value>>,
+    attributes: Option<&Map<String, Value>>,
+) -> ApiResult<Value> {
+    let (field, map) = match (context, attributes) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "attributes",
+                "send either context or attributes, not both",
+            ));
+        }
+        (Some(m), None) => ("context", m.clone()),
+        (None, Some(m)) => ("attributes", m.clone()),
+        (None, None) => ("context", Map::new()),
+    };
+    let value = Value::Object(map);
+    check_attributes(&value).map_err(|p| {
+        let at = if p.path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{field}.{}", p.path)
+        };
+        ApiError::invalid(at, p.message)
+    })?;
+    Ok(value)
 }
 
 /// The response body.
@@ -44,27 +89,64 @@ pub struct AssignResponse {
     pub config: Option<JsonText>,
     /// Whether the unit takes part.
     pub in_experiment: bool,
-    /// `assigned`, `forced`, `not_in_traffic` or `not_running`.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running)$"))]
+    /// Why (`docs/assignment.md`, *Precedence and reasons*).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|not_in_layer)$"))]
     pub reason: &'static str,
 }
 
-/// Assigns `user_id` (validated) with the experiment's prepared `allocation` and returns
-/// the response and the exposure to record.
+/// The configuration every decision shares: holdouts, saved groups and the regex engine.
+pub struct AudienceConfig<'a> {
+    /// Every holdout.
+    pub holdouts: &'a [Holdout],
+    /// Saved groups by name.
+    pub groups: &'a Groups,
+    /// The regex engine.
+    pub regex: &'a dyn RegexEngine,
+}
+
+impl<'a> AudienceConfig<'a> {
+    /// The core's audience for one unit's attributes.
+    pub fn with<'v>(&self, attributes: &'v Value) -> Audience<'v>
+    where
+        'a: 'v,
+    {
+        Audience {
+            attributes,
+            holdouts: self.holdouts,
+            groups: self.groups,
+            regex: self.regex,
+        }
+    }
+}
+
+/// The attributes as stored with an exposure: compact JSON, none when empty.
+pub fn stored_context(attributes: &Value) -> Option<String> {
+    match attributes {
+        Value::Object(m) if !m.is_empty() => Some(attributes.to_string()),
+        _ => None,
+    }
+}
+
+/// Assigns the unit of `req` (validated) with the experiment's prepared `allocation` and
+/// returns the response and the exposure to record.
 pub fn assign(
     experiment: &Experiment,
     allocation: &Allocation,
-    user_id: &str,
+    req: &AssignRequest,
+    config: &AudienceConfig<'_>,
     now_ms: i64,
-) -> crate::error::ApiResult<(AssignResponse, Option<Exposure>)> {
+) -> ApiResult<(AssignResponse, Option<Exposure>)> {
+    let user_id = req.user_id.as_str();
     identifier("user_id", user_id)?;
-    let a = experiment.assign_with(allocation, user_id);
+    let attributes = req.attributes()?;
+    let a = experiment.decide(allocation, user_id, None, &config.with(&attributes), &mut |_| {});
     let exposure = a.variant.map(|v| Exposure {
         experiment_id: experiment.id.clone(),
         user_id: user_id.to_string(),
         variant: v.name.clone(),
         reason: a.reason.as_str().to_string(),
         at: now_ms,
+        context: stored_context(&attributes),
     });
     Ok((
         AssignResponse {

@@ -2,6 +2,7 @@
 //! idempotent, a handful of storage round trips whatever the size.
 
 use super::Host;
+use super::assign::{AudienceConfig, checked_attributes, stored_context};
 use super::input::{identifier, json_body};
 use super::track::TrackRequest;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -44,6 +45,15 @@ pub struct BatchExposure {
     /// When, ms since the epoch (default: now).
     #[serde(default, deserialize_with = "cleave_core::model::integer::opt_i64")]
     pub timestamp: Option<i64>,
+    /// The attributes the edge decided with (same limits as `/assign`'s `context`); the
+    /// Worker decides again with them, and stores them with the exposure.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A synonym of `context`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The `/events/batch` request.
@@ -251,6 +261,14 @@ pub async fn exposures<S: Store>(
         body.exposures.iter().map(|e| e.experiment_id.as_str()),
     )
     .await?;
+    let holdouts = super::audience::list(store).await?;
+    let groups = super::audience::groups_of(&super::audience::list(store).await?);
+    let regex = cleave_core::targeting::CachedRegex::default();
+    let config = AudienceConfig {
+        holdouts: &holdouts,
+        groups: &groups,
+        regex: &regex,
+    };
     let mut results = Vec::with_capacity(body.exposures.len());
     let mut records = Vec::new();
     for (i, x) in body.exposures.iter().enumerate() {
@@ -258,6 +276,13 @@ pub async fn exposures<S: Store>(
             results.push(rejected("exposures", i, e));
             continue;
         }
+        let attributes = match checked_attributes(x.context.as_ref(), x.attributes.as_ref()) {
+            Ok(a) => a,
+            Err(e) => {
+                results.push(rejected("exposures", i, e));
+                continue;
+            }
+        };
         let Some(experiment) = experiments.get(&x.experiment_id).and_then(Option::as_ref) else {
             results.push(rejected(
                 "exposures",
@@ -267,7 +292,16 @@ pub async fn exposures<S: Store>(
             ));
             continue;
         };
-        let assignment = match experiment.assign(&x.user_id) {
+        let decided = experiment.allocation().map(|allocation| {
+            experiment.decide(
+                &allocation,
+                &x.user_id,
+                None,
+                &config.with(&attributes),
+                &mut |_| {},
+            )
+        });
+        let assignment = match decided {
             Ok(a) => a,
             Err(e) => {
                 results.push(rejected(
@@ -297,6 +331,7 @@ pub async fn exposures<S: Store>(
                     variant: x.variant.clone(),
                     reason: reason.as_str().to_string(),
                     at: x.timestamp.unwrap_or_else(|| host.now_ms()),
+                    context: stored_context(&attributes),
                 });
                 results.push(ItemResult {
                     index: i,

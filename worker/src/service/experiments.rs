@@ -140,6 +140,7 @@ pub async fn create<S: Store>(
     e.updated_at = Some(now);
     e.status = Status::Draft;
     e.validate().map_err(ApiError::validation)?;
+    super::audience::check_holdouts_exist(store, &e).await?;
     store.insert_experiment(&e).await?;
     Ok(e)
 }
@@ -196,6 +197,7 @@ pub async fn update<S: Store>(
     next.updated_at = Some(host.now_ms());
     next.version = current.version + 1;
     next.validate().map_err(ApiError::validation)?;
+    super::audience::check_holdouts_exist(store, &next).await?;
     check_precondition(&current, if_match)?;
     if current.status == Status::Archived {
         return Err(ApiError::new(
@@ -208,10 +210,16 @@ pub async fn update<S: Store>(
             LiveUpdateError::SplitLocked(_) | LiveUpdateError::SaltLocked => {
                 ErrorCode::VariantsLocked
             }
-            LiveUpdateError::TrafficDecrease => ErrorCode::TrafficDecrease,
+            LiveUpdateError::TrafficDecrease | LiveUpdateError::LayerShrink => {
+                ErrorCode::TrafficDecrease
+            }
         };
         ApiError::new(code, e.to_string())
     })?;
+    if matches!(current.status, Status::Running | Status::Paused) && next.layer != current.layer
+    {
+        super::audience::check_layer_free(store, &next).await?;
+    }
     store.update_experiment(&next, current.version).await?;
     Ok(next)
 }
@@ -259,6 +267,9 @@ async fn transition_once<S: Store>(
     check_precondition(&e, if_match)?;
     let read_version = e.version;
     e.status = e.status.apply(action)?;
+    if matches!(action, Action::Start | Action::Resume) {
+        super::audience::check_layer_free(store, &e).await?;
+    }
     let now = host.now_ms();
     match action {
         Action::Start => e.started_at = Some(now),

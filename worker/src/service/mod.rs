@@ -2,8 +2,10 @@
 //! types, so every rule is tested natively with the memory store.
 
 pub mod assign;
+pub mod audience;
 pub mod batch;
 pub mod calculators;
+pub mod evaluate;
 pub mod experiments;
 pub mod input;
 pub mod metrics;

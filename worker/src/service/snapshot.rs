@@ -1,6 +1,6 @@
 //! The published snapshot of running experiments (KV and `GET /snapshot`).
 
-use cleave_core::model::{Experiment, Status};
+use cleave_core::model::{Experiment, Holdout, SavedGroup, Status};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -19,16 +19,30 @@ pub struct Snapshot {
     pub generated_at: i64,
     /// Running experiments, in the core's wire model.
     pub experiments: Vec<Experiment>,
+    /// Every holdout (experiments list them by name).
+    #[serde(default)]
+    pub holdouts: Vec<Holdout>,
+    /// Every saved group (`$inGroup` names them).
+    #[serde(default)]
+    pub groups: Vec<SavedGroup>,
 }
 
-/// Builds the snapshot from all experiments (only running ones are published).
-pub fn build(all: Vec<Experiment>, now_ms: i64) -> Snapshot {
+/// Builds the snapshot from all experiments (only running ones are published), the
+/// holdouts and the saved groups.
+pub fn build(
+    all: Vec<Experiment>,
+    mut holdouts: Vec<Holdout>,
+    mut groups: Vec<SavedGroup>,
+    now_ms: i64,
+) -> Snapshot {
     let mut experiments: Vec<Experiment> = all
         .into_iter()
         .filter(|e| e.status == Status::Running)
         .collect();
     experiments.sort_by(|a, b| a.id.cmp(&b.id));
-    let body = serde_json::to_vec(&experiments).unwrap_or_default();
+    holdouts.sort_by(|a, b| a.name.cmp(&b.name));
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let body = serde_json::to_vec(&(&experiments, &holdouts, &groups)).unwrap_or_default();
     let digest = Sha256::digest(&body);
     let etag = digest
         .iter()
@@ -40,6 +54,8 @@ pub fn build(all: Vec<Experiment>, now_ms: i64) -> Snapshot {
         etag: format!("\"{etag}\""),
         generated_at: now_ms,
         experiments,
+        holdouts,
+        groups,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The D1 [`Store`]: bound parameters only, one round trip per call, batches for writes.
 
 use super::{
-    AnalysisRun, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
+    AnalysisRun, Catalog, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
     VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
@@ -47,7 +47,8 @@ fn parse(rows: Vec<ConfigRow>) -> StoreResult<Vec<Experiment>> {
         .collect()
 }
 
-/// Rows per statement in a batched insert (D1 allows 100 bound parameters).
+/// Rows per statement in a batched insert of exposures (6 parameters each; D1 allows 100
+/// bound parameters).
 const ROWS_PER_INSERT: usize = 16;
 /// Event rows per insert statement (7 parameters each, under D1's 100).
 const EVENTS_PER_INSERT: usize = 14;
@@ -170,17 +171,18 @@ impl Store for D1Store {
     async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()> {
         let mut statements = Vec::new();
         for chunk in exposures.chunks(ROWS_PER_INSERT) {
-            let placeholders = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let placeholders = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
             let sql = format!(
-                "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at) VALUES {placeholders}"
+                "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at, context) VALUES {placeholders}"
             );
-            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 5);
+            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 6);
             for x in chunk {
                 values.push(x.experiment_id.as_str().into());
                 values.push(x.user_id.as_str().into());
                 values.push(x.variant.as_str().into());
                 values.push(x.reason.as_str().into());
                 values.push((x.at as f64).into());
+                values.push(x.context.as_deref().map_or(JsValue::NULL, JsValue::from));
             }
             statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
         }
@@ -289,5 +291,60 @@ impl Store for D1Store {
         metric: &str,
     ) -> StoreResult<Vec<VariantAggregate>> {
         self.read_aggregates(experiment_id, metric).await
+    }
+
+    async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>> {
+        let sql = format!("SELECT config FROM {} ORDER BY name", kind.table());
+        let rows: Vec<ConfigRow> = self
+            .db
+            .prepare(sql)
+            .all()
+            .await
+            .map_err(backend)?
+            .results()
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(|r| r.config).collect())
+    }
+
+    async fn put_catalog(
+        &self,
+        kind: Catalog,
+        name: &str,
+        config: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO {} (name, config, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+            kind.table()
+        );
+        let values: [JsValue; 3] = [name.into(), config.into(), (now as f64).into()];
+        self.db
+            .prepare(sql)
+            .bind(&values)
+            .map_err(backend)?
+            .run()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_catalog(&self, kind: Catalog, name: &str) -> StoreResult<bool> {
+        let sql = format!("DELETE FROM {} WHERE name = ?1", kind.table());
+        let result = self
+            .db
+            .prepare(sql)
+            .bind(&[name.into()])
+            .map_err(backend)?
+            .run()
+            .await
+            .map_err(backend)?;
+        let changed = result
+            .meta()
+            .ok()
+            .flatten()
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changed > 0)
     }
 }

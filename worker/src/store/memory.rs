@@ -1,7 +1,7 @@
 //! An in-memory [`Store`] for native tests of the service logic.
 
 use super::{
-    AnalysisRun, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
+    AnalysisRun, Catalog, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
     VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
@@ -15,6 +15,7 @@ pub struct MemoryStore {
     exposures: RefCell<BTreeMap<(String, String), Exposure>>,
     events: RefCell<BTreeMap<String, EventRecord>>,
     analyses: RefCell<BTreeMap<String, AnalysisRun>>,
+    catalogs: RefCell<BTreeMap<(Catalog, String), String>>,
     racing_writes: Cell<u32>,
 }
 
@@ -202,6 +203,37 @@ impl Store for MemoryStore {
                 .collect(),
             analyses: self.analyses.borrow().values().cloned().collect(),
         })
+    }
+
+    async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>> {
+        Ok(self
+            .catalogs
+            .borrow()
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .map(|(_, config)| config.clone())
+            .collect())
+    }
+
+    async fn put_catalog(
+        &self,
+        kind: Catalog,
+        name: &str,
+        config: &str,
+        _now: i64,
+    ) -> StoreResult<()> {
+        self.catalogs
+            .borrow_mut()
+            .insert((kind, name.to_string()), config.to_string());
+        Ok(())
+    }
+
+    async fn delete_catalog(&self, kind: Catalog, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .catalogs
+            .borrow_mut()
+            .remove(&(kind, name.to_string()))
+            .is_some())
     }
 
     async fn aggregates(

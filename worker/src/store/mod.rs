@@ -45,6 +45,28 @@ pub struct Exposure {
     pub reason: String,
     /// When, ms since the epoch.
     pub at: i64,
+    /// The attributes it was assigned with, as compact JSON (none when none were sent).
+    #[serde(default)]
+    pub context: Option<String>,
+}
+
+/// Named control-plane configuration kept beside the experiments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Catalog {
+    /// Holdouts (`cleave_core::model::Holdout`).
+    Holdouts,
+    /// Saved groups (`cleave_core::model::SavedGroup`).
+    Groups,
+}
+
+impl Catalog {
+    /// The D1 table.
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::Holdouts => "holdouts",
+            Self::Groups => "saved_groups",
+        }
+    }
 }
 
 /// A tracked event.
@@ -150,6 +172,13 @@ pub trait Store {
     async fn assignment_counts(&self) -> StoreResult<Vec<(String, String, u64)>>;
     /// Everything `/metrics` reports, in one round trip.
     async fn metrics(&self) -> StoreResult<MetricsData>;
+    /// Every entry of a catalog as stored JSON, by name.
+    async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>>;
+    /// Creates or replaces the entry `name` of a catalog.
+    async fn put_catalog(&self, kind: Catalog, name: &str, config: &str, now: i64)
+    -> StoreResult<()>;
+    /// Deletes the entry `name` of a catalog; false if absent.
+    async fn delete_catalog(&self, kind: Catalog, name: &str) -> StoreResult<bool>;
     /// Per-variant aggregates of one metric over exposed users.
     async fn aggregates(
         &self,
