@@ -409,13 +409,19 @@ pub fn validate_audience(holdouts: &[Holdout], groups: &[SavedGroup]) -> Result<
     for (i, h) in holdouts.iter().enumerate() {
         if let Err(problems) = h.validate() {
             let first = &problems[0];
-            return Err(err(format!("holdouts[{i}].{}", first.field), first.message.clone()));
+            return Err(err(
+                format!("holdouts[{i}].{}", first.field),
+                first.message.clone(),
+            ));
         }
     }
     for (i, g) in groups.iter().enumerate() {
         if let Err(problems) = g.validate() {
             let first = &problems[0];
-            return Err(err(format!("groups[{i}].{}", first.field), first.message.clone()));
+            return Err(err(
+                format!("groups[{i}].{}", first.field),
+                first.message.clone(),
+            ));
         }
     }
     Ok(())

@@ -21,9 +21,7 @@ pub struct Served {
 impl Served {
     /// Serves `experiments` with `holdouts` and `groups`.
     pub fn new(experiments: Vec<Prepared>, holdouts: Vec<Holdout>, groups: Groups) -> Self {
-        let needs_attributes = experiments
-            .iter()
-            .any(|p| p.experiment.targeting.is_some());
+        let needs_attributes = experiments.iter().any(|p| p.experiment.targeting.is_some());
         Self {
             experiments,
             holdouts,

@@ -166,29 +166,65 @@ fn targeting_sees_mapped_headers_and_request_facts() {
     let keys = |p: &HeaderPlan| -> Vec<String> { p.add.iter().map(|(k, _)| k.clone()).collect() };
     let hit = plan(
         &config,
-        &[("x-user-id", "u1"), ("x-country", "DE"), ("user-agent", iphone), ("x-plan", "alice")],
+        &[
+            ("x-user-id", "u1"),
+            ("x-country", "DE"),
+            ("user-agent", iphone),
+            ("x-plan", "alice"),
+        ],
         "shop.example:8443",
         "/cart?utm_source=newsletter",
     );
-    assert!(keys(&hit).contains(&"x-cleave-de-mobile".to_string()), "{hit:?}");
-    assert!(keys(&hit).contains(&"x-cleave-staff-only".to_string()), "{hit:?}");
-    assert!(!keys(&hit).contains(&"x-cleave-held".to_string()), "held out: {hit:?}");
+    assert!(
+        keys(&hit).contains(&"x-cleave-de-mobile".to_string()),
+        "{hit:?}"
+    );
+    assert!(
+        keys(&hit).contains(&"x-cleave-staff-only".to_string()),
+        "{hit:?}"
+    );
+    assert!(
+        !keys(&hit).contains(&"x-cleave-held".to_string()),
+        "held out: {hit:?}"
+    );
     let miss = plan(
         &config,
-        &[("x-user-id", "u1"), ("x-country", "FR"), ("user-agent", iphone), ("x-plan", "bob")],
+        &[
+            ("x-user-id", "u1"),
+            ("x-country", "FR"),
+            ("user-agent", iphone),
+            ("x-plan", "bob"),
+        ],
         "shop.example",
         "/cart?utm_source=newsletter",
     );
     assert!(miss.assignments.is_empty(), "{miss:?}");
-    let desktop = plan(&config, &[("x-user-id", "u1"), ("x-country", "DE")], "h", "/?utm_source=news");
+    let desktop = plan(
+        &config,
+        &[("x-user-id", "u1"), ("x-country", "DE")],
+        "h",
+        "/?utm_source=news",
+    );
     assert!(!keys(&desktop).contains(&"x-cleave-de-mobile".to_string()));
 }
 
 #[test]
 fn attribute_mappings_are_validated() {
     let bad = |json: &str| Config::parse(json.as_bytes()).unwrap_err().field;
-    assert_eq!(bad(r#"{"attributes": {"country": {"header": "bad header"}}}"#), "attributes.country.header");
-    assert_eq!(bad(r#"{"attributes": {"no spaces": {"header": "x-a"}}}"#), "attributes.no spaces");
-    assert_eq!(bad(r#"{"attributes": {"a": {"cookie": "x"}}}"#), "attributes.a.cookie");
-    assert_eq!(bad(r#"{"holdouts": [{"name": "h", "share": 2}]}"#), "holdouts[0].share");
+    assert_eq!(
+        bad(r#"{"attributes": {"country": {"header": "bad header"}}}"#),
+        "attributes.country.header"
+    );
+    assert_eq!(
+        bad(r#"{"attributes": {"no spaces": {"header": "x-a"}}}"#),
+        "attributes.no spaces"
+    );
+    assert_eq!(
+        bad(r#"{"attributes": {"a": {"cookie": "x"}}}"#),
+        "attributes.a.cookie"
+    );
+    assert_eq!(
+        bad(r#"{"holdouts": [{"name": "h", "share": 2}]}"#),
+        "holdouts[0].share"
+    );
 }

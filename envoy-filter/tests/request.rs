@@ -2,10 +2,10 @@
 //! fuzz-style properties: no parser panics on any input.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
+use cleave_core::edge::{HeaderPlan, Prepared};
 use cleave_core::edge::{UnitId, cookie_value, routing_value};
 use cleave_envoy::config::Config;
 use cleave_envoy::header_map;
-use cleave_core::edge::{HeaderPlan, Prepared};
 use cleave_envoy::request::{self, user_id};
 use cleave_envoy::snapshot::accept;
 use proptest::prelude::*;

@@ -2,11 +2,11 @@
 //! needs neither D1 nor (usually) KV.
 
 use crate::host::WorkerHost;
-use crate::service::{Host, snapshot};
-use crate::store::{D1Store, Store};
 use crate::service::assign::AudienceConfig;
 use crate::service::audience;
-use cleave_core::model::{Holdout, SavedGroup, Status};
+use crate::service::{Host, snapshot};
+use crate::store::{D1Store, Store};
+use cleave_core::model::Status;
 use cleave_core::targeting::{CachedRegex, Groups};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -88,12 +88,7 @@ pub async fn publish(env: &Env, store: &D1Store) -> Result<Rc<Published>, String
         .experiments(Some(Status::Running))
         .await
         .map_err(|e| e.to_string())?;
-    let holdouts = audience::list::<Holdout, _>(store)
-        .await
-        .map_err(|e| e.message)?;
-    let groups = audience::list::<SavedGroup, _>(store)
-        .await
-        .map_err(|e| e.message)?;
+    let (holdouts, groups) = audience::load(store).await.map_err(|e| e.message)?;
     let s = snapshot::build(all, holdouts, groups, WorkerHost.now_ms());
     let kv = env.kv("KV").map_err(|e| e.to_string())?;
     let text = serde_json::to_string(&s).map_err(|e| e.to_string())?;

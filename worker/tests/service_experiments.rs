@@ -204,7 +204,12 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
         None,
     ))
     .unwrap();
-    let s1 = snapshot::build(block_on(store.experiments(None)).unwrap(), vec![], vec![], 1);
+    let s1 = snapshot::build(
+        block_on(store.experiments(None)).unwrap(),
+        vec![],
+        vec![],
+        1,
+    );
     assert_eq!(
         s1.experiments
             .iter()
@@ -212,7 +217,12 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
             .collect::<Vec<_>>(),
         [a.id.as_str()]
     );
-    let s2 = snapshot::build(block_on(store.experiments(None)).unwrap(), vec![], vec![], 2);
+    let s2 = snapshot::build(
+        block_on(store.experiments(None)).unwrap(),
+        vec![],
+        vec![],
+        2,
+    );
     assert_eq!(s1.etag, s2.etag, "same content, same etag");
     assert!(snapshot::not_modified(Some(&s1.etag), &s2));
     block_on(experiments::transition(
@@ -223,7 +233,12 @@ fn the_snapshot_publishes_running_experiments_with_a_content_etag() {
         None,
     ))
     .unwrap();
-    let s3 = snapshot::build(block_on(store.experiments(None)).unwrap(), vec![], vec![], 3);
+    let s3 = snapshot::build(
+        block_on(store.experiments(None)).unwrap(),
+        vec![],
+        vec![],
+        3,
+    );
     assert_ne!(s3.etag, s1.etag);
     assert!(!snapshot::not_modified(Some(&s1.etag), &s3));
 }

@@ -135,9 +135,7 @@ impl HttpContext for Request {
                 count_assignment(&shared.counts, key, &a.variant);
                 // A targeted experiment's exposure carries the attributes it was decided
                 // with, so the Worker can decide it again.
-                let context = experiment
-                    .filter(|e| e.targeting.is_some())
-                    .map(|_| &attrs);
+                let context = experiment.filter(|e| e.targeting.is_some()).map(|_| &attrs);
                 let exposure = crate::snapshot::ExposureItem {
                     experiment_id: &a.experiment_id,
                     user_id: u,

@@ -227,7 +227,9 @@ mod tests {
             ..RequestFacts::default()
         };
         let names: Vec<String> = (0..40).map(|i| format!("extra{i}")).collect();
-        let extra = names.iter().map(|n| (n.as_str(), Value::String(long.clone())));
+        let extra = names
+            .iter()
+            .map(|n| (n.as_str(), Value::String(long.clone())));
         let a = request_attributes(&facts, extra);
         assert_eq!(check_attributes(&a), Ok(()));
         assert_eq!(a["host"].as_str().map(str::len), Some(MAX_VALUE_CHARS));
@@ -240,7 +242,9 @@ mod tests {
             ..facts
         };
         let names: Vec<String> = (0..40).map(|i| format!("extra{i}")).collect();
-        let extra = names.iter().map(|n| (n.as_str(), Value::String(nasty.clone())));
+        let extra = names
+            .iter()
+            .map(|n| (n.as_str(), Value::String(nasty.clone())));
         assert_eq!(check_attributes(&request_attributes(&facts, extra)), Ok(()));
         let small = request_attributes(
             &RequestFacts {

@@ -14,7 +14,10 @@ async fn list_of<T: Entry>(c: Call) -> ApiResult<Response> {
 }
 
 async fn get_of<T: Entry>(c: Call) -> ApiResult<Response> {
-    json(200, &audience::get::<T, _>(&store(&c.env)?, c.param("name")).await?)
+    json(
+        200,
+        &audience::get::<T, _>(&store(&c.env)?, c.param("name")).await?,
+    )
 }
 
 async fn put_of<T: Entry>(mut c: Call) -> ApiResult<Response> {

@@ -102,13 +102,14 @@ pub(super) async fn handle_assign(
             let allocation = experiment
                 .allocation()
                 .map_err(|e| ApiError::invalid("variants", e.to_string()))?;
-            // Not in the snapshot: not running (or just started), so no holdout or group
-            // is needed to decide; a just-started one is decided with the stored ones.
-            let s = store(env)?;
-            let holdouts = crate::service::audience::list(&s).await?;
-            let groups = crate::service::audience::groups_of(
-                &crate::service::audience::list(&s).await?,
-            );
+            // Not in this isolate's snapshot: not running (decided without holdouts or
+            // groups), or started in the last seconds (decided with the stored ones).
+            let (holdouts, groups) = if experiment.status == cleave_core::model::Status::Running {
+                crate::service::audience::load(&store(env)?).await?
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let groups = crate::service::audience::groups_of(&groups);
             let regex = cleave_core::targeting::LiteRegex;
             let config = assign::AudienceConfig {
                 holdouts: &holdouts,

@@ -58,22 +58,27 @@ pub struct Route {
 use Access::{Admin, Edge, Metrics, Open, Public};
 use ErrorCode::{
     Conflict, EditConflict, IllegalTransition, InUse, LayerOverlap, MetricNotFinite, NotAssigned,
-    NotFound,
-    PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable, TrafficDecrease,
-    ValidationFailed, VariantsLocked,
+    NotFound, PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable,
+    TrafficDecrease, ValidationFailed, VariantsLocked,
 };
 use Method::{Delete, Get, Post, Put};
 
 /// The route of a lifecycle action (`POST .../<action>`, admin, answers the experiment).
 macro_rules! lifecycle {
     ($path:literal, $id:literal, $summary:literal, $handler:path) => {
-        lifecycle!($path, $id, $summary, $handler, &[
-            NotFound,
-            IllegalTransition,
-            EditConflict,
-            PreconditionFailed,
-            StorageUnavailable,
-        ])
+        lifecycle!(
+            $path,
+            $id,
+            $summary,
+            $handler,
+            &[
+                NotFound,
+                IllegalTransition,
+                EditConflict,
+                PreconditionFailed,
+                StorageUnavailable,
+            ]
+        )
     };
     ($path:literal, $id:literal, $summary:literal, $handler:path, $errors:expr) => {
         Route {

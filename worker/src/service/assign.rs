@@ -139,7 +139,13 @@ pub fn assign(
     let user_id = req.user_id.as_str();
     identifier("user_id", user_id)?;
     let attributes = req.attributes()?;
-    let a = experiment.decide(allocation, user_id, None, &config.with(&attributes), &mut |_| {});
+    let a = experiment.decide(
+        allocation,
+        user_id,
+        None,
+        &config.with(&attributes),
+        &mut |_| {},
+    );
     let exposure = a.variant.map(|v| Exposure {
         experiment_id: experiment.id.clone(),
         user_id: user_id.to_string(),

@@ -48,7 +48,7 @@ impl Entry for Holdout {
         self.validate()
     }
     fn used_by(&self, e: &Experiment) -> bool {
-        e.holdouts.iter().any(|h| *h == self.name)
+        e.holdouts.contains(&self.name)
     }
 }
 
@@ -87,9 +87,17 @@ fn names_group(condition: &serde_json::Value, name: &str) -> bool {
 
 /// Every entry of a catalog, by name.
 pub async fn list<T: Entry, S: Store>(store: &S) -> ApiResult<Vec<T>> {
-    store
-        .catalog(T::CATALOG)
-        .await?
+    parse_all(&store.catalog(T::CATALOG).await?)
+}
+
+/// Every holdout and every saved group, in one round trip.
+pub async fn load<S: Store>(store: &S) -> ApiResult<(Vec<Holdout>, Vec<SavedGroup>)> {
+    let (holdouts, groups) = store.audience().await?;
+    Ok((parse_all(&holdouts)?, parse_all(&groups)?))
+}
+
+fn parse_all<T: Entry>(texts: &[String]) -> ApiResult<Vec<T>> {
+    texts
         .iter()
         .map(|text| {
             serde_json::from_str(text).map_err(|e| {
@@ -137,7 +145,11 @@ pub async fn put<T: Entry, S: Store>(
     if new && existing.len() >= T::MAX {
         return Err(ApiError::invalid(
             "name",
-            format!("at most {} {}s may exist; delete one first", T::MAX, T::NOUN),
+            format!(
+                "at most {} {}s may exist; delete one first",
+                T::MAX,
+                T::NOUN
+            ),
         ));
     }
     let text = serde_json::to_string(&entry)
@@ -208,7 +220,10 @@ pub async fn check_layer_free<S: Store>(store: &S, e: &Experiment) -> ApiResult<
     if let Some(other) = live.iter().find(|o| {
         o.id != e.id && holds_range(o) && o.layer.as_ref().is_some_and(|r| r.overlaps(range))
     }) {
-        let theirs = other.layer.as_ref().map_or((0.0, 0.0), |r| (r.start, r.end));
+        let theirs = other
+            .layer
+            .as_ref()
+            .map_or((0.0, 0.0), |r| (r.start, r.end));
         return Err(ApiError::new(
             ErrorCode::LayerOverlap,
             format!(

@@ -261,8 +261,8 @@ pub async fn exposures<S: Store>(
         body.exposures.iter().map(|e| e.experiment_id.as_str()),
     )
     .await?;
-    let holdouts = super::audience::list(store).await?;
-    let groups = super::audience::groups_of(&super::audience::list(store).await?);
+    let (holdouts, groups) = super::audience::load(store).await?;
+    let groups = super::audience::groups_of(&groups);
     let regex = cleave_core::targeting::CachedRegex::default();
     let config = AudienceConfig {
         holdouts: &holdouts,

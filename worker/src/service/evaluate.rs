@@ -6,7 +6,7 @@ use super::audience;
 use super::input::identifier;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
-use cleave_core::model::{Experiment, Holdout, SavedGroup, Status};
+use cleave_core::model::{Experiment, Status};
 use cleave_core::targeting::LiteRegex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -89,8 +89,8 @@ pub async fn evaluate<S: Store>(
 ) -> ApiResult<EvaluateResponse> {
     identifier("user_id", &req.user_id)?;
     let attributes = checked_attributes(req.context.as_ref(), req.attributes.as_ref())?;
-    let holdouts: Vec<Holdout> = audience::list(store).await?;
-    let groups = audience::groups_of(&audience::list::<SavedGroup, _>(store).await?);
+    let (holdouts, groups) = audience::load(store).await?;
+    let groups = audience::groups_of(&groups);
     let config = AudienceConfig {
         holdouts: &holdouts,
         groups: &groups,

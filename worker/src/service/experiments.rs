@@ -216,8 +216,7 @@ pub async fn update<S: Store>(
         };
         ApiError::new(code, e.to_string())
     })?;
-    if matches!(current.status, Status::Running | Status::Paused) && next.layer != current.layer
-    {
+    if matches!(current.status, Status::Running | Status::Paused) && next.layer != current.layer {
         super::audience::check_layer_free(store, &next).await?;
     }
     store.update_experiment(&next, current.version).await?;

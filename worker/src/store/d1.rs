@@ -306,6 +306,25 @@ impl Store for D1Store {
         Ok(rows.into_iter().map(|r| r.config).collect())
     }
 
+    async fn audience(&self) -> StoreResult<(Vec<String>, Vec<String>)> {
+        let kinds = [Catalog::Holdouts, Catalog::Groups];
+        let statements = kinds
+            .iter()
+            .map(|k| {
+                self.db
+                    .prepare(format!("SELECT config FROM {} ORDER BY name", k.table()))
+            })
+            .collect();
+        let mut lists = Vec::with_capacity(2);
+        for result in self.run_batch(statements).await? {
+            let rows: Vec<ConfigRow> = result.results().map_err(backend)?;
+            lists.push(rows.into_iter().map(|r| r.config).collect::<Vec<_>>());
+        }
+        let groups = lists.pop().unwrap_or_default();
+        let holdouts = lists.pop().unwrap_or_default();
+        Ok((holdouts, groups))
+    }
+
     async fn put_catalog(
         &self,
         kind: Catalog,

@@ -215,6 +215,13 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn audience(&self) -> StoreResult<(Vec<String>, Vec<String>)> {
+        Ok((
+            self.catalog(Catalog::Holdouts).await?,
+            self.catalog(Catalog::Groups).await?,
+        ))
+    }
+
     async fn put_catalog(
         &self,
         kind: Catalog,

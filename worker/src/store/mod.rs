@@ -174,9 +174,16 @@ pub trait Store {
     async fn metrics(&self) -> StoreResult<MetricsData>;
     /// Every entry of a catalog as stored JSON, by name.
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>>;
+    /// Every holdout and every saved group (stored JSON, by name), in one round trip.
+    async fn audience(&self) -> StoreResult<(Vec<String>, Vec<String>)>;
     /// Creates or replaces the entry `name` of a catalog.
-    async fn put_catalog(&self, kind: Catalog, name: &str, config: &str, now: i64)
-    -> StoreResult<()>;
+    async fn put_catalog(
+        &self,
+        kind: Catalog,
+        name: &str,
+        config: &str,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Deletes the entry `name` of a catalog; false if absent.
     async fn delete_catalog(&self, kind: Catalog, name: &str) -> StoreResult<bool>;
     /// Per-variant aggregates of one metric over exposed users.

@@ -5,6 +5,9 @@ consulted). The hash, traffic and variant steps are those of assignment_v1.py; t
 and holdout points, the precedence table and a small evaluator of the condition operators
 the vectors use are written here.
 
+Lines that share an experiment configuration (salt, weights, traffic, layer, holdouts,
+targeting) are that experiment's units; each line stands alone all the same.
+
 Usage: python3 shared/tests/vectors/gen/assignment_v2.py > shared/tests/vectors/assignment-v2.jsonl
 Deterministic: a fixed seed, so re-running reproduces the committed file byte for byte.
 """
@@ -106,11 +109,30 @@ def evaluate(condition, attributes):
     return True
 
 
+def paths(condition):
+    """The attribute paths a condition touches."""
+    found = set()
+    if isinstance(condition, dict):
+        for key, value in condition.items():
+            if key.startswith("$"):
+                found |= paths(value)
+            else:
+                found.add(key)
+    elif isinstance(condition, list):
+        for item in condition:
+            found |= paths(item)
+    return found
+
+
 # ---- random experiments, units and attributes ---------------------------------------
 COUNTRIES = ["DE", "FR", "US", "GB", "JP"]
 PLANS = ["free", "pro", "team"]
 LAYERS = ["checkout", "search", "homepage.hero", "L_1"]
-HOLDOUTS = ["global-2026", "q4", "ads.hold", "h"]
+# Holdouts are global: one share per name (extremes included), listed by experiments.
+HOLDOUTS = {"global-2026": 0.05, "q4": 0.1, "ads.hold": 0.5, "h": 0.999999, "tiny": 0.000001, "r": 0.377216}
+# Attributes an edge passes as plain header strings: conditions over these alone are
+# marked "edge" (Envoy replays them with header mappings).
+EDGE_ATTRIBUTES = {"country", "plan"}
 
 
 def random_attributes(rng):
@@ -128,8 +150,8 @@ def random_attributes(rng):
     return a
 
 
-def random_clause(rng):
-    kind = rng.randrange(9)
+def random_clause(rng, edge):
+    kind = rng.choice([0, 1, 2, 7, 8]) if edge else rng.randrange(9)
     if kind == 0:
         return {"country": rng.choice(COUNTRIES)}
     if kind == 1:
@@ -151,7 +173,8 @@ def random_clause(rng):
 
 
 def random_condition(rng):
-    clauses = [random_clause(rng) for _ in range(rng.randrange(1, 6))]
+    edge = rng.random() < 0.8
+    clauses = [random_clause(rng, edge) for _ in range(rng.randrange(1, 6))]
     shape = rng.randrange(5)
     if shape == 0:
         return {"$or": clauses}
@@ -211,6 +234,7 @@ def decide(c):
             reason = "not_in_traffic"
         else:
             reason, variant = "assigned", c["variants"][index]
+    c["edge"] = c["targeting"] is None or paths(c["targeting"]) <= EDGE_ATTRIBUTES
     c["expected"] = {
         "layer_point": None if layer_point is None else f"{layer_point:016x}",
         "holdout_points": [f"{p:016x}" for p in holdout_points],
@@ -221,7 +245,8 @@ def decide(c):
     return c
 
 
-def random_case(rng):
+def random_experiment(rng):
+    """One experiment's configuration (its units are drawn separately)."""
     _, weights = v1.random_weights(rng)
     layer = None
     if rng.random() < 0.6:
@@ -229,34 +254,48 @@ def random_case(rng):
         layer = {"name": rng.choice(LAYERS), "start": start, "end": end}
     holdouts = []
     if rng.random() < 0.5:
-        for name in rng.sample(HOLDOUTS, rng.randrange(1, 4)):
-            holdouts.append({"name": name, "share": rng.choice([0.05, 0.1, 0.5, 0.000001, 0.999999, round(rng.random(), 6)])})
+        for name in rng.sample(sorted(HOLDOUTS), rng.randrange(1, 4)):
+            holdouts.append({"name": name, "share": HOLDOUTS[name]})
     targeting = random_condition(rng) if rng.random() < 0.6 else None
     return {
         "salt": v1.random_salt(rng),
-        "unit_id": v1.random_id(rng),
         "traffic_allocation": rng.choice([1.0, 1.0, 0.5, 0.9, round(rng.random(), 6)]),
         "weights": weights,
         "variants": ["control"] + [f"variant-{i}" for i in range(1, len(weights))],
         "layer": layer,
         "holdouts": holdouts,
         "targeting": targeting,
-        "attributes": random_attributes(rng),
     }
+
+
+UNITS_PER_EXPERIMENT = 10
+
+
+def unit_case(experiment, rng, unit_id=None):
+    c = dict(experiment)
+    c["unit_id"] = unit_id if unit_id is not None else v1.random_id(rng)
+    c["attributes"] = random_attributes(rng)
+    return decide(c)
 
 
 def main():
     rng = random.Random(20261201)
     out = []
-    # Adjoining ranges of one layer: every unit is in exactly one of them.
+    # Three adjoining ranges of one layer, 60 units each: every unit is in exactly one.
+    adjoining = []
+    for start, end in [(0.0, 0.3), (0.3, 0.7), (0.7, 1.0)]:
+        e = random_experiment(rng)
+        e.update(layer={"name": "checkout", "start": start, "end": end}, holdouts=[], targeting=None,
+                 traffic_allocation=1.0)
+        adjoining.append(e)
     for k in range(60):
-        for start, end in [(0.0, 0.3), (0.3, 0.7), (0.7, 1.0)]:
-            c = random_case(rng)
-            c.update(unit_id=f"adjoining-{k}", layer={"name": "checkout", "start": start, "end": end},
-                     holdouts=[], targeting=None, traffic_allocation=1.0)
-            out.append(decide(c))
+        for e in adjoining:
+            out.append(unit_case(e, rng, f"adjoining-{k}"))
+    # Then experiments of 10 units each (consecutive lines share the configuration).
     while len(out) < 2400:
-        out.append(decide(random_case(rng)))
+        e = random_experiment(rng)
+        for _ in range(UNITS_PER_EXPERIMENT):
+            out.append(unit_case(e, rng))
     for c in out:
         print(json.dumps(c, ensure_ascii=False, separators=(",", ":")))
 
