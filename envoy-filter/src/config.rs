@@ -153,6 +153,11 @@ pub struct RawConfig {
     /// `host`, `path`, `method`, `query`, `user_agent` and `device`, which every request has.
     #[serde(default)]
     pub attributes: BTreeMap<String, AttributeSource>,
+    /// A request header whose value is a JSON object of attributes (set by an earlier filter,
+    /// e.g. an auth service: `{"plan": "pro", "age": 31}`); its keys win over the others.
+    /// Ignored when it is not a JSON object within the `/assign` limits.
+    #[serde(default)]
+    pub attributes_header: Option<String>,
 }
 
 /// The validated configuration.
@@ -186,6 +191,8 @@ pub struct Config {
     pub groups: Vec<SavedGroup>,
     /// Attribute name → lower-cased request header.
     pub attributes: Vec<(String, String)>,
+    /// Lower-cased header carrying a JSON object of attributes.
+    pub attributes_header: Option<String>,
 }
 
 /// A configuration problem, naming the field.
@@ -350,6 +357,11 @@ impl Config {
             }
             attributes.push((name.clone(), source.header.to_ascii_lowercase()));
         }
+        if let Some(h) = &raw.attributes_header
+            && !is_header_name(h)
+        {
+            return Err(err("attributes_header", "must be a header name"));
+        }
         let experiments = prepare(raw.experiments.iter().cloned());
         Ok(Self {
             role: raw.role,
@@ -366,6 +378,7 @@ impl Config {
             holdouts: raw.holdouts,
             groups: raw.groups,
             attributes,
+            attributes_header: raw.attributes_header.map(|h| h.to_ascii_lowercase()),
         })
     }
 

@@ -29,9 +29,10 @@ pub fn user_id(
     )
 }
 
-/// The request's targeting attributes: the core's request facts (`host` without the port,
-/// `path` without the query, `method`, `query`, `user_agent`, `device`) and the configured
-/// header attributes. `Null` (nothing built) when no served experiment has targeting.
+/// The request's targeting attributes: the JSON object in `attributes_header` (when valid:
+/// its keys win), the core's request facts (`host` without the port, `path` without the
+/// query, `method`, `query`, `user_agent`, `device`) and the configured header attributes.
+/// `Null` (nothing built) when no served experiment has targeting.
 pub fn attributes(config: &Config, served: &Served, headers: &[(&str, &str)]) -> Value {
     if !served.needs_attributes {
         return Value::Null;
@@ -60,7 +61,25 @@ pub fn attributes(config: &Config, served: &Served, headers: &[(&str, &str)]) ->
     let mapped = config.attributes.iter().filter_map(|(name, source)| {
         header(source).map(|v| (name.as_str(), Value::String(v.to_string())))
     });
-    edge::request_attributes(&facts, mapped)
+    let attributes = edge::request_attributes(&facts, mapped);
+    let given = config
+        .attributes_header
+        .as_deref()
+        .and_then(header)
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .filter(|v| v.is_object() && cleave_core::targeting::check_attributes(v).is_ok());
+    let (Some(Value::Object(given)), Value::Object(mut all)) = (given, attributes.clone()) else {
+        return attributes;
+    };
+    let alone = Value::Object(given.clone());
+    all.extend(given);
+    let merged = Value::Object(all);
+    // Over the limits together: the header's object alone (it is within them).
+    if cleave_core::targeting::check_attributes(&merged).is_ok() {
+        merged
+    } else {
+        alone
+    }
 }
 
 /// The header plan for one request: QA overrides when `allow_force_header` is on, the

@@ -228,3 +228,39 @@ fn attribute_mappings_are_validated() {
         "holdouts[0].share"
     );
 }
+
+#[test]
+fn a_json_attributes_header_adds_typed_attributes_and_bad_ones_are_ignored() {
+    let config = Config::parse(
+        br#"{"user_id_headers": ["x-user-id"], "attributes_header": "X-Attrs",
+             "attributes": {"country": {"header": "x-country"}},
+             "experiments": [{"id": "a", "key": "adults", "name": "Adults", "status": "running",
+                              "targeting": {"age": {"$gte": 18}, "country": "DE"},
+                              "variants": [{"name": "x"}, {"name": "y"}]}]}"#,
+    )
+    .unwrap();
+    let assigned = |attrs: &str| {
+        !plan(
+            &config,
+            &[("x-user-id", "u1"), ("x-country", "FR"), ("x-attrs", attrs)],
+            "h",
+            "/",
+        )
+        .assignments
+        .is_empty()
+    };
+    assert!(
+        assigned(r#"{"age": 30, "country": "DE"}"#),
+        "the header's keys win"
+    );
+    assert!(!assigned(r#"{"age": 12, "country": "DE"}"#));
+    assert!(!assigned(r#"{"age": 30}"#), "country from x-country: FR");
+    assert!(!assigned("not json"));
+    assert!(!assigned(r#"[1, 2]"#));
+    assert_eq!(
+        Config::parse(br#"{"attributes_header": "bad header"}"#)
+            .unwrap_err()
+            .field,
+        "attributes_header"
+    );
+}

@@ -113,3 +113,111 @@ fn v2_vectors_through_envoy_match_the_contract() {
         mismatches.join("\n")
     );
 }
+
+/// JSON with every non-ASCII character escaped, so it travels in a header value.
+fn ascii_json(v: &Value) -> String {
+    let mut out = String::new();
+    for ch in v.to_string().chars() {
+        if ch.is_ascii() {
+            out.push(ch);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// Renames saved groups per case (`$inGroup: "group_id"` → `"group_id-<n>"`): a group's name
+/// is only a lookup key, and the suite defines one name with different members in two cases.
+fn rename_groups(condition: &Value, n: usize) -> Value {
+    match condition {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("$inGroup" | "$notInGroup", Value::String(g)) => json!(format!("{g}-{n}")),
+                        _ => rename_groups(v, n),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| rename_groups(v, n)).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn the_growthbook_condition_suite_through_envoy() {
+    let text = std::fs::read_to_string(
+        repo_root().join("shared/tests/vectors/growthbook/eval_condition.json"),
+    )
+    .expect("suite");
+    let suite: Value = serde_json::from_str(&text).expect("json");
+    let cases = suite["evalCondition"].as_array().expect("cases");
+    assert_eq!(cases.len(), 248);
+    let mut experiments = Vec::new();
+    let mut groups = Vec::new();
+    let mut served = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        let condition = rename_groups(&case[1], n);
+        // A condition the core refuses cannot be configured; it must be one that never matches.
+        if cleave_core::targeting::check_condition(&condition, &cleave_core::targeting::LiteRegex)
+            .is_err()
+        {
+            assert_eq!(case[3], false, "{} is refused but matches", case[0]);
+            continue;
+        }
+        for (name, values) in case.get(4).and_then(Value::as_object).into_iter().flatten() {
+            groups.push(json!({"name": format!("{name}-{n}"), "values": values}));
+        }
+        experiments.push(
+            json!({"id": format!("gb-{n}"), "key": format!("gb{n}"), "name": format!("GB {n}"),
+            "status": "running", "targeting": condition, "variants": [{"name": "a"}, {"name": "b"}],
+            "routes": [{"path_prefix": format!("/gb/{n}/")}]}),
+        );
+        served.push(n);
+    }
+    assert!(served.len() > 220, "{} served", served.len());
+    let plugin =
+        json!({"user_id_headers": ["x-user-id"], "attributes_header": "x-cleave-attributes",
+                        "groups": groups, "experiments": experiments})
+        .to_string();
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let config = cleave_e2e::envoy_example_config(port, admin, echo.port, Some(&plugin));
+    let _envoy = Envoy::start("envoy-growthbook", &config, port, admin);
+    let mut client = RawClient::connect(port).expect("connect");
+    let mut failures = Vec::new();
+    for n in served {
+        let case = &cases[n];
+        let attributes = ascii_json(&case[2]);
+        let (status, body) = client
+            .get(
+                &format!("/gb/{n}/"),
+                &[
+                    ("x-user-id", "gb-user"),
+                    ("x-cleave-attributes", &attributes),
+                ],
+            )
+            .expect("request");
+        assert_eq!(status, 200, "{body}");
+        let seen: Value = serde_json::from_str(&body).expect("echo json");
+        let assigned = !seen["headers"][format!("x-cleave-gb{n}")].is_null();
+        if Some(assigned) != case[3].as_bool() {
+            failures.push(format!(
+                "{}: expected {}, envoy assigned: {assigned}",
+                case[0], case[3]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
