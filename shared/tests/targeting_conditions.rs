@@ -1,4 +1,4 @@
-//! GrowthBook's condition conformance suite (`vectors/growthbook/eval_condition.json`, MIT)
+//! GrowthBook's condition conformance suite (`vectors/growthbook/cases.json`, MIT)
 //! through `cleave_core::targeting`, with the engine every host uses (`LiteRegex`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn cases() -> Vec<Value> {
-    let text = include_str!("vectors/growthbook/eval_condition.json");
+    let text = include_str!("vectors/growthbook/cases.json");
     let doc: Value = serde_json::from_str(text).expect("the suite is JSON");
     doc["evalCondition"]
         .as_array()

@@ -152,10 +152,9 @@ fn rename_groups(condition: &Value, n: usize) -> Value {
 
 #[test]
 fn the_growthbook_condition_suite_through_envoy() {
-    let text = std::fs::read_to_string(
-        repo_root().join("shared/tests/vectors/growthbook/eval_condition.json"),
-    )
-    .expect("suite");
+    let text =
+        std::fs::read_to_string(repo_root().join("shared/tests/vectors/growthbook/cases.json"))
+            .expect("suite");
     let suite: Value = serde_json::from_str(&text).expect("json");
     let cases = suite["evalCondition"].as_array().expect("cases");
     assert_eq!(cases.len(), 248);

@@ -108,3 +108,88 @@ fn proxy_mode_assigns_strips_spoofing_sets_the_cookie_and_streams() {
     let users: u64 = cleave_e2e::exposed_users(&s);
     assert_eq!(users, 1, "the proxied user was exposed once: {s}");
 }
+
+#[test]
+fn proxy_mode_targets_by_request_attributes() {
+    let origin = EchoServer::start();
+    let origin_url = format!("http://127.0.0.1:{}", origin.port);
+    let api = Api {
+        w: Wrangler::start_with(
+            "proxy-targeting",
+            &[
+                ("ORIGIN_URL", &origin_url),
+                ("CLEAVE_ATTRIBUTE_COOKIES", "plan"),
+            ],
+        ),
+    };
+    // Newsletter visitors on mobile with the pro plan cookie, on /sale pages only.
+    let e: Experiment = serde_json::from_value(api.running(json!({
+        "name": "Sale", "key": "sale", "variants": [{"name": "a"}, {"name": "b"}],
+        "targeting": {"query.utm_source": "newsletter", "device": "mobile", "cookie.plan": "pro",
+                      "path": {"$regex": "^/sale"}, "method": "GET"}})))
+    .expect("model");
+    let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
+    let visit = |path: &str, ua: &str, cookie: &str| -> Value {
+        http()
+            .get(&api.url(path))
+            .set("user-agent", ua)
+            .set("cookie", cookie)
+            .call()
+            .expect("proxied")
+            .into_json()
+            .expect("echo")
+    };
+    let hit = visit(
+        "/sale/shoes?utm_source=newsletter",
+        iphone,
+        "cleave_uid=t-1; plan=pro",
+    );
+    assert!(hit["headers"]["x-cleave-sale"].is_string(), "{hit}");
+    for (path, ua, cookie) in [
+        (
+            "/sale/shoes?utm_source=ads",
+            iphone,
+            "cleave_uid=t-1; plan=pro",
+        ),
+        (
+            "/sale/shoes?utm_source=newsletter",
+            "Mozilla/5.0 (Macintosh)",
+            "cleave_uid=t-1; plan=pro",
+        ),
+        (
+            "/sale/shoes?utm_source=newsletter",
+            iphone,
+            "cleave_uid=t-1; plan=free",
+        ),
+        (
+            "/home?utm_source=newsletter",
+            iphone,
+            "cleave_uid=t-1; plan=pro",
+        ),
+    ] {
+        let miss = visit(path, ua, cookie);
+        assert!(
+            miss["headers"].get("x-cleave-sale").is_none(),
+            "{path} {ua} {cookie}: {miss}"
+        );
+    }
+    // The exposure is stored with the attributes it was decided with.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (_, s) = api.admin("GET", &format!("/api/v1/experiments/{}/stats", e.id), None);
+    assert_eq!(cleave_e2e::exposed_users(&s), 1, "{s}");
+    let (status, dry) = api.admin(
+        "POST",
+        &format!("/api/v1/experiments/{}/evaluate", e.id),
+        Some(json!({"user_id": "t-1", "attributes": {"query": {"utm_source": "newsletter"},
+                     "device": "mobile", "cookie": {"plan": "pro"}, "path": "/sale/x", "method": "GET"}})),
+    );
+    assert_eq!(
+        (status, dry["reason"].as_str()),
+        (200, Some("assigned")),
+        "{dry}"
+    );
+    assert_eq!(
+        dry["variant"], hit["headers"]["x-cleave-sale"],
+        "the dry run agrees with the proxy"
+    );
+}

@@ -165,10 +165,8 @@ fn v2_vectors_and_the_growthbook_suite_through_the_dry_run() {
     // GrowthBook's evalCondition cases: a condition the API refuses (422) must be one that
     // never matches; the others decide `assigned` exactly when the suite says true.
     let suite: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            repo_root().join("shared/tests/vectors/growthbook/eval_condition.json"),
-        )
-        .expect("suite"),
+        &std::fs::read_to_string(repo_root().join("shared/tests/vectors/growthbook/cases.json"))
+            .expect("suite"),
     )
     .expect("json");
     let gb = suite["evalCondition"].as_array().expect("cases");
