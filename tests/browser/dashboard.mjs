@@ -375,6 +375,85 @@ async function docsFlow(browser, watcher) {
   await context.close();
 }
 
+/** Who enters: holdouts and groups on their page, the targeting editor (rows, raw JSON checked
+ * by the server as typed), the layer picker showing taken ranges, and "test a user". */
+async function audienceFlow(browser, watcher) {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watcher.watch(page, 'audience');
+  await signIn(page, TOKEN);
+
+  step('audience: create a holdout and a saved group on their page');
+  await page.goto(`${BASE}/admin/#/audience`);
+  await page.getByTestId('holdout-form').waitFor();
+  await page.fill('[data-testid=holdout-name]', 'global');
+  await page.fill('[data-testid=holdout-share]', '10');
+  await page.getByTestId('holdout-save').click();
+  await page.getByTestId('holdout-row-global').waitFor();
+  await page.fill('[data-testid=group-name]', 'staff');
+  await page.fill('[data-testid=group-values]', 'alice\nbob');
+  await page.getByTestId('group-save').click();
+  await page.getByTestId('group-row-staff').waitFor();
+  assert.deepEqual((await api.get('/api/v1/holdouts')).map((h) => [h.name, h.share]), [['global', 0.1]]);
+  assert.deepEqual((await api.get('/api/v1/groups'))[0].values, ['alice', 'bob']);
+  await shot(page, 'audience-page');
+
+  step('audience: a live experiment takes half of layer "checkout"');
+  const other = await api.post('/api/v1/experiments', {
+    name: 'Checkout layout', key: 'checkout-layout', variants: [{ name: 'a' }, { name: 'b' }],
+    layer: { name: 'checkout', start: 0, end: 0.5 },
+  });
+  await api.post(`/api/v1/experiments/${other.id}/start`);
+
+  step('audience: targeting rows write the condition; the server checks raw JSON as it is typed');
+  await page.goto(`${BASE}/admin/#/new`);
+  await page.getByTestId('experiment-form').waitFor();
+  await page.fill('[data-field=name]', 'Checkout DACH');
+  await page.getByTestId('add-row').click();
+  const row = page.getByTestId('targeting-row').first();
+  await row.getByTestId('row-attribute').fill('country');
+  await row.getByTestId('row-operator').selectOption('$in');
+  await row.getByTestId('row-value').fill('DE, AT');
+  assert.deepEqual(JSON.parse(await page.getByTestId('targeting-json').inputValue()), { country: { $in: ['DE', 'AT'] } });
+  await page.waitForFunction(() => /valid; reads country/.test(document.querySelector('[data-testid=targeting-verdict]')?.textContent ?? ''));
+  watcher.expect(422, '/api/v1/targeting/check');
+  await page.fill('[data-testid=targeting-json]', '{"country": {"$in": ["DE", "AT"]}, "age": {"$gtt": 18}}');
+  await page.waitForFunction(() => /targeting\.age\.\$gtt/.test(document.querySelector('[data-testid=targeting-verdict]')?.textContent ?? ''));
+  await shot(page, 'audience-targeting-invalid');
+  await page.fill('[data-testid=targeting-json]', '{"country": {"$in": ["DE", "AT"]}, "user": {"$inGroup": "staff"}}');
+  await page.waitForFunction(() => /valid; reads country, user/.test(document.querySelector('[data-testid=targeting-verdict]')?.textContent ?? ''));
+
+  step('audience: the layer picker shows the taken range; take the other half; list the holdout');
+  await page.fill('[data-field="layer.name"]', 'checkout');
+  await page.getByTestId('layer-taken').waitFor();
+  assert.match(await page.getByTestId('layer-taken').innerText(), /checkout-layout \(running\) takes 0%–50%/);
+  await page.fill('[data-field="layer.start"]', '50');
+  await page.fill('[data-field="layer.end"]', '100');
+  await page.getByTestId('holdout-global').check();
+  await shot(page, 'audience-form');
+  await page.getByTestId('save').click();
+  await page.waitForURL(/#\/experiments\/[^/]+$/);
+  const id = decodeURIComponent(page.url().split('/').pop());
+  const saved = await api.get(`/api/v1/experiments/${id}`);
+  assert.deepEqual(saved.targeting, { country: { $in: ['DE', 'AT'] }, user: { $inGroup: 'staff' } });
+  assert.deepEqual(saved.layer, { name: 'checkout', start: 0.5, end: 1 });
+  assert.deepEqual(saved.holdouts, ['global']);
+  await page.getByTestId('audience-summary').waitFor();
+
+  step('audience: "test a user" shows the dry run, check by check');
+  for (const [user, attributes] of [['alice', { country: 'DE', user: 'alice' }], ['alice', { country: 'FR', user: 'alice' }]]) {
+    await page.fill('[data-testid=test-user-id]', user);
+    await page.fill('[data-testid=test-user-attributes]', JSON.stringify(attributes));
+    const truth = await api.post(`/api/v1/experiments/${id}/evaluate`, { user_id: user, attributes, assume_running: true });
+    await page.getByTestId('test-user-run').click();
+    await page.waitForFunction((r) => document.querySelector('[data-testid=test-user-reason]')?.textContent === r, truth.reason);
+    assert.equal(await page.locator('[data-testid=test-user-result] .steps li').count(), truth.steps.length);
+  }
+  await shot(page, 'audience-test-user');
+  await assertFits(page, 'the results page with the dry run');
+  await context.close();
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: LAUNCH_ARGS,
@@ -384,6 +463,7 @@ try {
   const id = await desktopFlow(browser, watcher);
   await phoneFlow(browser, watcher, id);
   await docsFlow(browser, watcher);
+  await audienceFlow(browser, watcher);
   watcher.assertClean();
   console.log('[browser] all steps passed');
 } finally {

@@ -365,3 +365,17 @@ fn an_edge_exposure_is_decided_again_with_the_attributes_it_sends() {
     );
     assert_eq!(send(json!({"country": "DE"})).recorded, 1);
 }
+
+#[test]
+fn the_targeting_check_is_the_experiment_rule() {
+    let check =
+        |v: Value| evaluate::check(&serde_json::from_value(json!({"targeting": v})).unwrap());
+    let ok = check(json!({"country": "DE", "$or": [{"age": {"$gt": 1}}, {"user.plan": "pro"}]}))
+        .unwrap();
+    assert_eq!(ok.attributes, ["age", "country", "user.plan"]);
+    let err = check(json!({"$and": [{"x": 1}, {"country": {"$in": "DE"}}]})).unwrap_err();
+    assert_eq!(
+        (err.status(), err.field.as_deref()),
+        (422, Some("targeting.$and[1].country.$in"))
+    );
+}

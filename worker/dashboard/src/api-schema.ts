@@ -532,6 +532,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/targeting/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a targeting condition as an experiment would (422 naming the place inside it) */
+        post: operations["checkTargeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -833,6 +850,18 @@ export interface components {
             latency_ms: number;
             /** @description Whether the dependency answered. */
             ok: boolean;
+        };
+        /** @description `POST /api/v1/targeting/check`: a condition to check, as an experiment's `targeting`. */
+        CheckRequest: {
+            /** @description The condition (GrowthBook syntax). */
+            targeting: Record<string, never>;
+        };
+        /** @description The answer when the condition would be accepted. */
+        CheckResponse: {
+            /** @description The attribute paths the condition reads, sorted, each once. */
+            attributes: string[];
+            /** @description Always `true` (a refused condition is a 422 naming the place inside it). */
+            valid: boolean;
         };
         /** @description The dependencies checked. */
         Checks: {
@@ -4273,6 +4302,84 @@ export interface operations {
                 };
             };
             /** @description Error (snapshot_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    checkTargeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckResponse"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (auth_not_configured) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -3,6 +3,7 @@
  * model. Percent inputs are converted to fractions here; the server validates the rest.
  */
 
+import { conditionToRows, type TargetingRow } from './targeting';
 import type { Experiment, FieldProblem, Variant } from './types';
 
 /** One variant row as typed. */
@@ -38,6 +39,18 @@ export interface Draft {
   target: string;
   salt: string;
   newPhase: boolean;
+  /** The targeting condition as JSON text; empty for everybody. */
+  targeting: string;
+  /** The rows that wrote `targeting`, or `null` when it is edited as raw JSON. */
+  targetingRows: TargetingRow[] | null;
+  /** Exclusion layer name; empty for none. */
+  layerName: string;
+  /** Percent. */
+  layerStart: string;
+  /** Percent. */
+  layerEnd: string;
+  /** Names of the holdouts listed. */
+  holdouts: string[];
 }
 
 /** A blank variant row. */
@@ -64,6 +77,12 @@ export function emptyDraft(): Draft {
     target: '',
     salt: '',
     newPhase: false,
+    targeting: '',
+    targetingRows: [],
+    layerName: '',
+    layerStart: '0',
+    layerEnd: '100',
+    holdouts: [],
   };
 }
 
@@ -96,7 +115,24 @@ export function draftOf(e: Experiment): Draft {
     target: toText(e.target_sample_size),
     salt: e.salt ?? '',
     newPhase: false,
+    targeting: e.targeting == null ? '' : JSON.stringify(e.targeting, null, 2),
+    targetingRows: conditionToRows(e.targeting),
+    layerName: e.layer?.name ?? '',
+    layerStart: toText(e.layer?.start ?? 0, 100),
+    layerEnd: toText(e.layer?.end ?? 1, 100),
+    holdouts: e.holdouts ?? [],
   };
+}
+
+/** The JSON error of the targeting text, if any (empty means everybody). */
+export function targetingProblem(text: string): string | null {
+  if (!text.trim()) return null;
+  try {
+    const v = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : 'must be a JSON object';
+  } catch (e) {
+    return `not valid JSON: ${(e as Error).message}`;
+  }
 }
 
 /** A typed number: `null` when empty, `NaN` when not a number. */
@@ -156,6 +192,17 @@ export function toBody(d: Draft, editing: boolean): { body: Record<string, unkno
     mde_type: d.mdeType,
     target_sample_size: num('target_sample_size', d.target),
   };
+  const targetingBad = targetingProblem(d.targeting);
+  if (targetingBad) problems.push({ field: 'targeting', message: targetingBad });
+  body.targeting = targetingBad || !d.targeting.trim() ? null : JSON.parse(d.targeting);
+  body.layer = d.layerName.trim()
+    ? {
+        name: d.layerName.trim(),
+        start: num('layer.start', d.layerStart, 100) ?? 0,
+        end: num('layer.end', d.layerEnd, 100) ?? 1,
+      }
+    : null;
+  body.holdouts = d.holdouts;
   if (d.key.trim()) body.key = d.key.trim();
   if (d.salt.trim()) body.salt = d.salt.trim();
   if (editing && d.newPhase) body.new_phase = true;

@@ -4,6 +4,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { onTokenRefused } from './api';
 import { Layout } from './components/Layout';
+import { Audience } from './pages/Audience';
 import { Calculator } from './pages/Calculator';
 import { ExperimentForm } from './pages/ExperimentForm';
 import { ExperimentList } from './pages/ExperimentList';
@@ -37,6 +38,7 @@ function App() {
   if (route.page === 'calculator') page = <Calculator />;
   else if (!signedIn) page = <SignIn reason={reason} onSignedIn={() => (setReason(null), setSignedIn(true))} />;
   else if (route.page === 'new') page = <ExperimentForm />;
+  else if (route.page === 'audience') page = <Audience />;
   else if (route.page === 'edit') page = <ExperimentForm key={`edit-${route.id}`} id={route.id} />;
   else if (route.page === 'results') page = <Results key={route.id} id={route.id} />;
   else page = <ExperimentList />;

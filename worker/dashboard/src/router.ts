@@ -8,13 +8,15 @@ export type Route =
   | { page: 'new' }
   | { page: 'results'; id: string }
   | { page: 'edit'; id: string }
-  | { page: 'calculator' };
+  | { page: 'calculator' }
+  | { page: 'audience' };
 
 /** Parses `#/…` into a route; anything unknown is the list. */
 export function parse(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'new') return { page: 'new' };
   if (parts[0] === 'calculator') return { page: 'calculator' };
+  if (parts[0] === 'audience') return { page: 'audience' };
   if (parts[0] === 'experiments' && parts[1]) {
     return parts[2] === 'edit' ? { page: 'edit', id: parts[1] } : { page: 'results', id: parts[1] };
   }
@@ -30,6 +32,8 @@ export function href(route: Route): string {
       return '#/new';
     case 'calculator':
       return '#/calculator';
+    case 'audience':
+      return '#/audience';
     case 'results':
       return `#/experiments/${encodeURIComponent(route.id)}`;
     case 'edit':

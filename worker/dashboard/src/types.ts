@@ -29,3 +29,13 @@ export type SampleSize = Schemas['SampleSizeResponse'];
 export type FieldProblem = Omit<Schemas['FieldError'], 'code'> & Partial<Pick<Schemas['FieldError'], 'code'>>;
 /** An error answer's body. */
 export type ErrorBody = Schemas['ErrorBody'];
+/** An experiment's range of an exclusion layer. */
+export type LayerRange = Schemas['LayerRange'];
+/** A holdout. */
+export type Holdout = Schemas['Holdout'];
+/** A saved group. */
+export type SavedGroup = Schemas['SavedGroup'];
+/** `POST /api/v1/experiments/{id}/evaluate`: the dry run's answer. */
+export type Evaluation = Schemas['EvaluateResponse'];
+/** `POST /api/v1/targeting/check`: a condition the server accepts. */
+export type TargetingCheck = Schemas['CheckResponse'];

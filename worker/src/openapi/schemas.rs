@@ -47,6 +47,8 @@ pub fn components() -> Map<String, Value> {
     add::<cleave_core::model::SavedGroup>(&mut all);
     add::<crate::service::evaluate::EvaluateRequest>(&mut all);
     add::<crate::service::evaluate::EvaluateResponse>(&mut all);
+    add::<crate::service::evaluate::CheckRequest>(&mut all);
+    add::<crate::service::evaluate::CheckResponse>(&mut all);
     let mut out = Map::new();
     for (name, schema) in all {
         if let Ok(json) = serde_json::to_value(&schema) {

@@ -76,3 +76,10 @@ pub async fn evaluate(mut c: Call) -> ApiResult<Response> {
     let e = experiments::load(&store, c.param("id")).await?;
     json(200, &evaluate_service::evaluate(&store, &e, &req).await?)
 }
+
+/// `POST /api/v1/targeting/check`: the core's verdict on a condition.
+pub async fn check_targeting(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let req: evaluate_service::CheckRequest = crate::service::input::json_body(&body)?;
+    json(200, &evaluate_service::check(&req)?)
+}

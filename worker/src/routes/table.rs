@@ -242,7 +242,7 @@ const STATUS_QUERY: &[Query] = &[Query {
 }];
 
 /// The experiment, data-plane, operations and compatibility endpoints.
-pub static ROUTES_CORE: [Route; 31] = [
+pub static ROUTES_CORE: [Route; 32] = [
     Route {
         method: Get,
         path: "/ping",
@@ -486,6 +486,21 @@ pub static ROUTES_CORE: [Route; 31] = [
         "Archive a draft or a stopped experiment",
         experiments::archive
     ),
+    Route {
+        method: Post,
+        path: "/api/v1/targeting/check",
+        access: Admin,
+        handler: |c| Box::pin(audience::check_targeting(c)),
+        doc: Doc {
+            id: "checkTargeting",
+            summary: "Check a targeting condition as an experiment would (422 naming the place inside it)",
+            tag: Tag::Audience,
+            body: Body::Json("CheckRequest"),
+            reply: Reply::Json(200, "CheckResponse"),
+            errors: &[ValidationFailed],
+            query: &[],
+        },
+    },
     Route {
         method: Post,
         path: "/api/v1/experiments/:id/evaluate",

@@ -129,3 +129,62 @@ pub async fn evaluate<S: Store>(
         steps,
     })
 }
+
+/// `POST /api/v1/targeting/check`: a condition to check, as an experiment's `targeting`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckRequest {
+    /// The condition (GrowthBook syntax).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub targeting: Value,
+}
+
+/// The answer when the condition would be accepted.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckResponse {
+    /// Always `true` (a refused condition is a 422 naming the place inside it).
+    pub valid: bool,
+    /// The attribute paths the condition reads, sorted, each once.
+    pub attributes: Vec<String>,
+}
+
+/// Checks a condition with the very rule experiments are validated by (the dashboard's
+/// targeting editor calls it as the user types).
+pub fn check(req: &CheckRequest) -> ApiResult<CheckResponse> {
+    let probe = Experiment {
+        targeting: Some(req.targeting.clone()),
+        ..Experiment::default()
+    };
+    let mut problems = Vec::new();
+    if let Err(all) = probe.validate() {
+        problems.extend(all.into_iter().filter(|p| p.field.starts_with("targeting")));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::validation(problems));
+    }
+    let mut attributes = Vec::new();
+    collect_paths(&req.targeting, &mut attributes);
+    attributes.sort();
+    Ok(CheckResponse {
+        valid: true,
+        attributes,
+    })
+}
+
+fn collect_paths(condition: &Value, out: &mut Vec<String>) {
+    match condition {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key.starts_with('$') {
+                    collect_paths(value, out);
+                } else if !out.contains(key) {
+                    out.push(key.clone());
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_paths(v, out)),
+        _ => {}
+    }
+}

@@ -32,6 +32,11 @@ export function Layout({
               New
             </a>
           )}
+          {signedIn && (
+            <a href={href({ page: 'audience' })} aria-current={current(['audience'])}>
+              Holdouts &amp; groups
+            </a>
+          )}
           <a href={href({ page: 'calculator' })} aria-current={current(['calculator'])}>
             Calculator
           </a>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
+import { AudienceEditor } from '../components/AudienceEditor';
 import { FieldError, ProblemList } from '../components/FieldError';
 import { Notice } from '../components/Notice';
 import { SampleSizeEstimate } from '../components/SampleSizeEstimate';
@@ -10,7 +11,7 @@ import type { Experiment, FieldProblem } from '../types';
 
 /** Fields the form shows; a server problem for any other field goes in the summary. */
 function shownOnForm(field: string): boolean {
-  return /^(name|key|description|hypothesis|metrics(\[\d+\])?|traffic_allocation|significance_level|base_rate|min_detectable_effect|mde_type|power|target_sample_size|salt|variants(\[\d+\](\.(name|weight|allocation|config|description|is_control))?)?)$/.test(
+  return /^(name|key|description|hypothesis|metrics(\[\d+\])?|traffic_allocation|significance_level|base_rate|min_detectable_effect|mde_type|power|target_sample_size|salt|targeting.*|layer(\.(name|start|end))?|holdouts(\[\d+\])?|variants(\[\d+\](\.(name|weight|allocation|config|description|is_control))?)?)$/.test(
     field,
   );
 }
@@ -147,6 +148,8 @@ export function ExperimentForm({ id }: { id?: string }) {
           </label>
         </div>
       </section>
+
+      <AudienceEditor draft={draft} problems={problems} experimentId={id} onChange={change} />
 
       <section class="card">
         <h2>Planning</h2>

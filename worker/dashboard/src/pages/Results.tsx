@@ -6,6 +6,7 @@ import { Notice } from '../components/Notice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ResultsTables } from '../components/ResultsTables';
 import { StatusBadge } from '../components/StatusBadge';
+import { TestUser } from '../components/TestUser';
 import { download, reportCsv } from '../exporting';
 import { count, pEquals, when } from '../format';
 import type { Experiment, StatsReport } from '../types';
@@ -103,7 +104,41 @@ export function Results({ id }: { id: string }) {
       </div>
       {error && <Notice kind="error">Refreshing failed: {error}</Notice>}
       {report && <Report report={report} />}
+      <Audience experiment={experiment} />
+      <TestUser experiment={experiment} />
     </section>
+  );
+}
+
+/** Who may enter, as configured. */
+function Audience({ experiment }: { experiment: Experiment }) {
+  const { targeting, layer, holdouts } = experiment;
+  if (targeting == null && layer == null && !(holdouts ?? []).length) return null;
+  return (
+    <dl class="about" data-testid="audience-summary">
+      {targeting != null && (
+        <>
+          <dt>Targeting</dt>
+          <dd>
+            <code>{JSON.stringify(targeting)}</code>
+          </dd>
+        </>
+      )}
+      {layer && (
+        <>
+          <dt>Layer</dt>
+          <dd>
+            <span class="mono">{layer.name}</span> {Number((layer.start * 100).toPrecision(6))}%–{Number((layer.end * 100).toPrecision(6))}%
+          </dd>
+        </>
+      )}
+      {(holdouts ?? []).length > 0 && (
+        <>
+          <dt>Holdouts</dt>
+          <dd>{(holdouts ?? []).join(', ')}</dd>
+        </>
+      )}
+    </dl>
   );
 }
 
