@@ -450,6 +450,22 @@ async function audienceFlow(browser, watcher) {
     assert.equal(await page.locator('[data-testid=test-user-result] .steps li').count(), truth.steps.length);
   }
   await shot(page, 'audience-test-user');
+
+  step('audience: results by segment of a stored context attribute');
+  await api.post(`/api/v1/experiments/${id}/start`);
+  for (let i = 0; i < 90; i++) {
+    await api.post(`/api/v1/experiments/${id}/assign`, { user_id: `seg-${i}`, context: { country: i % 3 ? 'DE' : 'AT', user: 'alice' } });
+  }
+  await page.fill('[data-testid=dimension]', 'country');
+  await page.press('[data-testid=dimension]', 'Enter');
+  await page.getByTestId('segments').waitFor();
+  const bySegment = (await api.get(`/api/v1/experiments/${id}/stats?dimension=country`)).segments.segments;
+  for (const s of bySegment) {
+    const users = (await page.locator(`[data-testid=segments] tr[data-segment="${s.value}"] [data-testid=segment-users]`).innerText()).trim();
+    assert.equal(users, count(s.users), `segment ${s.value}`);
+  }
+  assert.ok(bySegment.length >= 2, JSON.stringify(bySegment.map((s) => s.value)));
+  await shot(page, 'audience-segments');
   await assertFits(page, 'the results page with the dry run');
   await context.close();
 }

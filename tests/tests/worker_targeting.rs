@@ -415,6 +415,73 @@ fn holdouts_groups_layers_and_context_through_the_api() {
         (status, err["error"]["code"].as_str()),
         (409, Some("in_use"))
     );
+    // Results by segment, from the stored contexts (D1's JSON operators).
+    let seg = api.running(json!({"name": "Segmented", "variants": [{"name": "a"}, {"name": "b"}], "metrics": ["buy"]}));
+    let sid = seg["id"].as_str().unwrap_or_default().to_string();
+    parallel(120, |i| {
+        let country = ["DE", "FR", "US"][i % 3];
+        let user = format!("seg-{i}");
+        let (status, _) = api.public(
+            "POST",
+            &format!("/api/v1/experiments/{sid}/assign"),
+            Some(json!({"user_id": user, "context": {"geo": {"country": country}, "n": i}})),
+        );
+        assert_eq!(status, 200);
+    });
+    parallel(40, |i| {
+        let (status, body) = api.public(
+            "POST",
+            &format!("/api/v1/experiments/{sid}/track"),
+            Some(json!({"user_id": format!("seg-{}", i * 3), "event_name": "buy"})),
+        );
+        assert_eq!(status, 200, "{body}");
+    });
+    let (status, stats) = api.admin(
+        "GET",
+        &format!("/api/v1/experiments/{sid}/stats?metric=buy&dimension=geo.country"),
+        None,
+    );
+    assert_eq!(status, 200, "{stats}");
+    let segments = stats["segments"]["segments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut users: BTreeMap<String, u64> = BTreeMap::new();
+    for s in &segments {
+        users.insert(
+            s["value"].as_str().unwrap_or_default().into(),
+            s["users"].as_u64().unwrap_or(0),
+        );
+    }
+    assert_eq!(
+        users,
+        BTreeMap::from([("DE".into(), 40), ("FR".into(), 40), ("US".into(), 40)]),
+        "{stats}"
+    );
+    let de = segments
+        .iter()
+        .find(|s| s["value"] == "DE")
+        .cloned()
+        .unwrap_or_default();
+    let conversions: u64 = de["report"]["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["conversions"].as_u64())
+        .sum();
+    assert_eq!(conversions, 40, "every DE user (i % 3 == 0) bought: {de}");
+    let (status, numeric) = api.admin(
+        "GET",
+        &format!("/api/v1/experiments/{sid}/stats?metric=buy&dimension=n"),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        numeric["segments"]["segments"].as_array().map(Vec::len),
+        Some(6),
+        "5 values and other: {numeric}"
+    );
+
     // The snapshot carries holdouts and groups to edges.
     let (status, snap) = api.admin("GET", "/api/v1/snapshot", None);
     assert_eq!(status, 200);

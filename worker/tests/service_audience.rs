@@ -379,3 +379,75 @@ fn the_targeting_check_is_the_experiment_rule() {
         (422, Some("targeting.$and[1].country.$in"))
     );
 }
+
+#[test]
+fn results_by_segment_come_from_the_stored_context_and_are_corrected_together() {
+    use cleave_worker::service::{stats, track};
+    let (store, h) = (MemoryStore::default(), host());
+    let e = block_on(create(
+        &store,
+        &h,
+        &experiment("Seg", json!({"metrics": ["buy"]})),
+    ))
+    .unwrap();
+    start(&store, &h, &e.id).unwrap();
+    let e = block_on(experiments::load(&store, &e.id)).unwrap();
+    let allocation = e.allocation().unwrap();
+    let groups = cleave_core::targeting::Groups::new();
+    let config = assign::AudienceConfig {
+        holdouts: &[],
+        groups: &groups,
+        regex: &LiteRegex,
+    };
+    let countries = [
+        "DE", "DE", "DE", "FR", "FR", "US", "JP", "BR", "IN", "CN", "MX",
+    ];
+    for i in 0..660 {
+        let country = countries[i % countries.len()];
+        let context = if i % 50 == 0 {
+            json!({})
+        } else {
+            json!({"geo": {"country": country}})
+        };
+        let req: assign::AssignRequest =
+            serde_json::from_value(json!({"user_id": format!("u{i}"), "context": context}))
+                .unwrap();
+        let (_, x) = assign::assign(&e, &allocation, &req, &config, 5).unwrap();
+        block_on(store.record_exposures(&[x.unwrap()])).unwrap();
+        if i % 3 == 0 {
+            let t: track::TrackRequest =
+                serde_json::from_value(json!({"user_id": format!("u{i}"), "event_name": "buy"}))
+                    .unwrap();
+            block_on(track::track(&store, &h, &e, t)).unwrap();
+        }
+    }
+    let q: stats::StatsQuery = serde_json::from_value(json!({"dimension": "geo.country"})).unwrap();
+    let r = block_on(stats::stats(&store, &e, q)).unwrap();
+    let seg = r.segments.unwrap();
+    let values: Vec<&str> = seg.segments.iter().map(|s| s.value.as_str()).collect();
+    assert_eq!(&values[..2], ["DE", "FR"], "{values:?}");
+    assert!(
+        values.contains(&"(none)") && values.last() == Some(&"other"),
+        "{values:?}"
+    );
+    assert_eq!(
+        seg.segments.len(),
+        7,
+        "5 largest, (none), other: {values:?}"
+    );
+    let total: u64 = seg.segments.iter().map(|s| s.users).sum();
+    assert_eq!(total, 660, "every exposed user is in one segment");
+    for s in &seg.segments {
+        for c in &s.report.comparisons {
+            if let (Some(raw), Some(adj)) = (c.p_value, c.adjusted_p_value) {
+                assert!(adj >= raw, "{}: adjusted {adj} < raw {raw}", s.value);
+            }
+        }
+    }
+    let bad: stats::StatsQuery = serde_json::from_value(json!({"dimension": "a..b"})).unwrap();
+    let err = block_on(stats::stats(&store, &e, bad)).unwrap_err();
+    assert_eq!(
+        (err.status(), err.field.as_deref()),
+        (422, Some("dimension"))
+    );
+}

@@ -6,10 +6,12 @@ mod input;
 pub mod limits;
 mod recommend;
 mod report;
+mod segments;
 
 pub use error::AnalysisError;
 pub use input::{AnalysisSettings, MetricType, VariantData, required_sample_size};
 pub use report::{Comparison, Report, SrmReport, VariantReport};
+pub use segments::correct_across;
 
 use crate::stats::{adjust, sample_ratio_mismatch};
 use alloc::format;

@@ -1525,6 +1525,30 @@ export interface components {
             /** @description Members: strings (at most 256 characters) or numbers. */
             values: (string | number)[];
         };
+        /** @description One segment's results. */
+        SegmentReport: {
+            /** @description The analysis, its p-values adjusted across all segments' comparisons. */
+            report: components["schemas"]["Report"];
+            /**
+             * Format: int64
+             * @description Exposed users in the segment.
+             */
+            users: number;
+            /**
+             * @description The attribute's value (JSON text for non-strings), `(none)` for units without it, or
+             *     `other` for every value beyond the largest ones.
+             */
+            value: string;
+        };
+        /** @description Results by segment. */
+        Segments: {
+            /** @description The correction, applied across every comparison of every segment. */
+            correction: components["schemas"]["Correction"];
+            /** @description The attribute. */
+            dimension: string;
+            /** @description The largest segments by users (at most 5), then `(none)` and `other` when they occur. */
+            segments: components["schemas"]["SegmentReport"][];
+        };
         /** @description What edge consumers (the Envoy filter) read. */
         Snapshot: {
             /** @description Content hash; also the HTTP `ETag`. */
@@ -1574,6 +1598,7 @@ export interface components {
             experiment_name: string;
             /** @description Metric analysed. */
             metric: string;
+            segments?: null | components["schemas"]["Segments"];
             /** @description Its status. */
             status: string;
         };
@@ -3311,6 +3336,8 @@ export interface operations {
                 alpha?: number;
                 /** @description Multiple-testing correction for this view (default: holm) */
                 correction?: "none" | "holm" | "bh";
+                /** @description A stored context attribute (dot path) to break results down by: the 5 largest values, `(none)` and `other`, corrected across all segments */
+                dimension?: string;
                 /** @description Metric to analyse (default: the primary one, else `conversion`) */
                 metric?: string;
                 /** @description How to read the metric (default: binary) */

@@ -39,3 +39,5 @@ export type SavedGroup = Schemas['SavedGroup'];
 export type Evaluation = Schemas['EvaluateResponse'];
 /** `POST /api/v1/targeting/check`: a condition the server accepts. */
 export type TargetingCheck = Schemas['CheckResponse'];
+/** Results by segment (`/stats?dimension=`). */
+export type Segments = Schemas['Segments'];

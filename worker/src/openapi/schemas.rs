@@ -36,6 +36,8 @@ pub fn components() -> Map<String, Value> {
     add::<calculators::SampleSizeRequest>(&mut all);
     add::<calculators::SampleSizeResponse>(&mut all);
     add::<stats::StatsResponse>(&mut all);
+    add::<stats::Segments>(&mut all);
+    add::<stats::SegmentReport>(&mut all);
     add::<snapshot::Snapshot>(&mut all);
     add::<progress::ExperimentProgress>(&mut all);
     add::<crate::health::Health>(&mut all);

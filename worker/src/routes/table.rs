@@ -232,6 +232,11 @@ const STATS_QUERY: &[Query] = &[
         kind: QueryType::OneOf(&["binary", "continuous"]),
         description: "How to read the metric (default: binary)",
     },
+    Query {
+        name: "dimension",
+        kind: QueryType::String,
+        description: "A stored context attribute (dot path) to break results down by: the 5 largest values, `(none)` and `other`, corrected across all segments",
+    },
 ];
 const STATUS_QUERY: &[Query] = &[Query {
     name: "status",

@@ -2,8 +2,10 @@
 
 use super::Host;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{AnalysisRun, Store, StoreError};
-use cleave_core::analysis::{AnalysisSettings, MetricType, Report, VariantData, analyze};
+use crate::store::{AnalysisRun, Store, StoreError, VariantAggregate};
+use cleave_core::analysis::{
+    AnalysisSettings, MetricType, Report, VariantData, analyze, correct_across,
+};
 use cleave_core::model::Experiment;
 use cleave_core::stats::Correction;
 use serde::{Deserialize, Serialize};
@@ -19,6 +21,36 @@ pub struct StatsQuery {
     pub correction: Option<Correction>,
     /// `binary` (default) or `continuous`.
     pub metric_type: Option<MetricType>,
+    /// A stored context attribute (dot path) to break the results down by.
+    pub dimension: Option<String>,
+}
+
+/// Most segments reported by value (the largest by users); the rest are one `other`.
+pub const TOP_SEGMENTS: usize = 5;
+
+/// One segment's results.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SegmentReport {
+    /// The attribute's value (JSON text for non-strings), `(none)` for units without it, or
+    /// `other` for every value beyond the largest ones.
+    pub value: String,
+    /// Exposed users in the segment.
+    pub users: u64,
+    /// The analysis, its p-values adjusted across all segments' comparisons.
+    pub report: Report,
+}
+
+/// Results by segment.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Segments {
+    /// The attribute.
+    pub dimension: String,
+    /// The correction, applied across every comparison of every segment.
+    pub correction: Correction,
+    /// The largest segments by users (at most 5), then `(none)` and `other` when they occur.
+    pub segments: Vec<SegmentReport>,
 }
 
 /// The v1 API's `/stats` shape: experiment identity plus the core's report.
@@ -36,6 +68,9 @@ pub struct StatsResponse {
     /// The analysis.
     #[serde(flatten)]
     pub report: Report,
+    /// Results by segment, when `dimension` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Segments>,
 }
 
 /// Computes the report from per-variant aggregates; variants without exposures count as 0.
@@ -49,6 +84,38 @@ pub async fn stats<S: Store>(
         .or_else(|| experiment.primary_metric().map(str::to_string))
         .unwrap_or_else(|| "conversion".to_string());
     let aggregates = store.aggregates(&experiment.id, &metric).await?;
+    let mut settings = AnalysisSettings::for_experiment(experiment);
+    if let Some(alpha) = query.alpha {
+        settings.alpha = alpha;
+    }
+    if let Some(c) = query.correction {
+        settings.correction = c;
+    }
+    if let Some(t) = query.metric_type {
+        settings.metric_type = t;
+    }
+    let report = report_of(experiment, &metric, &aggregates, &settings)?;
+    let segments = match &query.dimension {
+        Some(dimension) => Some(segments(store, experiment, &metric, dimension, &settings).await?),
+        None => None,
+    };
+    Ok(StatsResponse {
+        experiment_id: experiment.id.clone(),
+        experiment_name: experiment.name.clone(),
+        status: experiment.status.to_string(),
+        metric,
+        report,
+        segments,
+    })
+}
+
+/// The analysis of per-variant aggregates (variants without exposures count as 0).
+fn report_of(
+    experiment: &Experiment,
+    metric: &str,
+    aggregates: &[VariantAggregate],
+    settings: &AnalysisSettings,
+) -> ApiResult<Report> {
     if let Some(bad) = aggregates
         .iter()
         .find(|a| !(a.sum.is_finite() && a.sum_sq.is_finite()))
@@ -71,23 +138,94 @@ pub async fn stats<S: Store>(
             None => VariantData::binary(v.name.clone(), 0, 0),
         })
         .collect();
-    let mut settings = AnalysisSettings::for_experiment(experiment);
-    if let Some(alpha) = query.alpha {
-        settings.alpha = alpha;
+    analyze(&data, settings).map_err(|e| ApiError::invalid(e.field, e.message))
+}
+
+/// Whether `dimension` is a dot path of attribute names (`country`, `query.utm_source`).
+fn valid_dimension(dimension: &str) -> bool {
+    !dimension.is_empty()
+        && dimension.len() <= 128
+        && dimension
+            .split('.')
+            .all(|step| cleave_core::model::is_valid_name(step))
+}
+
+/// The results by segment of `dimension`: the largest [`TOP_SEGMENTS`] values, `(none)`,
+/// and `other`, corrected across all their comparisons.
+async fn segments<S: Store>(
+    store: &S,
+    experiment: &Experiment,
+    metric: &str,
+    dimension: &str,
+    settings: &AnalysisSettings,
+) -> ApiResult<Segments> {
+    if !valid_dimension(dimension) {
+        return Err(ApiError::invalid(
+            "dimension",
+            "must be an attribute name or dot path (A-Z, a-z, 0-9, '.', '_', '-')",
+        ));
     }
-    if let Some(c) = query.correction {
-        settings.correction = c;
+    let rows = store
+        .segment_aggregates(&experiment.id, metric, &format!("$.{dimension}"))
+        .await?;
+    let label = |segment: &Option<String>| match segment {
+        None => "(none)".to_string(),
+        Some(json) => match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => json.clone(),
+        },
+    };
+    let mut by_value: Vec<(String, Vec<VariantAggregate>)> = Vec::new();
+    for (segment, aggregate) in rows {
+        let value = label(&segment);
+        match by_value.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, list)) => list.push(aggregate),
+            None => by_value.push((value, vec![aggregate])),
+        }
     }
-    if let Some(t) = query.metric_type {
-        settings.metric_type = t;
+    let users = |list: &[VariantAggregate]| list.iter().map(|a| a.users).sum::<u64>();
+    by_value.sort_by(|a, b| users(&b.1).cmp(&users(&a.1)).then_with(|| a.0.cmp(&b.0)));
+    let (mut kept, rest): (Vec<_>, Vec<_>) = by_value
+        .into_iter()
+        .enumerate()
+        .partition(|(i, (value, _))| *i < TOP_SEGMENTS || value == "(none)");
+    let mut other: Vec<VariantAggregate> = Vec::new();
+    for (_, (_, list)) in rest {
+        for a in list {
+            match other.iter_mut().find(|o| o.variant == a.variant) {
+                Some(o) => {
+                    o.users += a.users;
+                    o.converters += a.converters;
+                    o.sum += a.sum;
+                    o.sum_sq += a.sum_sq;
+                }
+                None => other.push(a),
+            }
+        }
     }
-    let report = analyze(&data, &settings).map_err(|e| ApiError::invalid(e.field, e.message))?;
-    Ok(StatsResponse {
-        experiment_id: experiment.id.clone(),
-        experiment_name: experiment.name.clone(),
-        status: experiment.status.to_string(),
-        metric,
-        report,
+    if !other.is_empty() {
+        kept.push((usize::MAX, ("other".to_string(), other)));
+    }
+    let mut reports = Vec::with_capacity(kept.len());
+    let mut values = Vec::with_capacity(kept.len());
+    for (_, (value, list)) in &kept {
+        reports.push(report_of(experiment, metric, list, settings)?);
+        values.push((value.clone(), users(list)));
+    }
+    correct_across(&mut reports, settings.correction, settings.alpha)
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    Ok(Segments {
+        dimension: dimension.to_string(),
+        correction: settings.correction,
+        segments: values
+            .into_iter()
+            .zip(reports)
+            .map(|((value, users), report)| SegmentReport {
+                value,
+                users,
+                report,
+            })
+            .collect(),
     })
 }
 

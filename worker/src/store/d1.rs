@@ -293,6 +293,16 @@ impl Store for D1Store {
         self.read_aggregates(experiment_id, metric).await
     }
 
+    async fn segment_aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+        json_path: &str,
+    ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
+        self.read_segment_aggregates(experiment_id, metric, json_path)
+            .await
+    }
+
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>> {
         let sql = format!("SELECT config FROM {} ORDER BY name", kind.table());
         let rows: Vec<ConfigRow> = self

@@ -205,6 +205,53 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn segment_aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+        json_path: &str,
+    ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
+        let steps: Vec<&str> = json_path.trim_start_matches("$.").split('.').collect();
+        let segment_of = |x: &Exposure| -> Option<String> {
+            let context: serde_json::Value = serde_json::from_str(x.context.as_deref()?).ok()?;
+            let value = steps.iter().try_fold(&context, |v, step| v.get(step))?;
+            Some(value.to_string())
+        };
+        let mut per_user: BTreeMap<&str, f64> = BTreeMap::new();
+        let events = self.events.borrow();
+        for ev in events
+            .values()
+            .filter(|e| e.experiment_id == experiment_id && e.event_name == metric)
+        {
+            *per_user.entry(ev.user_id.as_str()).or_default() += ev.value;
+        }
+        let mut out: BTreeMap<(Option<String>, String), VariantAggregate> = BTreeMap::new();
+        for ((exp, user), x) in self.exposures.borrow().iter() {
+            if exp != experiment_id {
+                continue;
+            }
+            let agg = out
+                .entry((segment_of(x), x.variant.clone()))
+                .or_insert_with(|| VariantAggregate {
+                    variant: x.variant.clone(),
+                    users: 0,
+                    converters: 0,
+                    sum: 0.0,
+                    sum_sq: 0.0,
+                });
+            agg.users += 1;
+            if let Some(total) = per_user.get(user.as_str()) {
+                agg.converters += 1;
+                agg.sum += total;
+                agg.sum_sq += total * total;
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|((segment, _), a)| (segment, a))
+            .collect())
+    }
+
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>> {
         Ok(self
             .catalogs

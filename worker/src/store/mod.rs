@@ -172,6 +172,15 @@ pub trait Store {
     async fn assignment_counts(&self) -> StoreResult<Vec<(String, String, u64)>>;
     /// Everything `/metrics` reports, in one round trip.
     async fn metrics(&self) -> StoreResult<MetricsData>;
+    /// Per-(segment, variant) aggregates of one metric: the segment of a user is the JSON
+    /// text of the value at `json_path` (`$.country`) of its stored context, `None` when
+    /// absent.
+    async fn segment_aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+        json_path: &str,
+    ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>>;
     /// Every entry of a catalog as stored JSON, by name.
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>>;
     /// Every holdout and every saved group (stored JSON, by name), in one round trip.

@@ -5,6 +5,7 @@ import { Lifecycle } from '../components/Lifecycle';
 import { Notice } from '../components/Notice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ResultsTables } from '../components/ResultsTables';
+import { SegmentsTable } from '../components/SegmentsTable';
 import { StatusBadge } from '../components/StatusBadge';
 import { TestUser } from '../components/TestUser';
 import { download, reportCsv } from '../exporting';
@@ -19,6 +20,7 @@ export function Results({ id }: { id: string }) {
   const [experiment, setExperiment] = useState<Experiment | null>(null);
   const [report, setReport] = useState<StatsReport | null>(null);
   const [metric, setMetric] = useState<string | null>(null);
+  const [dimension, setDimension] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [auto, setAuto] = useState(true);
   const [updated, setUpdated] = useState<Date | null>(null);
@@ -28,7 +30,8 @@ export function Results({ id }: { id: string }) {
     try {
       const e = await request<Experiment>('GET', path);
       const chosen = metric ?? e.metrics?.[0] ?? 'conversion';
-      const r = await request<StatsReport>('GET', `${path}/stats?metric=${encodeURIComponent(chosen)}`);
+      const by = dimension.trim() ? `&dimension=${encodeURIComponent(dimension.trim())}` : '';
+      const r = await request<StatsReport>('GET', `${path}/stats?metric=${encodeURIComponent(chosen)}${by}`);
       setExperiment(e);
       setReport(r);
       setError(null);
@@ -36,7 +39,7 @@ export function Results({ id }: { id: string }) {
     } catch (e) {
       setError((e as ApiError).message);
     }
-  }, [path, metric]);
+  }, [path, metric, dimension]);
 
   useEffect(() => {
     refresh();
@@ -87,6 +90,22 @@ export function Results({ id }: { id: string }) {
             ))}
           </select>
         </label>
+        <label>
+          Segment by
+          <input
+            class="mono"
+            list="segment-attributes"
+            placeholder="attribute, e.g. country"
+            value={dimension}
+            onChange={(e) => setDimension(e.currentTarget.value)}
+            data-testid="dimension"
+          />
+          <datalist id="segment-attributes">
+            {['country', 'device', 'plan', 'region', 'path'].map((a) => (
+              <option value={a} />
+            ))}
+          </datalist>
+        </label>
         <label class="inline">
           <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.currentTarget.checked)} />
           Refresh every {REFRESH_MS / 1000} s
@@ -104,6 +123,7 @@ export function Results({ id }: { id: string }) {
       </div>
       {error && <Notice kind="error">Refreshing failed: {error}</Notice>}
       {report && <Report report={report} />}
+      {report?.segments && <SegmentsTable segments={report.segments} />}
       <Audience experiment={experiment} />
       <TestUser experiment={experiment} />
     </section>

@@ -168,4 +168,72 @@ impl D1Store {
             })
             .collect())
     }
+
+    pub(super) async fn read_segment_aggregates(
+        &self,
+        experiment_id: &str,
+        metric: &str,
+        json_path: &str,
+    ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
+        #[derive(Deserialize)]
+        struct Users {
+            segment: Option<String>,
+            variant: String,
+            users: u64,
+        }
+        #[derive(Deserialize)]
+        struct Values {
+            segment: Option<String>,
+            variant: String,
+            converters: u64,
+            sum: Option<f64>,
+            sum_sq: Option<f64>,
+        }
+        // `->` gives the value's JSON text (strings quoted), the same form the memory store
+        // uses; events carry no context, so the per-user totals join their exposures.
+        let results = self
+            .run_batch(vec![
+                query!(&self.db, "SELECT context -> ?2 AS segment, variant, COUNT(*) AS users FROM assignments WHERE experiment_id = ?1 GROUP BY segment, variant", experiment_id, json_path)
+                    .map_err(backend)?,
+                query!(
+                    &self.db,
+                    "SELECT a.segment AS segment, e.variant AS variant, COUNT(*) AS converters,
+                            SUM(e.total) AS sum, SUM(e.total * e.total) AS sum_sq
+                     FROM (SELECT variant, user_id, SUM(value) AS total FROM events
+                           WHERE experiment_id = ?1 AND event_name = ?2 GROUP BY variant, user_id) e
+                     JOIN (SELECT user_id, context -> ?3 AS segment FROM assignments WHERE experiment_id = ?1) a
+                       ON a.user_id = e.user_id
+                     GROUP BY a.segment, e.variant",
+                    experiment_id,
+                    metric,
+                    json_path
+                )
+                .map_err(backend)?,
+            ])
+            .await?;
+        let [users, values] = results.as_slice() else {
+            return Err(StoreError::Backend(
+                "segment batch returned an unexpected number of results".into(),
+            ));
+        };
+        let values: Vec<Values> = values.results().map_err(backend)?;
+        Ok(users
+            .results::<Users>()
+            .map_err(backend)?
+            .into_iter()
+            .map(|u| {
+                let v = values
+                    .iter()
+                    .find(|v| v.variant == u.variant && v.segment == u.segment);
+                let aggregate = VariantAggregate {
+                    variant: u.variant,
+                    users: u.users,
+                    converters: v.map_or(0, |v| v.converters),
+                    sum: v.map_or(0.0, |v| v.sum.unwrap_or(f64::NAN)),
+                    sum_sq: v.map_or(0.0, |v| v.sum_sq.unwrap_or(f64::NAN)),
+                };
+                (u.segment, aggregate)
+            })
+            .collect())
+    }
 }
