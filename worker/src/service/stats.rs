@@ -147,7 +147,7 @@ fn valid_dimension(dimension: &str) -> bool {
         && dimension.len() <= 128
         && dimension
             .split('.')
-            .all(|step| cleave_core::model::is_valid_name(step))
+            .all(cleave_core::model::is_valid_name)
 }
 
 /// The results by segment of `dimension`: the largest [`TOP_SEGMENTS`] values, `(none)`,
