@@ -25,8 +25,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The counter is global: the tests take turns so one's allocations never count in another.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn assigning_allocates_nothing() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut e = Experiment {
         id: "exp-1".into(),
         key: "exp".into(),
@@ -57,4 +61,62 @@ fn assigning_allocates_nothing() {
 
     assert_eq!(after - before, 0, "the assignment path allocated");
     assert!(assigned > 800 && assigned < 1200, "assigned {assigned}");
+}
+
+#[test]
+fn a_targeted_layered_decision_allocates_nothing() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    use cleave_core::model::{Audience, Holdout, LayerRange};
+    use cleave_core::targeting::{Groups, NoRegex};
+    let e = Experiment {
+        id: "exp-t".into(),
+        status: Status::Running,
+        variants: (0..2)
+            .map(|i| Variant {
+                name: format!("v{i}"),
+                ..Variant::default()
+            })
+            .collect(),
+        targeting: Some(serde_json::json!({
+            "country": {"$in": ["DE", "AT", "CH"]}, "plan": {"$ne": "free"}, "age": {"$gte": 18},
+            "beta": {"$exists": false}, "user.tier": {"$lt": 3}})),
+        layer: Some(LayerRange {
+            name: "checkout".into(),
+            start: 0.0,
+            end: 0.8,
+        }),
+        holdouts: vec!["h".into()],
+        ..Experiment::default()
+    };
+    let holdouts = [Holdout {
+        name: "h".into(),
+        share: 0.05,
+        ..Holdout::default()
+    }];
+    let groups = Groups::new();
+    let attributes: Vec<serde_json::Value> = (0..100)
+        .map(|i| {
+            let country = ["DE", "FR", "AT"][i % 3];
+            serde_json::json!({"country": country, "plan": "pro", "age": 20 + i, "user": {"tier": i % 4}})
+        })
+        .collect();
+    let ids: Vec<String> = (0..100).map(|i| format!("user-{i}")).collect();
+    let allocation = e.allocation().unwrap();
+    let mut assigned = 0;
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for (id, attrs) in ids.iter().zip(&attributes) {
+        let audience = Audience {
+            attributes: attrs,
+            holdouts: &holdouts,
+            groups: &groups,
+            regex: &NoRegex,
+        };
+        assigned += usize::from(
+            e.decide(&allocation, id, None, &audience, &mut |_| {})
+                .in_experiment(),
+        );
+    }
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    assert_eq!(after - before, 0, "the targeted decision allocated");
+    assert!(assigned > 20 && assigned < 80, "assigned {assigned}");
 }

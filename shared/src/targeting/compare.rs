@@ -2,18 +2,31 @@
 //! coercion, truthiness, strict equality and relational comparison. `None` stands for an
 //! absent attribute (`undefined`).
 
+use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use serde_json::Value;
 
-/// `String(value)`.
-pub fn js_string(value: Option<&Value>) -> String {
+/// `String(value)`, borrowed when the value is already a string (no allocation on the
+/// common path).
+pub fn js_string(value: Option<&Value>) -> Cow<'_, str> {
     match value {
-        None => "undefined".to_string(),
-        Some(v) => primitive_string(v),
+        None => Cow::Borrowed("undefined"),
+        Some(Value::String(s)) => Cow::Borrowed(s.as_str()),
+        Some(Value::Null) => Cow::Borrowed("null"),
+        Some(Value::Bool(true)) => Cow::Borrowed("true"),
+        Some(Value::Bool(false)) => Cow::Borrowed("false"),
+        Some(v) => Cow::Owned(primitive_string(v)),
     }
+}
+
+/// Whether two strings are equal when lower-cased (without allocating).
+pub fn eq_lowercase(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// The string a value turns into in JavaScript (arrays join their items with `,`, with
@@ -153,15 +166,19 @@ pub fn json_equal(a: Option<&Value>, b: &Value) -> bool {
 /// UTF-16 code units when both are strings, anything else as numbers; `None` when either
 /// side is NaN (every comparison is then false).
 pub fn js_compare(a: Option<&Value>, b: Option<&Value>) -> Option<Ordering> {
-    let string = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(v @ (Value::Array(_) | Value::Object(_))) => Some(primitive_string(v)),
-        _ => None,
-    };
-    if let (Some(x), Some(y)) = (string(a), string(b)) {
+    if let (Some(x), Some(y)) = (comparable_string(a), comparable_string(b)) {
         return Some(x.encode_utf16().cmp(y.encode_utf16()));
     }
     to_number(a).partial_cmp(&to_number(b))
+}
+
+/// The string JavaScript compares for a value, when it compares as a string.
+fn comparable_string(v: Option<&Value>) -> Option<Cow<'_, str>> {
+    match v {
+        Some(Value::String(s)) => Some(Cow::Borrowed(s.as_str())),
+        Some(v @ (Value::Array(_) | Value::Object(_))) => Some(Cow::Owned(primitive_string(v))),
+        _ => None,
+    }
 }
 
 /// GrowthBook's `$type` names: `null`, `undefined`, `array`, `number`, `string`,

@@ -34,27 +34,32 @@ impl RegexEngine for LiteRegex {
     }
 }
 
+/// The compiled forms of one pattern: case-sensitive and case-insensitive, each once
+/// tried (`Some(None)`: it does not compile).
+type Forms = [Option<Option<Regex>>; 2];
+
 /// `regex-lite` with the compiled patterns kept (up to [`CACHE_CAPACITY`]; beyond that a
-/// pattern is compiled per call). For a host that evaluates the same conditions per request.
+/// pattern is compiled per call). For a host that evaluates the same conditions per request;
+/// a hit allocates nothing (looked up by `&str`).
 #[derive(Debug, Default)]
 pub struct CachedRegex {
-    compiled: RefCell<BTreeMap<(String, bool), Option<Regex>>>,
+    compiled: RefCell<BTreeMap<String, Forms>>,
 }
 
 impl RegexEngine for CachedRegex {
     fn is_match(&self, pattern: &str, text: &str, case_insensitive: bool) -> Option<bool> {
-        let key = (String::from(pattern), case_insensitive);
+        let form = usize::from(case_insensitive);
         if let Ok(cache) = self.compiled.try_borrow()
-            && let Some(entry) = cache.get(&key)
+            && let Some(Some(entry)) = cache.get(pattern).map(|forms| &forms[form])
         {
             return entry.as_ref().map(|r| r.is_match(text));
         }
         let entry = compile(pattern, case_insensitive);
         let found = entry.as_ref().map(|r| r.is_match(text));
         if let Ok(mut cache) = self.compiled.try_borrow_mut()
-            && cache.len() < CACHE_CAPACITY
+            && (cache.len() < CACHE_CAPACITY || cache.contains_key(pattern))
         {
-            cache.insert(key, entry);
+            cache.entry(String::from(pattern)).or_default()[form] = Some(entry);
         }
         found
     }

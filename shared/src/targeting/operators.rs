@@ -1,6 +1,8 @@
 //! A condition value against an attribute: literals (implicit equality) and the operators.
 
-use super::compare::{js_compare, js_string, js_type, json_equal, strict_equal, to_number, truthy};
+use super::compare::{
+    eq_lowercase, js_compare, js_string, js_type, json_equal, strict_equal, to_number, truthy,
+};
 use super::{Context, eval_condition, is_operator_object, padded_version};
 use core::cmp::Ordering;
 use serde_json::Value;
@@ -19,8 +21,8 @@ fn eval_value_folded(
     insensitive: bool,
 ) -> bool {
     match expected {
-        Value::String(s) if insensitive => js_string(actual).to_lowercase() == s.to_lowercase(),
-        Value::String(s) => js_string(actual) == *s,
+        Value::String(s) if insensitive => eq_lowercase(&js_string(actual), s),
+        Value::String(s) => js_string(actual) == s.as_str(),
         Value::Number(n) => n.as_f64().is_some_and(|x| to_number(actual) == x),
         Value::Bool(b) => !matches!(actual, None | Some(Value::Null)) && truthy(actual) == *b,
         Value::Null => matches!(actual, None | Some(Value::Null)),
@@ -114,16 +116,11 @@ fn group<'c>(name: &Value, cx: &Context<'c>) -> &'c [Value] {
 /// `expected.includes(actual)`, or for an array any of its items; with `insensitive`,
 /// strings compare lower-cased.
 fn is_in(actual: Option<&Value>, expected: &[Value], insensitive: bool) -> bool {
-    let fold = |v: &Value| match v {
-        Value::String(s) if insensitive => Value::String(s.to_lowercase()),
-        other => other.clone(),
+    let same = |e: &Value, item: &Value| match (e, item) {
+        (Value::String(a), Value::String(b)) if insensitive => eq_lowercase(a, b),
+        _ => strict_equal(Some(e), Some(item)),
     };
-    let contains = |item: &Value| {
-        let item = fold(item);
-        expected
-            .iter()
-            .any(|e| strict_equal(Some(&fold(e)), Some(&item)))
-    };
+    let contains = |item: &Value| expected.iter().any(|e| same(e, item));
     match actual {
         Some(Value::Array(items)) => items.iter().any(contains),
         Some(item) => contains(item),

@@ -145,9 +145,7 @@ fn report_of(
 fn valid_dimension(dimension: &str) -> bool {
     !dimension.is_empty()
         && dimension.len() <= 128
-        && dimension
-            .split('.')
-            .all(cleave_core::model::is_valid_name)
+        && dimension.split('.').all(cleave_core::model::is_valid_name)
 }
 
 /// The results by segment of `dimension`: the largest [`TOP_SEGMENTS`] values, `(none)`,
