@@ -5,7 +5,9 @@
 //! that polls the Worker's snapshot and flushes exposures.
 
 use crate::served::Served;
-use cleave_core::edge::{DEFAULT_HEADER_PREFIX, MAX_EXTRA, Prepared, prepare};
+use cleave_core::edge::{
+    DEFAULT_HEADER_PREFIX, HeaderMode, HeaderNames, MAX_EXTRA, Prepared, prepare,
+};
 use cleave_core::model::{Experiment, Holdout, SavedGroup, is_valid_name};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -118,6 +120,10 @@ pub struct RawConfig {
     /// Prefix of every header the filter adds (and strips from clients).
     #[serde(default = "default_prefix")]
     pub header_prefix: String,
+    /// `each` (default): one header per assigned experiment plus the summary; `summary`:
+    /// only `<prefix>assignments` (one header whatever the count).
+    #[serde(default)]
+    pub headers: HeaderMode,
     /// Request headers that may carry the user id, first match wins.
     #[serde(default = "default_user_headers")]
     pub user_id_headers: Vec<String>,
@@ -167,6 +173,8 @@ pub struct Config {
     pub role: Role,
     /// Lower-cased header prefix.
     pub header_prefix: String,
+    /// Header names and mode, prepared once.
+    pub names: HeaderNames,
     /// Lower-cased user id header names.
     pub user_id_headers: Vec<String>,
     /// User id cookie name.
@@ -362,9 +370,10 @@ impl Config {
         {
             return Err(err("attributes_header", "must be a header name"));
         }
-        let experiments = prepare(raw.experiments.iter().cloned());
+        let experiments = prepare(raw.experiments.iter().cloned(), &header_prefix);
         Ok(Self {
             role: raw.role,
+            names: HeaderNames::new(&header_prefix, raw.headers),
             header_prefix,
             user_id_headers,
             cookie: raw.cookie,
@@ -413,7 +422,11 @@ impl Config {
             .cloned()
             .collect();
         groups.extend(doc.groups.iter().cloned());
-        Served::new(prepare(all), holdouts, cleave_core::edge::groups(&groups))
+        Served::new(
+            prepare(all, &self.header_prefix),
+            holdouts,
+            cleave_core::edge::groups(&groups),
+        )
     }
 }
 

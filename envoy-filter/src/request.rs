@@ -8,6 +8,7 @@ use cleave_core::edge::{self, HeaderPlan, RequestFacts, UnitId};
 use cleave_core::model::Audience;
 use cleave_core::targeting::RegexEngine;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Finds the unit id (the configured headers, then the cookie, else a new one when
 /// `generate_user_id` is on); `mint` supplies 16 random bytes.
@@ -84,14 +85,14 @@ pub fn attributes(config: &Config, served: &Served, headers: &[(&str, &str)]) ->
 
 /// The header plan for one request: QA overrides when `allow_force_header` is on, the
 /// request's attributes for targeting, and the routing value when `routing_header` is set.
-pub fn plan(
-    config: &Config,
-    served: &Served,
+pub fn plan<'a>(
+    config: &'a Config,
+    served: &'a Served,
     headers: &[(&str, &str)],
     user: Option<&str>,
     attributes: &Value,
     regex: &dyn RegexEngine,
-) -> HeaderPlan {
+) -> HeaderPlan<'a> {
     let overrides = if config.allow_force_header {
         edge::force_overrides(&config.header_prefix, headers.iter().copied())
     } else {
@@ -111,7 +112,7 @@ pub fn plan(
     };
     let mut out = edge::plan(
         &served.experiments,
-        &config.header_prefix,
+        &config.names,
         headers.iter().map(|(n, _)| *n),
         user,
         header(":authority"),
@@ -120,8 +121,10 @@ pub fn plan(
         &audience,
     );
     if let (Some(header), Some(u)) = (&config.routing_header, user) {
-        out.add
-            .push((header.clone(), edge::routing_value(u).to_string()));
+        out.add.push((
+            Cow::Borrowed(header.as_str()),
+            Cow::Owned(edge::routing_value(u).to_string()),
+        ));
         if !out.remove.contains(header)
             && headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(header))
         {

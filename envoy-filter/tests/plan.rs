@@ -1,7 +1,13 @@
 //! The filter's per-request plan and config parsing, natively.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
-use cleave_core::edge::HeaderPlan;
+/// A plan with everything owned (the filter's borrows its served experiments).
+#[derive(Debug, PartialEq)]
+struct HeaderPlan {
+    remove: Vec<String>,
+    add: Vec<(String, String)>,
+    assignments: Vec<(String, String, &'static str)>,
+}
 use cleave_envoy::config::Config;
 use cleave_envoy::request;
 use proptest::prelude::*;
@@ -26,14 +32,27 @@ fn plan(config: &Config, headers: &[(&str, &str)], host: &str, path: &str) -> He
     let user = request::user_id(config, &all, || None);
     let served = config.merged(None);
     let attributes = request::attributes(config, &served, &all);
-    request::plan(
+    let p = request::plan(
         config,
         &served,
         &all,
         user.as_str(),
         &attributes,
         &cleave_core::targeting::LiteRegex,
-    )
+    );
+    HeaderPlan {
+        remove: p.remove.clone(),
+        add: p
+            .add
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        assignments: p
+            .assignments
+            .iter()
+            .map(|a| (a.experiment_id.to_string(), a.variant.to_string(), a.reason))
+            .collect(),
+    }
 }
 
 fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -263,4 +282,43 @@ fn a_json_attributes_header_adds_typed_attributes_and_bad_ones_are_ignored() {
             .field,
         "attributes_header"
     );
+}
+
+#[test]
+fn summary_mode_sends_one_header_whatever_the_count() {
+    let text = CONFIG.replacen('{', r#"{"headers": "summary","#, 1);
+    let config = Config::parse(text.as_bytes()).unwrap();
+    let each = Config::parse(CONFIG.as_bytes()).unwrap();
+    let request = headers(&[("x-user-id", "u1")]);
+    let summary = plan(&config, &request, "shop.example", "/checkout/cart");
+    let full = plan(&each, &request, "shop.example", "/checkout/cart");
+    assert_eq!(summary.add.len(), 1, "{summary:?}");
+    assert_eq!(summary.add[0].0, "x-cleave-assignments");
+    assert_eq!(
+        Some(&summary.add[0]),
+        full.add.last(),
+        "the same summary as in each mode"
+    );
+    assert_eq!(summary.assignments, full.assignments);
+    assert!(Config::parse(br#"{"headers": "some"}"#).is_err());
+}
+
+#[test]
+fn assignments_are_counted_by_index_and_taken_once() {
+    let config = Config::parse(CONFIG.as_bytes()).unwrap();
+    let served = config.merged(None);
+    served.count(0, 1);
+    served.count(0, 1);
+    served.count(1, 0);
+    served.count(7, 0); // out of range: ignored
+    let key = &served.experiments[0].experiment.key;
+    let variant = &served.experiments[0].experiment.variants[1].name;
+    let mut taken = served.take_counts();
+    taken.sort();
+    assert!(
+        taken.contains(&(format!("cleave.assignments.{key}.{variant}").as_str(), 2)),
+        "{taken:?}"
+    );
+    assert_eq!(taken.len(), 2);
+    assert!(served.take_counts().is_empty(), "taken once");
 }

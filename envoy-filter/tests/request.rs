@@ -2,7 +2,20 @@
 //! fuzz-style properties: no parser panics on any input.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
-use cleave_core::edge::{HeaderPlan, Prepared};
+use cleave_core::edge::Prepared;
+
+/// A plan with everything owned (the filter's borrows its served experiments).
+#[derive(Debug)]
+struct HeaderPlan {
+    remove: Vec<String>,
+    add: Vec<(String, String)>,
+    assignments: Vec<Assigned>,
+}
+
+#[derive(Debug)]
+struct Assigned {
+    reason: &'static str,
+}
 use cleave_core::edge::{UnitId, cookie_value, routing_value};
 use cleave_envoy::config::Config;
 use cleave_envoy::header_map;
@@ -31,14 +44,27 @@ fn plan(
     all.extend([(":authority", host), (":path", path)]);
     let served = c.merged(None);
     let attributes = request::attributes(c, &served, &all);
-    request::plan(
+    let p = request::plan(
         c,
         &served,
         &all,
         user,
         &attributes,
         &cleave_core::targeting::LiteRegex,
-    )
+    );
+    HeaderPlan {
+        remove: p.remove.clone(),
+        add: p
+            .add
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        assignments: p
+            .assignments
+            .iter()
+            .map(|a| Assigned { reason: a.reason })
+            .collect(),
+    }
 }
 
 /// Serialises pairs as the proxy-wasm host does.

@@ -27,12 +27,21 @@ fn assignment(c: &mut Criterion) {
     // (salt ‖ 0x00 ‖ id), prepared in advance.
     let hashed: Vec<Vec<u8>> = ids
         .iter()
-        .map(|id| [experiments[0].0.effective_salt().as_bytes(), &[0], id.as_bytes()].concat())
+        .map(|id| {
+            [
+                experiments[0].0.effective_salt().as_bytes(),
+                &[0],
+                id.as_bytes(),
+            ]
+            .concat()
+        })
         .collect();
     group.bench_function("one SHA-256 of salt|0x00|id (yardstick)", |b| {
         b.iter(|| {
             i = (i + 1) & 1023;
-            black_box(<sha2::Sha256 as sha2::Digest>::digest(black_box(&hashed[i])))
+            black_box(<sha2::Sha256 as sha2::Digest>::digest(black_box(
+                &hashed[i],
+            )))
         })
     });
     group.bench_function("one user, 1 experiment (prepared)", |b| {

@@ -6,6 +6,7 @@ use crate::service::assign::AudienceConfig;
 use crate::service::audience;
 use crate::service::{Host, snapshot};
 use crate::store::{D1Store, Store};
+use cleave_core::edge::{DEFAULT_HEADER_PREFIX, HeaderMode, HeaderNames};
 use cleave_core::model::Status;
 use cleave_core::targeting::{CachedRegex, Groups};
 use std::cell::RefCell;
@@ -19,21 +20,38 @@ const TTL_MS: i64 = 5_000;
 pub struct Published {
     /// The snapshot as stored in KV and served at `/snapshot`.
     pub snapshot: snapshot::Snapshot,
-    /// Its experiments with prepared allocations, for the proxy.
+    /// Its experiments with prepared allocations and header names, for the proxy.
     pub prepared: Vec<cleave_core::edge::Prepared>,
+    /// The proxy's header names (`CLEAVE_HEADER_PREFIX`, `CLEAVE_HEADERS`).
+    pub names: HeaderNames,
     /// Its saved groups by name.
     pub groups: Groups,
     /// Compiled `$regex` patterns, kept with the snapshot they came from.
     pub regex: CachedRegex,
 }
 
+/// The proxy's header names from the environment: `CLEAVE_HEADER_PREFIX` (default
+/// `x-cleave-`) and `CLEAVE_HEADERS` (`each`, the default, or `summary`).
+fn header_names(env: &Env) -> HeaderNames {
+    let prefix = crate::host::setting(env, "CLEAVE_HEADER_PREFIX")
+        .unwrap_or_else(|| DEFAULT_HEADER_PREFIX.to_string());
+    let mode = match crate::host::setting(env, "CLEAVE_HEADERS").as_deref() {
+        Some("summary") => HeaderMode::Summary,
+        _ => HeaderMode::Each,
+    };
+    HeaderNames::new(&prefix, mode)
+}
+
 impl Published {
-    fn new(snapshot: snapshot::Snapshot) -> Rc<Self> {
-        let prepared = cleave_core::edge::prepare(snapshot.experiments.iter().cloned());
+    fn new(snapshot: snapshot::Snapshot, env: &Env) -> Rc<Self> {
+        let names = header_names(env);
+        let prepared =
+            cleave_core::edge::prepare(snapshot.experiments.iter().cloned(), &names.prefix);
         let groups = crate::service::audience::groups_of(&snapshot.groups);
         Rc::new(Self {
             snapshot,
             prepared,
+            names,
             groups,
             regex: CachedRegex::default(),
         })
@@ -72,7 +90,7 @@ pub async fn snapshot(env: &Env) -> Option<Rc<Published>> {
         .ok()
         .flatten();
     let s = match stored {
-        Some(s) => Published::new(s),
+        Some(s) => Published::new(s, env),
         None => {
             let store = D1Store::new(env.d1("DB").ok()?);
             publish(env, &store).await.ok()?
@@ -97,7 +115,7 @@ pub async fn publish(env: &Env, store: &D1Store) -> Result<Rc<Published>, String
         .execute()
         .await
         .map_err(|e| e.to_string())?;
-    let published = Published::new(s);
+    let published = Published::new(s, env);
     let now = WorkerHost.now_ms();
     CACHED.with(|c| *c.borrow_mut() = Some((now, published.clone())));
     Ok(published)

@@ -78,10 +78,6 @@ fn request_attributes(
 /// Proxies `req` to `origin`, assigning the user to every matching running experiment.
 pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -> Result<Response> {
     let url = req.url()?;
-    let prefix = setting(env, "CLEAVE_HEADER_PREFIX")
-        .map_or(DEFAULT_HEADER_PREFIX.to_string(), |p| {
-            p.to_ascii_lowercase()
-        });
     let cookie_name = setting(env, "CLEAVE_COOKIE").unwrap_or_else(|| DEFAULT_COOKIE.to_string());
     let id_headers: Vec<String> = setting(env, "CLEAVE_USER_ID_HEADERS")
         .map(|v| {
@@ -111,15 +107,17 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
         let secure = edge::is_https(Some(url.scheme()), forwarded.as_deref());
         edge::set_cookie(&cookie_name, &user, secure)
     });
-    let overrides = if setting(env, "CLEAVE_ALLOW_FORCE_HEADER").is_some_and(|v| v == "true") {
-        edge::force_overrides(&prefix, pairs())
-    } else {
-        Vec::new()
-    };
     let published = crate::cache::snapshot(env).await;
     let experiments = published
         .as_ref()
         .map_or(&[][..], |p| p.prepared.as_slice());
+    let fallback_names = edge::HeaderNames::new(DEFAULT_HEADER_PREFIX, edge::HeaderMode::Each);
+    let names = published.as_ref().map_or(&fallback_names, |p| &p.names);
+    let overrides = if setting(env, "CLEAVE_ALLOW_FORCE_HEADER").is_some_and(|v| v == "true") {
+        edge::force_overrides(&names.prefix, pairs())
+    } else {
+        Vec::new()
+    };
     let host = url.host_str().unwrap_or_default().to_string();
     let attributes = request_attributes(&req, env, &url, &host, &request_headers);
     let no_groups = cleave_core::targeting::Groups::new();
@@ -134,7 +132,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
     };
     let plan = edge::plan(
         experiments,
-        &prefix,
+        names,
         pairs().map(|(n, _)| n),
         Some(&user),
         &host,
@@ -189,9 +187,9 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
             .assignments
             .iter()
             .map(|a| Exposure {
-                experiment_id: a.experiment_id.clone(),
+                experiment_id: a.experiment_id.to_string(),
                 user_id: user.clone(),
-                variant: a.variant.clone(),
+                variant: a.variant.to_string(),
                 reason: a.reason.to_string(),
                 at: now,
                 context: context.clone(),

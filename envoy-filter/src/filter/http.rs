@@ -15,7 +15,7 @@ use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, LogLevel};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// Exposures remembered per worker thread to avoid re-queueing the same user.
@@ -33,7 +33,7 @@ pub(super) struct Shared {
     pub(super) metrics: MetricCache,
     /// Assignments counted in memory per experiment key and variant; published on tick
     /// so requests make no metric host calls.
-    pub(super) counts: RefCell<Counts>,
+    pub(super) retired: RefCell<Vec<Rc<Served>>>,
 }
 
 impl Root {
@@ -58,7 +58,9 @@ impl Root {
         match accept(&body) {
             Ok(doc) => {
                 let merged = shared.config.merged(Some(&doc));
-                *shared.experiments.borrow_mut() = Rc::new(merged);
+                let old = std::mem::replace(&mut *shared.experiments.borrow_mut(), Rc::new(merged));
+                // Its counts are flushed on the next tick.
+                shared.retired.borrow_mut().push(old);
                 *shared.have_snapshot.borrow_mut() = true;
                 self.version = version;
             }
@@ -130,16 +132,15 @@ impl HttpContext for Request {
         }
         if let Some(u) = user.as_str() {
             for a in &changes.assignments {
-                let experiment = served.experiment(&a.experiment_id).map(|p| &p.experiment);
-                let key = experiment.map_or("", |e| e.key.as_str());
-                count_assignment(&shared.counts, key, &a.variant);
+                let experiment = served.experiments.get(a.index).map(|p| &p.experiment);
+                served.count(a.index, a.variant_index);
                 // A targeted experiment's exposure carries the attributes it was decided
                 // with, so the Worker can decide it again.
                 let context = experiment.filter(|e| e.targeting.is_some()).map(|_| &attrs);
                 let exposure = crate::snapshot::ExposureItem {
-                    experiment_id: &a.experiment_id,
+                    experiment_id: a.experiment_id,
                     user_id: u,
-                    variant: &a.variant,
+                    variant: a.variant,
                     reason: a.reason,
                     context,
                 };
@@ -168,24 +169,6 @@ impl HttpContext for Request {
             bump(&shared.metrics, "cleave.header_errors", 1);
         }
         Action::Continue
-    }
-}
-
-/// Assignment counts by experiment key, then variant.
-pub(super) type Counts = HashMap<String, HashMap<String, i64>>;
-
-/// Counts one assignment; allocates only the first time a key/variant is seen.
-fn count_assignment(counts: &RefCell<Counts>, key: &str, variant: &str) {
-    let mut counts = counts.borrow_mut();
-    let variants = match counts.get_mut(key) {
-        Some(v) => v,
-        None => counts.entry(key.to_string()).or_default(),
-    };
-    match variants.get_mut(variant) {
-        Some(n) => *n += 1,
-        None => {
-            variants.insert(variant.to_string(), 1);
-        }
     }
 }
 

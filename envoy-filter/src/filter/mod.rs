@@ -82,7 +82,7 @@ impl RootContext for Root {
                     queue: RefCell::new(None),
                     seen: RefCell::new(HashSet::new()),
                     metrics: RefCell::new(HashMap::new()),
-                    counts: RefCell::new(HashMap::new()),
+                    retired: RefCell::new(Vec::new()),
                     config,
                 }));
                 if let Some(shared) = self.shared.as_ref() {
@@ -138,17 +138,13 @@ impl RootContext for Root {
 
     fn on_tick(&mut self) {
         if let Some(shared) = self.shared.as_ref() {
-            let mut counts = shared.counts.borrow_mut();
-            for (key, variants) in counts.iter_mut() {
-                for (variant, n) in variants.iter_mut().filter(|(_, n)| **n > 0) {
-                    bump(
-                        &shared.metrics,
-                        &format!("cleave.assignments.{key}.{variant}"),
-                        std::mem::take(n),
-                    );
+            let retired = std::mem::take(&mut *shared.retired.borrow_mut());
+            let current = shared.experiments.borrow().clone();
+            for served in retired.iter().chain([&current]) {
+                for (name, n) in served.take_counts() {
+                    bump(&shared.metrics, name, n);
                 }
             }
-            drop(counts);
             self.refresh_from_shared();
         }
         if self.sync.is_some() {

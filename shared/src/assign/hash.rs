@@ -81,7 +81,13 @@ mod tests {
             (long_salt.as_str(), long_unit.as_str()),
             ("x".repeat(128).as_str(), "😀".repeat(256).as_str()),
         ] {
-            assert_eq!(unit_hash(salt, unit), plain(salt, unit), "{}+{}", salt.len(), unit.len());
+            assert_eq!(
+                unit_hash(salt, unit),
+                plain(salt, unit),
+                "{}+{}",
+                salt.len(),
+                unit.len()
+            );
         }
     }
 }

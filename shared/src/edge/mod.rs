@@ -14,7 +14,7 @@ pub use attributes::{
     request_attributes,
 };
 pub use force::{FORCE_HEADER, force_overrides};
-pub use plan::{EdgeAssignment, HeaderPlan, plan};
+pub use plan::{EdgeAssignment, HeaderMode, HeaderNames, HeaderPlan, plan};
 pub use unit::{
     COOKIE_MAX_AGE, UnitId, cookie_value, is_https, resolve_unit_id, set_cookie,
     user_id_from_bytes, valid_cookie_value,
@@ -22,6 +22,7 @@ pub use unit::{
 
 use crate::assign::Allocation;
 use crate::model::{Experiment, Status};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Default prefix of the headers Cleave owns.
@@ -29,22 +30,28 @@ pub const DEFAULT_HEADER_PREFIX: &str = "x-cleave-";
 /// Default name of the user-id cookie.
 pub const DEFAULT_COOKIE: &str = "cleave_uid";
 
-/// A running experiment with its allocation prepared once per configuration.
+/// A running experiment with its allocation and header name prepared once per
+/// configuration.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// The experiment.
     pub experiment: Experiment,
     /// Its traffic split.
     pub allocation: Allocation,
+    /// Its header, `<prefix><key>`.
+    pub header: String,
 }
 
-/// Prepares the running experiments of a list (others, and invalid ones, are skipped).
-pub fn prepare(experiments: impl IntoIterator<Item = Experiment>) -> Vec<Prepared> {
+/// Prepares the running experiments of a list for headers under `prefix` (lower-cased;
+/// other experiments, and invalid ones, are skipped).
+pub fn prepare(experiments: impl IntoIterator<Item = Experiment>, prefix: &str) -> Vec<Prepared> {
+    let prefix = prefix.to_ascii_lowercase();
     experiments
         .into_iter()
         .filter(|e| e.status == Status::Running)
         .filter_map(|e| {
             e.allocation().ok().map(|allocation| Prepared {
+                header: alloc::format!("{prefix}{}", e.key),
                 experiment: e,
                 allocation,
             })
