@@ -271,3 +271,24 @@ fn the_shipped_module_exports_exactly_the_listed_entry_points() {
             .expect("the raw build");
     assert!(wasm_exports(&raw).iter().any(|e| e == "proxy_on_log"));
 }
+
+#[test]
+fn summary_mode_sends_only_the_summary_header() {
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let plugin = serde_json::json!({
+        "user_id_headers": ["x-user-id"], "headers": "summary",
+        "experiments": (0..20).map(|i| serde_json::json!({
+            "id": format!("s{i}"), "key": format!("s{i}"), "name": format!("S {i}"), "status": "running",
+            "variants": [{"name": "a"}, {"name": "b"}]})).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let config = cleave_e2e::envoy_example_config(port, admin, echo.port, Some(&plugin));
+    let _envoy = Envoy::start("filter-summary", &config, port, admin);
+    let seen = upstream_headers(port, &[("x-user-id", "user-123")]);
+    let cleave: Vec<&String> = seen.keys().filter(|k| k.starts_with("x-cleave-")).collect();
+    assert_eq!(cleave, ["x-cleave-assignments"], "{seen:?}");
+    let summary = seen["x-cleave-assignments"].as_str().unwrap_or_default();
+    assert_eq!(summary.split(',').count(), 20, "{summary}");
+    assert!(summary.starts_with("s0="), "{summary}");
+}
