@@ -279,14 +279,46 @@ fn holdouts_groups_layers_and_context_through_the_api() {
     for _ in 0..40 {
         deep = json!({"$not": deep});
     }
-    let (status, err) = api.admin("POST", "/api/v1/experiments", Some(json!({"name": "Deep", "variants": [{"name": "a"}, {"name": "b"}], "targeting": deep})));
+    let (status, err) = api.admin(
+        "POST",
+        "/api/v1/experiments",
+        Some(
+            json!({"name": "Deep", "variants": [{"name": "a"}, {"name": "b"}], "targeting": deep}),
+        ),
+    );
     assert_eq!(status, 422, "{err}");
-    assert!(err["error"]["message"].as_str().unwrap_or_default().contains("deeper than 32"), "{err}");
-    let huge: serde_json::Map<String, Value> = (0..2000).map(|i| (format!("attribute{i}"), json!("value"))).collect();
-    let (status, err) = api.admin("POST", "/api/v1/experiments", Some(json!({"name": "Huge", "variants": [{"name": "a"}, {"name": "b"}], "targeting": huge})));
-    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("targeting")), "{err}");
-    let (status, err) = api.admin("POST", "/api/v1/targeting/check", Some(json!({"targeting": {"email": {"$regex": "(unclosed"}}})));
-    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("targeting.email.$regex")), "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("deeper than 32"),
+        "{err}"
+    );
+    let huge: serde_json::Map<String, Value> = (0..2000)
+        .map(|i| (format!("attribute{i}"), json!("value")))
+        .collect();
+    let (status, err) = api.admin(
+        "POST",
+        "/api/v1/experiments",
+        Some(
+            json!({"name": "Huge", "variants": [{"name": "a"}, {"name": "b"}], "targeting": huge}),
+        ),
+    );
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("targeting")),
+        "{err}"
+    );
+    let (status, err) = api.admin(
+        "POST",
+        "/api/v1/targeting/check",
+        Some(json!({"targeting": {"email": {"$regex": "(unclosed"}}})),
+    );
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("targeting.email.$regex")),
+        "{err}"
+    );
 
     // Layers: an overlapping start is refused naming the other experiment.
     let layered = |name: &str, start: f64, end: f64| {
