@@ -74,9 +74,4 @@ impl Served {
         }
         out
     }
-
-    /// The prepared experiment with this id.
-    pub fn experiment(&self, id: &str) -> Option<&Prepared> {
-        self.experiments.iter().find(|p| p.experiment.id == id)
-    }
 }
