@@ -57,6 +57,27 @@ impl Problems {
         }
     }
 
+    /// `metrics`: at most [`MAX_METRICS`] event names, each an identifier, none twice.
+    pub(super) fn metrics(&mut self, metrics: &[String]) {
+        if metrics.len() > MAX_METRICS {
+            self.add(
+                "metrics",
+                "too_many",
+                format!("allows at most {MAX_METRICS} metrics"),
+            );
+        }
+        for (i, m) in metrics.iter().enumerate() {
+            self.identifier(format!("metrics[{i}]"), m);
+            if metrics[..i].contains(m) {
+                self.add(
+                    format!("metrics[{i}]"),
+                    "duplicate",
+                    format!("'{m}' is listed twice"),
+                );
+            }
+        }
+    }
+
     pub(super) fn identifier(&mut self, field: String, value: &str) {
         if let Err(e) = super::ids::check_id(value) {
             self.add(field, e.code(), e.to_string());
@@ -228,23 +249,7 @@ impl Experiment {
     }
 
     fn validate_metrics(&self, p: &mut Problems) {
-        if self.metrics.len() > MAX_METRICS {
-            p.add(
-                "metrics",
-                "too_many",
-                format!("allows at most {MAX_METRICS} metrics"),
-            );
-        }
-        for (i, m) in self.metrics.iter().enumerate() {
-            p.identifier(format!("metrics[{i}]"), m);
-            if self.metrics[..i].contains(m) {
-                p.add(
-                    format!("metrics[{i}]"),
-                    "duplicate",
-                    format!("'{m}' is listed twice"),
-                );
-            }
-        }
+        p.metrics(&self.metrics);
     }
 
     fn validate_settings(&self, p: &mut Problems) {

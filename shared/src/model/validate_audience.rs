@@ -107,23 +107,7 @@ impl Holdout {
             );
         }
         p.text("description", &self.description, MAX_TEXT_CHARS, false);
-        if self.metrics.len() > MAX_METRICS {
-            p.add(
-                "metrics",
-                "too_many",
-                format!("allows at most {MAX_METRICS} metrics"),
-            );
-        }
-        for (i, m) in self.metrics.iter().enumerate() {
-            p.identifier(format!("metrics[{i}]"), m);
-            if self.metrics[..i].contains(m) {
-                p.add(
-                    format!("metrics[{i}]"),
-                    "duplicate",
-                    format!("'{m}' is listed twice"),
-                );
-            }
-        }
+        p.metrics(&self.metrics);
         done(p)
     }
 }
