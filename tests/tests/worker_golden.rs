@@ -1,11 +1,10 @@
 //! Every golden assignment vector through the Worker's `/assign` on real running
 //! experiments (in groups, so the published snapshot stays small).
 
-use cleave_e2e::{Api, http, repo_root};
+use cleave_e2e::{Api, http, parallel, repo_root};
 use serde_json::{Value, json};
 
 const GROUP: usize = 100;
-const THREADS: usize = 4;
 
 fn experiment_body(case: &Value, n: usize) -> Value {
     let style = case["weight_style"].as_str().unwrap_or("weight");
@@ -23,29 +22,6 @@ fn experiment_body(case: &Value, n: usize) -> Value {
         "traffic_allocation": case["traffic_allocation"],
         "variants": variants
     })
-}
-
-/// Runs `f(0..n)` on [`THREADS`] threads; results in index order.
-fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let f = &f;
-    let mut out: Vec<(usize, T)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                s.spawn(move || {
-                    (t..n)
-                        .step_by(THREADS)
-                        .map(|k| (k, f(k)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("thread"))
-            .collect()
-    });
-    out.sort_by_key(|(k, _)| *k);
-    out.into_iter().map(|(_, v)| v).collect()
 }
 
 #[test]

@@ -2,34 +2,9 @@
 //! GrowthBook's condition suite through the dry run, and the API around them (holdouts,
 //! saved groups, layer ranges, `/assign` with a context, results of targeted experiments).
 
-use cleave_e2e::{Api, http, repo_root};
+use cleave_e2e::{Api, http, parallel, repo_root};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-const THREADS: usize = 4;
-
-/// Runs `f(0..n)` on [`THREADS`] threads; results in index order.
-fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let f = &f;
-    let mut out: Vec<(usize, T)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                s.spawn(move || {
-                    (t..n)
-                        .step_by(THREADS)
-                        .map(|k| (k, f(k)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("thread"))
-            .collect()
-    });
-    out.sort_by_key(|(k, _)| *k);
-    out.into_iter().map(|(_, v)| v).collect()
-}
 
 fn lines(path: &str) -> Vec<Value> {
     std::fs::read_to_string(repo_root().join(path))
