@@ -57,7 +57,7 @@ pub struct Route {
 
 use Access::{Admin, Edge, Metrics, Open, Public};
 use ErrorCode::{
-    Conflict, EditConflict, IllegalTransition, InUse, LayerOverlap, MetricNotFinite, NotAssigned,
+    Conflict, EditConflict, IllegalTransition, LayerOverlap, MetricNotFinite, NotAssigned,
     NotFound, PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable,
     TrafficDecrease, ValidationFailed, VariantsLocked,
 };
@@ -109,107 +109,8 @@ const GOING_LIVE: &[ErrorCode] = &[
     StorageUnavailable,
 ];
 
-/// The four routes of a named catalog (holdouts, saved groups).
-macro_rules! catalog {
-    ($list:literal, $one:literal, $schema:literal, $input:literal, $noun:literal,
-     [$list_id:literal, $get_id:literal, $put_id:literal, $delete_id:literal],
-     [$list_h:path, $get_h:path, $put_h:path, $delete_h:path]) => {
-        [
-            Route {
-                method: Get,
-                path: $list,
-                access: Admin,
-                handler: |c| Box::pin($list_h(c)),
-                doc: Doc {
-                    id: $list_id,
-                    summary: concat!("Every ", $noun, ", by name"),
-                    tag: Tag::Audience,
-                    body: Body::None,
-                    reply: Reply::List($schema),
-                    errors: &[StorageUnavailable],
-                    query: &[],
-                },
-            },
-            Route {
-                method: Get,
-                path: $one,
-                access: Admin,
-                handler: |c| Box::pin($get_h(c)),
-                doc: Doc {
-                    id: $get_id,
-                    summary: concat!("One ", $noun),
-                    tag: Tag::Audience,
-                    body: Body::None,
-                    reply: Reply::Json(200, $schema),
-                    errors: &[NotFound, StorageUnavailable],
-                    query: &[],
-                },
-            },
-            Route {
-                method: Put,
-                path: $one,
-                access: Admin,
-                handler: |c| Box::pin($put_h(c)),
-                doc: Doc {
-                    id: $put_id,
-                    summary: concat!("Create or replace a ", $noun, " (the path names it)"),
-                    tag: Tag::Audience,
-                    body: Body::Json($input),
-                    reply: Reply::Json(200, $schema),
-                    errors: &[ValidationFailed, StorageUnavailable],
-                    query: &[],
-                },
-            },
-            Route {
-                method: Delete,
-                path: $one,
-                access: Admin,
-                handler: |c| Box::pin($delete_h(c)),
-                doc: Doc {
-                    id: $delete_id,
-                    summary: concat!("Delete a ", $noun, " no experiment uses"),
-                    tag: Tag::Audience,
-                    body: Body::None,
-                    reply: Reply::Json(200, $schema),
-                    errors: &[NotFound, InUse, StorageUnavailable],
-                    query: &[],
-                },
-            },
-        ]
-    };
-}
-
-/// Holdouts and saved groups.
-pub static AUDIENCE_ROUTES: [[Route; 4]; 2] = [
-    catalog!(
-        "/api/v1/holdouts",
-        "/api/v1/holdouts/:name",
-        "Holdout",
-        "HoldoutInput",
-        "holdout",
-        ["listHoldouts", "getHoldout", "putHoldout", "deleteHoldout"],
-        [
-            audience::list_holdouts,
-            audience::get_holdout,
-            audience::put_holdout,
-            audience::delete_holdout
-        ]
-    ),
-    catalog!(
-        "/api/v1/groups",
-        "/api/v1/groups/:name",
-        "SavedGroup",
-        "SavedGroupInput",
-        "saved group",
-        ["listGroups", "getGroup", "putGroup", "deleteGroup"],
-        [
-            audience::list_groups,
-            audience::get_group,
-            audience::put_group,
-            audience::delete_group
-        ]
-    ),
-];
+mod catalog;
+pub use catalog::AUDIENCE_ROUTES;
 
 const STATS_QUERY: &[Query] = &[
     Query {
