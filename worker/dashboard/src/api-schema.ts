@@ -968,7 +968,10 @@ export interface components {
             attributes?: Record<string, never> | null;
             /** @description The unit's attributes (as `/assign` takes them). */
             context?: Record<string, never> | null;
-            /** @description A QA override to try (a variant name, as the edge's `x-cleave-force` sends it). */
+            /**
+             * @description A QA override to try (a variant name, as the edge's `x-cleave-force` sends it); a name
+             *     no variant has is ignored, as at the edge.
+             */
             force?: string | null;
             /** @description The unit to evaluate. */
             user_id: string;

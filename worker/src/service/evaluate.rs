@@ -6,7 +6,7 @@ use super::audience;
 use super::input::identifier;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
-use cleave_core::model::{Experiment, Status};
+use cleave_core::model::{Experiment, Status, is_valid_variant_name};
 use cleave_core::targeting::LiteRegex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -34,9 +34,13 @@ pub struct EvaluateRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Map<String, Value>>,
-    /// A QA override to try (a variant name, as the edge's `x-cleave-force` sends it).
+    /// A QA override to try (a variant name, as the edge's `x-cleave-force` sends it); a name
+    /// no variant has is ignored, as at the edge.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")
+    )]
     pub force: Option<String>,
     /// Decide as if the experiment were running (to try a draft's targeting before it starts).
     #[serde(default)]
@@ -88,6 +92,14 @@ pub async fn evaluate<S: Store>(
     req: &EvaluateRequest,
 ) -> ApiResult<EvaluateResponse> {
     identifier("user_id", &req.user_id)?;
+    if let Some(force) = req.force.as_deref()
+        && !is_valid_variant_name(force)
+    {
+        return Err(ApiError::invalid(
+            "force",
+            "must be a variant name: 1 to 64 of A-Z a-z 0-9 . _ -",
+        ));
+    }
     let attributes = checked_attributes(req.context.as_ref(), req.attributes.as_ref())?;
     let (holdouts, groups) = audience::load(store).await?;
     let groups = audience::groups_of(&groups);
