@@ -36,8 +36,13 @@ pub struct ExposureItem<'a> {
     pub experiment_id: &'a str,
     /// The unit.
     pub user_id: &'a str,
-    /// The variant it was assigned.
-    pub variant: &'a str,
+    /// The variant it was assigned (none for a holdout arm).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<&'a str>,
+    /// Instead of an exposure: the unit reached this holdout's check in the experiment (the
+    /// Worker decides its arm again), for the holdout's own results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<&'a str>,
     /// `assigned`, or `forced` (a QA override or the forced list): the Worker accepts a
     /// forced exposure only from a caller with the edge token.
     pub reason: &'a str,

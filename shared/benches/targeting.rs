@@ -4,8 +4,9 @@
 //! results are in `docs/benchmarks.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benchmark code may panic; criterion generates the undocumented entry points
 
-use cleave_core::model::{Audience, Experiment, Holdout, LayerRange};
-use cleave_core::targeting::{CachedRegex, Context, Groups, LiteRegex, NoRegex, matches};
+use cleave_core::edge::prepare;
+use cleave_core::model::{Audience, Holdout, LayerRange};
+use cleave_core::targeting::{CachedRegex, Compiled, Context, Groups, LiteRegex, NoRegex, matches};
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 use serde_json::{Value, json};
 mod fixture;
@@ -63,17 +64,48 @@ fn targeting(c: &mut Criterion) {
         groups: &groups,
         regex: &NoRegex,
     };
-    group.bench_function("5-clause condition alone", |b| {
+    group.bench_function("5-clause condition alone, from its JSON", |b| {
         b.iter(|| {
             i = (i + 1) & 63;
             black_box(matches(&condition, black_box(&attributes[i]), &cx))
         })
     });
+    let compiled = Compiled::new(&condition);
+    group.bench_function("5-clause condition alone, compiled", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            black_box(compiled.matches(black_box(&attributes[i]), &cx))
+        })
+    });
+    let allocation = targeted.allocation().unwrap();
+    group.bench_function("assignment with a 5-clause condition, from its JSON", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            let audience = Audience {
+                attributes: &attributes[i],
+                holdouts: &holdouts,
+                groups: &groups,
+                regex: &NoRegex,
+            };
+            black_box(
+                targeted
+                    .decide(
+                        &allocation,
+                        black_box(&ids[i]),
+                        None,
+                        &audience,
+                        &mut |_| {},
+                    )
+                    .in_experiment(),
+            )
+        })
+    });
+    // What the hosts run: the experiment prepared once (split and compiled condition).
     for (name, e) in [
-        ("assignment with a 5-clause condition", &targeted),
-        ("… plus a layer and a holdout", &full),
+        ("assignment with a 5-clause condition (prepared)", &targeted),
+        ("… plus a layer and a holdout (prepared)", &full),
     ] {
-        let allocation = e.allocation().unwrap();
+        let prepared = prepare([e.clone()], "x-cleave-").pop().unwrap();
         group.bench_function(name, |b| {
             b.iter(|| {
                 i = (i + 1) & 63;
@@ -83,7 +115,11 @@ fn targeting(c: &mut Criterion) {
                     groups: &groups,
                     regex: &NoRegex,
                 };
-                black_box(decide(e, &allocation, &ids[i], &audience))
+                black_box(
+                    prepared
+                        .decide(black_box(&ids[i]), None, &audience, &mut |_| {})
+                        .in_experiment(),
+                )
             })
         });
     }
@@ -108,16 +144,6 @@ fn targeting(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-fn decide(
-    e: &Experiment,
-    allocation: &cleave_core::assign::Allocation,
-    id: &str,
-    audience: &Audience<'_>,
-) -> bool {
-    e.decide(allocation, black_box(id), None, audience, &mut |_| {})
-        .in_experiment()
 }
 
 criterion_group!(benches, targeting);

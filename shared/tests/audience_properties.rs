@@ -152,3 +152,98 @@ fn the_trace_lists_every_check_up_to_the_one_that_decided() {
     );
     assert_eq!(steps.len(), 4);
 }
+
+proptest! {
+    #[test]
+    fn planning_reports_each_listed_holdouts_arm_until_one_holds_the_unit_out(
+        unit in "[a-z0-9]{1,24}", first in 0.0001f64..0.9999, second in 0.0001f64..0.9999,
+    ) {
+        use cleave_core::edge::{HeaderMode, HeaderNames, plan, prepare};
+        let mut e = experiment();
+        e.key = "k".into();
+        e.holdouts = vec!["h1".into(), "h2".into()];
+        let holdouts = [
+            Holdout { name: "h1".into(), share: first, ..Holdout::default() },
+            Holdout { name: "h2".into(), share: second, ..Holdout::default() },
+        ];
+        let prepared = prepare([e.clone()], "x-cleave-");
+        let names = HeaderNames::new("x-cleave-", HeaderMode::Each);
+        let groups = Groups::new();
+        let attrs = json!({});
+        let audience = Audience { attributes: &attrs, holdouts: &holdouts, groups: &groups, regex: &NoRegex };
+        let p = plan(&prepared, &names, [], Some(&unit), "h", "/", &[], &audience);
+        let arms: Vec<(&str, bool)> = p.holdouts.iter().map(|a| (a.holdout, a.held_out)).collect();
+        let mut expected = vec![("h1", holdouts[0].holds_out(&unit))];
+        if !expected[0].1 {
+            expected.push(("h2", holdouts[1].holds_out(&unit)));
+        }
+        prop_assert_eq!(&arms, &expected);
+        let held = expected.iter().any(|a| a.1);
+        prop_assert_eq!(p.assignments.is_empty(), held);
+        prop_assert_eq!(decide(&e, &unit, &attrs, &holdouts).0 == Reason::Holdout, held);
+    }
+}
+
+/// Random JSON values of the shapes conditions and attributes take.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-5i64..5).prop_map(Value::from),
+        prop::sample::select(vec!["a", "b", "1.2.0", "10", "", "A"]).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "a",
+                    "b",
+                    "a.b",
+                    "$or",
+                    "$and",
+                    "$nor",
+                    "$not",
+                    "$eq",
+                    "$ne",
+                    "$gt",
+                    "$lte",
+                    "$in",
+                    "$nin",
+                    "$ini",
+                    "$all",
+                    "$alli",
+                    "$size",
+                    "$exists",
+                    "$type",
+                    "$elemMatch",
+                    "$vgt",
+                    "$veq",
+                    "$inGroup",
+                    "$bogus",
+                ])
+                .prop_map(String::from),
+                inner,
+                0..4,
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #[test]
+    fn a_compiled_condition_answers_as_the_json_does(
+        condition in json_value(), attributes in json_value(),
+    ) {
+        use cleave_core::targeting::{Compiled, Context, matches};
+        let mut groups = Groups::new();
+        groups.insert("g".into(), vec![json!("a"), json!(1)]);
+        let cx = Context { groups: &groups, regex: &NoRegex };
+        prop_assert_eq!(
+            Compiled::new(&condition).matches(&attributes, &cx),
+            matches(&condition, &attributes, &cx)
+        );
+    }
+}

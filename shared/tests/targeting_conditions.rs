@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::targeting::{
-    CachedRegex, Context, Groups, LiteRegex as RustRegex, check_condition, matches,
+    CachedRegex, Compiled, Context, Groups, LiteRegex as RustRegex, check_condition, matches,
 };
 use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
@@ -36,6 +36,13 @@ fn every_growthbook_condition_case_passes() {
         let got = matches(&case[1], &case[2], &cx);
         if Some(got) != case[3].as_bool() {
             failures.push(format!("{name}: expected {}, got {got}", case[3]));
+        }
+        let compiled = Compiled::new(&case[1]).matches(&case[2], &cx);
+        if Some(compiled) != case[3].as_bool() {
+            failures.push(format!(
+                "{name} (compiled): expected {}, got {compiled}",
+                case[3]
+            ));
         }
     }
     assert!(

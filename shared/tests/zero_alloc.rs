@@ -107,7 +107,11 @@ fn a_targeted_layered_decision_allocates_nothing() {
         .collect();
     let ids: Vec<String> = (0..100).map(|i| format!("user-{i}")).collect();
     let allocation = e.allocation().unwrap();
-    let mut assigned = 0;
+    // From the JSON, and prepared (compiled condition) as the hosts decide.
+    let prepared = cleave_core::edge::prepare([e.clone()], "x-cleave-")
+        .pop()
+        .unwrap();
+    let (mut assigned, mut assigned_prepared) = (0, 0);
     let before = allocations();
     for (id, attrs) in ids.iter().zip(&attributes) {
         let audience = Audience {
@@ -120,8 +124,14 @@ fn a_targeted_layered_decision_allocates_nothing() {
             e.decide(&allocation, id, None, &audience, &mut |_| {})
                 .in_experiment(),
         );
+        assigned_prepared += usize::from(
+            prepared
+                .decide(id, None, &audience, &mut |_| {})
+                .in_experiment(),
+        );
     }
     let after = allocations();
     assert_eq!(after - before, 0, "the targeted decision allocated");
     assert!(assigned > 20 && assigned < 80, "assigned {assigned}");
+    assert_eq!(assigned, assigned_prepared);
 }

@@ -467,6 +467,28 @@ async function audienceFlow(browser, watcher) {
   assert.ok(bySegment.length >= 2, JSON.stringify(bySegment.map((s) => s.value)));
   await shot(page, 'audience-segments');
   await assertFits(page, 'the results page with the dry run');
+
+  step('audience: the holdout\'s own results, held-out units against exposed ones');
+  await api.call('PUT', '/api/v1/holdouts/global', { share: 0.1, metrics: ['buy'] });
+  // Every seg-* unit reached the holdout check (all are targeted), so each is in one arm and
+  // its event is accepted: held out, outside the layer range or in a variant.
+  for (let i = 0; i < 90; i += 2) {
+    await api.post(`/api/v1/experiments/${id}/track`, { user_id: `seg-${i}`, event_name: 'buy' });
+  }
+  const truthH = await api.get('/api/v1/holdouts/global/results');
+  assert.equal(truthH.control_variant, 'held_out');
+  await page.goto(`${BASE}/admin/#/audience`);
+  await page.getByTestId('holdout-show-global').click();
+  await page.getByTestId('holdout-results-global').waitFor();
+  for (const v of truthH.variants) {
+    const row = page.locator(`[data-testid=holdout-results-global] tr[data-variant="${v.variant}"]`);
+    await row.waitFor();
+    assert.equal((await row.locator('[data-testid=users]').innerText()).trim(), count(v.sample_size), v.variant);
+    assert.equal((await row.locator('[data-testid=conversions]').innerText()).trim(), count(v.conversions), v.variant);
+  }
+  assert.equal(truthH.variants.reduce((n, v) => n + v.sample_size, 0), 90, JSON.stringify(truthH.variants));
+  assert.equal(truthH.variants.reduce((n, v) => n + v.conversions, 0), 45, JSON.stringify(truthH.variants));
+  await shot(page, 'audience-holdout-results');
   await context.close();
 }
 

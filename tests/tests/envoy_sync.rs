@@ -191,3 +191,65 @@ fn worker_down_at_start_fails_open_and_down_later_keeps_the_last_snapshot() {
         "the last good snapshot keeps serving: {seen:?}"
     );
 }
+
+#[test]
+fn envoy_reports_holdout_arms_for_the_holdouts_own_results() {
+    let api = Api {
+        w: Wrangler::start_with("envoy-holdout", &[("SNAPSHOT_TOKEN", SNAPSHOT_TOKEN)]),
+    };
+    let echo = EchoServer::start();
+    let (port, admin) = (free_port(), free_port());
+    let _envoy = Envoy::start(
+        "envoy-holdout",
+        &config(port, admin, echo.port, api.w.port()),
+        port,
+        admin,
+    );
+    let (status, h) = api.admin(
+        "PUT",
+        "/api/v1/holdouts/mesh",
+        Some(json!({"share": 0.5, "metrics": ["buy"]})),
+    );
+    assert_eq!(status, 200, "{h}");
+    let holdout: cleave_core::model::Holdout = serde_json::from_value(h).expect("holdout");
+    api.running(
+        json!({"name": "Meshed", "key": "meshed", "holdouts": ["mesh"],
+        "variants": [{"name": "a"}, {"name": "b"}]}),
+    );
+    let users: Vec<String> = (0..30).map(|i| format!("mesh-{i}")).collect();
+    let exposed_user = users
+        .iter()
+        .find(|u| !holdout.holds_out(u))
+        .expect("someone not held out");
+    eventually(
+        "the experiment reaches Envoy",
+        Duration::from_secs(10),
+        || upstream_headers(port, exposed_user).is_some_and(|h| h.contains_key("x-cleave-meshed")),
+    );
+    for u in &users {
+        let headers = upstream_headers(port, u).expect("proxied");
+        assert_eq!(
+            headers.contains_key("x-cleave-meshed"),
+            !holdout.holds_out(u),
+            "{u}"
+        );
+    }
+    let held = users.iter().filter(|u| holdout.holds_out(u)).count() as u64;
+    let arms = || {
+        let (_, r) = api.admin("GET", "/api/v1/holdouts/mesh/results", None);
+        let size = |name: &str| {
+            r["variants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| v["variant"] == name)
+                .and_then(|v| v["sample_size"].as_u64())
+        };
+        (size("held_out"), size("exposed"))
+    };
+    eventually(
+        "every unit's arm reaches the holdout's results",
+        Duration::from_secs(15),
+        || arms() == (Some(held), Some(30 - held)),
+    );
+}

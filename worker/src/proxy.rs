@@ -3,7 +3,7 @@
 
 use crate::host::{WorkerHost, setting};
 use crate::service::Host;
-use crate::store::Exposure;
+use crate::store::{Exposure, HoldoutMember};
 use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX, UnitId};
 use std::rc::Rc;
 use worker::wasm_bindgen::JsValue;
@@ -181,7 +181,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
         }
     };
 
-    if !plan.assignments.is_empty() {
+    if !plan.assignments.is_empty() || !plan.holdouts.is_empty() {
         let now = WorkerHost.now_ms();
         let exposures: Vec<Exposure> = plan
             .assignments
@@ -195,7 +195,17 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
                 context: context.clone(),
             })
             .collect();
-        crate::exposures::record(env, ctx, exposures);
+        let members: Vec<HoldoutMember> = plan
+            .holdouts
+            .iter()
+            .map(|h| HoldoutMember {
+                holdout: h.holdout.to_string(),
+                user_id: user.clone(),
+                held_out: h.held_out,
+                at: now,
+            })
+            .collect();
+        crate::exposures::record(env, ctx, exposures, members);
     }
 
     // Fetched responses have immutable headers: copy them, add the cookie, keep the stream.

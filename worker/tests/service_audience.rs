@@ -282,7 +282,7 @@ fn assign_takes_context_or_attributes_within_limits_and_stores_them() {
     };
     let call = |v: Value| {
         let req: assign::AssignRequest = serde_json::from_value(v).unwrap();
-        assign::assign(&e, &allocation, &req, &config, 5)
+        assign::assign(&e, &allocation, None, &req, &config, 5).map(|a| (a.response, a.exposure))
     };
     let (r, x) =
         call(json!({"user_id": "u1", "context": {"plan": "pro", "source": "web"}})).unwrap();
@@ -412,7 +412,9 @@ fn results_by_segment_come_from_the_stored_context_and_are_corrected_together() 
         let req: assign::AssignRequest =
             serde_json::from_value(json!({"user_id": format!("u{i}"), "context": context}))
                 .unwrap();
-        let (_, x) = assign::assign(&e, &allocation, &req, &config, 5).unwrap();
+        let x = assign::assign(&e, &allocation, None, &req, &config, 5)
+            .unwrap()
+            .exposure;
         block_on(store.record_exposures(&[x.unwrap()])).unwrap();
         if i % 3 == 0 {
             let t: track::TrackRequest =

@@ -146,7 +146,11 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
     for i in 0..200 {
         let req: assign::AssignRequest =
             serde_json::from_value(json!({"user_id": format!("u{i}")})).unwrap();
-        let (resp, exposure) = assign::assign(&e, &allocation, &req, &config, h.now_ms()).unwrap();
+        let assign::Assigned {
+            response: resp,
+            exposure,
+            ..
+        } = assign::assign(&e, &allocation, None, &req, &config, h.now_ms()).unwrap();
         assert!(resp.in_experiment);
         block_on(store.record_exposures(&[exposure.unwrap()])).unwrap();
     }

@@ -140,11 +140,28 @@ impl HttpContext for Request {
                 let exposure = crate::snapshot::ExposureItem {
                     experiment_id: a.experiment_id,
                     user_id: u,
-                    variant: a.variant,
+                    variant: Some(a.variant),
+                    holdout: None,
                     reason: a.reason,
                     context,
                 };
-                queue_exposure(&shared, &exposure);
+                queue_exposure(&shared, &exposure, a.experiment_id);
+            }
+            // Each holdout arm met (held out or not), once per (holdout, unit): the
+            // holdout's own results compare both arms.
+            for h in &changes.holdouts {
+                let Some(experiment) = served.experiments.get(h.index) else {
+                    continue;
+                };
+                let arm = crate::snapshot::ExposureItem {
+                    experiment_id: &experiment.experiment.id,
+                    user_id: u,
+                    variant: None,
+                    holdout: Some(h.holdout),
+                    reason: "holdout",
+                    context: None,
+                };
+                queue_exposure(&shared, &arm, &format!("holdout/{}", h.holdout));
             }
         }
         if let UnitId::Minted(id) = user {
@@ -172,8 +189,9 @@ impl HttpContext for Request {
     }
 }
 
-/// Queues an exposure for the singleton, once per (experiment, user) per thread.
-fn queue_exposure(shared: &Shared, item: &crate::snapshot::ExposureItem<'_>) {
+/// Queues an exposure (or a holdout arm) for the singleton, once per (`key`, user) per
+/// thread: `key` is the experiment's id, or `holdout/<name>` for an arm.
+fn queue_exposure(shared: &Shared, item: &crate::snapshot::ExposureItem<'_>, key: &str) {
     if shared.config.exposures.is_none() && shared.config.snapshot.is_none() {
         return;
     }
@@ -182,7 +200,7 @@ fn queue_exposure(shared: &Shared, item: &crate::snapshot::ExposureItem<'_>) {
         if seen.len() >= SEEN_CAP {
             seen.clear();
         }
-        if !seen.insert((item.experiment_id.to_string(), item.user_id.to_string())) {
+        if !seen.insert((key.to_string(), item.user_id.to_string())) {
             return;
         }
     }

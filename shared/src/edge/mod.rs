@@ -14,14 +14,15 @@ pub use attributes::{
     request_attributes,
 };
 pub use force::{FORCE_HEADER, force_overrides};
-pub use plan::{EdgeAssignment, HeaderMode, HeaderNames, HeaderPlan, plan};
+pub use plan::{EdgeAssignment, HeaderMode, HeaderNames, HeaderPlan, HoldoutArm, plan};
 pub use unit::{
     COOKIE_MAX_AGE, UnitId, cookie_value, is_https, resolve_unit_id, set_cookie,
     user_id_from_bytes, valid_cookie_value,
 };
 
 use crate::assign::Allocation;
-use crate::model::{Experiment, Status};
+use crate::model::{Assignment, Audience, Experiment, Status, Step};
+use crate::targeting::Compiled;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -40,6 +41,29 @@ pub struct Prepared {
     pub allocation: Allocation,
     /// Its header, `<prefix><key>`.
     pub header: String,
+    /// Its targeting condition, compiled.
+    pub targeting: Option<Compiled>,
+}
+
+impl Prepared {
+    /// The decision of contract v2 for `unit_id` (see [`Experiment::decide`]), with the
+    /// prepared split and compiled condition.
+    pub fn decide<'a>(
+        &'a self,
+        unit_id: &str,
+        qa_override: Option<&str>,
+        audience: &Audience<'_>,
+        trace: &mut dyn FnMut(Step<'a>),
+    ) -> Assignment<'a> {
+        self.experiment.decide_compiled(
+            &self.allocation,
+            self.targeting.as_ref(),
+            unit_id,
+            qa_override,
+            audience,
+            trace,
+        )
+    }
 }
 
 /// Prepares the running experiments of a list for headers under `prefix` (lower-cased;
@@ -52,6 +76,7 @@ pub fn prepare(experiments: impl IntoIterator<Item = Experiment>, prefix: &str) 
         .filter_map(|e| {
             e.allocation().ok().map(|allocation| Prepared {
                 header: alloc::format!("{prefix}{}", e.key),
+                targeting: e.targeting.as_ref().map(Compiled::new),
                 experiment: e,
                 allocation,
             })

@@ -60,6 +60,17 @@ pub struct EdgeAssignment<'a> {
     pub reason: &'static str,
 }
 
+/// A unit's arm in a holdout, met while planning (for the holdout's own results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldoutArm<'a> {
+    /// Index of the experiment that checked it, in the prepared list.
+    pub index: usize,
+    /// The holdout.
+    pub holdout: &'a str,
+    /// Held out (true) or exposed to the experiments listing it (false).
+    pub held_out: bool,
+}
+
 /// Header changes for the upstream (origin) request.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct HeaderPlan<'a> {
@@ -70,6 +81,8 @@ pub struct HeaderPlan<'a> {
     pub add: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     /// The assignments made.
     pub assignments: Vec<EdgeAssignment<'a>>,
+    /// The holdout arms met (only experiments that list holdouts add any).
+    pub holdouts: Vec<HoldoutArm<'a>>,
 }
 
 /// Plans the header changes for one request (`experiments` prepared with `names.prefix`,
@@ -115,9 +128,16 @@ pub fn plan<'a, 'h>(
             .iter()
             .find(|(key, _)| *key == p.experiment.key)
             .map(|(_, variant)| variant.as_str());
-        let a = p
-            .experiment
-            .decide(&p.allocation, user, qa, audience, &mut |_| {});
+        let arms = &mut out.holdouts;
+        let a = p.decide(user, qa, audience, &mut |step| {
+            if let Some((holdout, held_out)) = step.holdout_arm() {
+                arms.push(HoldoutArm {
+                    index,
+                    holdout,
+                    held_out,
+                });
+            }
+        });
         let Some(variant) = a.variant else {
             continue;
         };

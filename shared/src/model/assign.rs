@@ -6,7 +6,7 @@ use super::audience::Holdout;
 use super::experiment::{Experiment, Variant};
 use super::status::Status;
 use crate::assign::{Allocation, AllocationError, Draw, Reason};
-use crate::targeting::{Context, Groups, NoRegex, RegexEngine, matches};
+use crate::targeting::{Compiled, Context, Groups, NoRegex, RegexEngine, matches};
 use serde_json::Value;
 
 /// The outcome of assigning one unit to one experiment.
@@ -105,6 +105,18 @@ pub struct Step<'a> {
     pub passed: bool,
 }
 
+impl<'a> Step<'a> {
+    /// The holdout arm this step puts the unit in, for the holdout's own results: a
+    /// `Holdout` step names the holdout and holds the unit out when it did not pass
+    /// (`docs/targeting.md`, *Holdout results*). Every other step: `None`.
+    pub fn holdout_arm(&self) -> Option<(&'a str, bool)> {
+        match (self.check, self.subject) {
+            (Check::Holdout, Some(name)) => Some((name, !self.passed)),
+            _ => None,
+        }
+    }
+}
+
 impl Experiment {
     /// Prepares the traffic split (do it once per config change, not per request).
     pub fn allocation(&self) -> Result<Allocation, AllocationError> {
@@ -144,10 +156,27 @@ impl Experiment {
 
     /// The whole decision of contract v2 for `unit_id` in `audience`, reporting each check
     /// to `trace` as it is made (a dry run records them; assignment passes `|_| {}`).
-    /// Allocation-free apart from what a `$regex` engine does.
+    /// Allocation-free apart from what a `$regex` engine does. The condition is read from
+    /// its JSON; hosts deciding many units use [`crate::edge::Prepared::decide`], which
+    /// compiles it once.
     pub fn decide<'a>(
         &'a self,
         allocation: &Allocation,
+        unit_id: &str,
+        qa_override: Option<&str>,
+        audience: &Audience<'_>,
+        trace: &mut dyn FnMut(Step<'a>),
+    ) -> Assignment<'a> {
+        self.decide_compiled(allocation, None, unit_id, qa_override, audience, trace)
+    }
+
+    /// As [`Experiment::decide`], with `targeting` this experiment's condition compiled
+    /// ([`Compiled::new`] of `self.targeting`); `None` reads it from the JSON. The answer is
+    /// the same either way.
+    pub fn decide_compiled<'a>(
+        &'a self,
+        allocation: &Allocation,
+        targeting: Option<&Compiled>,
         unit_id: &str,
         qa_override: Option<&str>,
         audience: &Audience<'_>,
@@ -192,11 +221,11 @@ impl Experiment {
                 groups: audience.groups,
                 regex: audience.regex,
             };
-            if !step(
-                Check::Targeting,
-                None,
-                matches(condition, audience.attributes, &cx),
-            ) {
+            let admitted = match targeting {
+                Some(compiled) => compiled.matches(audience.attributes, &cx),
+                None => matches(condition, audience.attributes, &cx),
+            };
+            if !step(Check::Targeting, None, admitted) {
                 return out(Reason::NotTargeted);
             }
         }

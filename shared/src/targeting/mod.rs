@@ -15,6 +15,7 @@
 
 mod check;
 mod compare;
+mod compiled;
 #[cfg(feature = "regex")]
 mod lite;
 mod operators;
@@ -29,6 +30,7 @@ pub use check::{
     MAX_ATTRIBUTE_BYTES, MAX_ATTRIBUTE_KEYS, MAX_CONDITION_DEPTH, MAX_DEPTH, Problem,
     check_attributes, check_condition,
 };
+pub use compiled::Compiled;
 #[cfg(feature = "regex")]
 pub use lite::{CACHE_CAPACITY, CachedRegex, LiteRegex, MAX_PATTERN_LEN};
 pub use version::padded_version;

@@ -33,52 +33,156 @@ fn eval_value_folded(
     }
 }
 
-/// One operator.
+/// An operator, resolved from its name once (a compiled condition keeps it; the
+/// interpreter parses it on the spot). Unknown names are [`Op::Unknown`], which never
+/// matches (a typo must not let everybody in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `$eq`
+    Eq,
+    /// `$ne`
+    Ne,
+    /// `$lt`
+    Lt,
+    /// `$lte`
+    Lte,
+    /// `$gt`
+    Gt,
+    /// `$gte`
+    Gte,
+    /// `$veq` … `$vlte`: the version comparison and the orderings it accepts.
+    Version(VersionOp),
+    /// `$in` / `$ini` (case-insensitive).
+    In(bool),
+    /// `$nin` / `$nini`.
+    Nin(bool),
+    /// `$inGroup`
+    InGroup,
+    /// `$notInGroup`
+    NotInGroup,
+    /// `$all` / `$alli`.
+    All(bool),
+    /// `$elemMatch`
+    ElemMatch,
+    /// `$size`
+    Size,
+    /// `$exists`
+    Exists,
+    /// `$type`
+    Type,
+    /// `$not`
+    Not,
+    /// `$regex` / `$regexi`.
+    Regex(bool),
+    /// Any other name.
+    Unknown,
+}
+
+/// The six version comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionOp {
+    /// `$veq`
+    Eq,
+    /// `$vne`
+    Ne,
+    /// `$vgt`
+    Gt,
+    /// `$vgte`
+    Gte,
+    /// `$vlt`
+    Lt,
+    /// `$vlte`
+    Lte,
+}
+
+impl Op {
+    /// The operator named `name`.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "$eq" => Self::Eq,
+            "$ne" => Self::Ne,
+            "$lt" => Self::Lt,
+            "$lte" => Self::Lte,
+            "$gt" => Self::Gt,
+            "$gte" => Self::Gte,
+            "$veq" => Self::Version(VersionOp::Eq),
+            "$vne" => Self::Version(VersionOp::Ne),
+            "$vgt" => Self::Version(VersionOp::Gt),
+            "$vgte" => Self::Version(VersionOp::Gte),
+            "$vlt" => Self::Version(VersionOp::Lt),
+            "$vlte" => Self::Version(VersionOp::Lte),
+            "$in" => Self::In(false),
+            "$ini" => Self::In(true),
+            "$nin" => Self::Nin(false),
+            "$nini" => Self::Nin(true),
+            "$inGroup" => Self::InGroup,
+            "$notInGroup" => Self::NotInGroup,
+            "$all" => Self::All(false),
+            "$alli" => Self::All(true),
+            "$elemMatch" => Self::ElemMatch,
+            "$size" => Self::Size,
+            "$exists" => Self::Exists,
+            "$type" => Self::Type,
+            "$not" => Self::Not,
+            "$regex" => Self::Regex(false),
+            "$regexi" => Self::Regex(true),
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// One operator by name.
 fn eval_operator(op: &str, actual: Option<&Value>, expected: &Value, cx: &Context<'_>) -> bool {
+    apply(Op::parse(op), actual, expected, cx)
+}
+
+/// Whether `actual` satisfies operator `op` with operand `expected`: the one definition of
+/// every operator, for the interpreter and compiled conditions alike.
+pub fn apply(op: Op, actual: Option<&Value>, expected: &Value, cx: &Context<'_>) -> bool {
     // The relational operators read an absent attribute as null (so as 0 against numbers).
     let null = Value::Null;
     let relational = actual.or(Some(&null));
     match op {
-        "$eq" => strict_equal(actual, Some(expected)),
-        "$ne" => !strict_equal(actual, Some(expected)),
-        "$lt" => js_compare(relational, Some(expected)) == Some(Ordering::Less),
-        "$lte" => matches!(
+        Op::Eq => strict_equal(actual, Some(expected)),
+        Op::Ne => !strict_equal(actual, Some(expected)),
+        Op::Lt => js_compare(relational, Some(expected)) == Some(Ordering::Less),
+        Op::Lte => matches!(
             js_compare(relational, Some(expected)),
             Some(Ordering::Less | Ordering::Equal)
         ),
-        "$gt" => js_compare(relational, Some(expected)) == Some(Ordering::Greater),
-        "$gte" => matches!(
+        Op::Gt => js_compare(relational, Some(expected)) == Some(Ordering::Greater),
+        Op::Gte => matches!(
             js_compare(relational, Some(expected)),
             Some(Ordering::Greater | Ordering::Equal)
         ),
-        "$veq" | "$vne" | "$vgt" | "$vgte" | "$vlt" | "$vlte" => {
+        Op::Version(v) => {
             let order = padded_version(actual).cmp(&padded_version(Some(expected)));
-            match op {
-                "$veq" => order == Ordering::Equal,
-                "$vne" => order != Ordering::Equal,
-                "$vgt" => order == Ordering::Greater,
-                "$vgte" => order != Ordering::Less,
-                "$vlt" => order == Ordering::Less,
-                _ => order != Ordering::Greater,
+            match v {
+                VersionOp::Eq => order == Ordering::Equal,
+                VersionOp::Ne => order != Ordering::Equal,
+                VersionOp::Gt => order == Ordering::Greater,
+                VersionOp::Gte => order != Ordering::Less,
+                VersionOp::Lt => order == Ordering::Less,
+                VersionOp::Lte => order != Ordering::Greater,
             }
         }
-        "$in" | "$ini" => expected
+        Op::In(insensitive) => expected
             .as_array()
-            .is_some_and(|list| is_in(actual, list, op == "$ini")),
-        "$nin" | "$nini" => expected
+            .is_some_and(|list| is_in(actual, list, insensitive)),
+        Op::Nin(insensitive) => expected
             .as_array()
-            .is_some_and(|list| !is_in(actual, list, op == "$nini")),
-        "$inGroup" => is_in(actual, group(expected, cx), false),
-        "$notInGroup" => !is_in(actual, group(expected, cx), false),
-        "$all" | "$alli" => match (actual, expected) {
+            .is_some_and(|list| !is_in(actual, list, insensitive)),
+        Op::InGroup => is_in(actual, group(expected, cx), false),
+        Op::NotInGroup => !is_in(actual, group(expected, cx), false),
+        Op::All(insensitive) => match (actual, expected) {
             (Some(Value::Array(items)), Value::Array(wanted)) => wanted.iter().all(|w| {
                 items
                     .iter()
-                    .any(|item| eval_value_folded(w, Some(item), cx, op == "$alli"))
+                    .any(|item| eval_value_folded(w, Some(item), cx, insensitive))
             }),
             _ => false,
         },
-        "$elemMatch" => match actual {
+        Op::ElemMatch => match actual {
             Some(Value::Array(items)) => items.iter().any(|item| match expected {
                 Value::Object(c) if is_operator_object(c) => eval_value(expected, Some(item), cx),
                 Value::Object(c) => eval_condition(Some(item), c, cx),
@@ -86,23 +190,22 @@ fn eval_operator(op: &str, actual: Option<&Value>, expected: &Value, cx: &Contex
             }),
             _ => false,
         },
-        "$size" => match actual {
+        Op::Size => match actual {
             Some(Value::Array(items)) => eval_value(expected, Some(&Value::from(items.len())), cx),
             _ => false,
         },
-        "$exists" => {
+        Op::Exists => {
             let present = !matches!(actual, None | Some(Value::Null));
             present == truthy(Some(expected))
         }
-        "$type" => expected.as_str() == Some(js_type(actual)),
-        "$not" => !eval_value(expected, actual, cx),
-        "$regex" | "$regexi" => expected.as_str().is_some_and(|pattern| {
+        Op::Type => expected.as_str() == Some(js_type(actual)),
+        Op::Not => !eval_value(expected, actual, cx),
+        Op::Regex(insensitive) => expected.as_str().is_some_and(|pattern| {
             cx.regex
-                .is_match(pattern, &js_string(actual), op == "$regexi")
+                .is_match(pattern, &js_string(actual), insensitive)
                 .unwrap_or(false)
         }),
-        // An unknown operator never matches (a typo must not let everybody in).
-        _ => false,
+        Op::Unknown => false,
     }
 }
 

@@ -481,6 +481,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/holdouts/{name}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** A holdout's results: held-out units against those exposed to the experiments listing it */
+        get: operations["holdoutResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/progress": {
         parameters: {
             query?: never;
@@ -1316,6 +1336,20 @@ export interface components {
              */
             share: number;
         };
+        /** @description A holdout's results on one metric. */
+        HoldoutResults: components["schemas"]["Report"] & {
+            /** @description The holdout. */
+            holdout: string;
+            /** @description The metric analysed. */
+            metric: string;
+            /** @description Every metric the holdout measures. */
+            metrics: string[];
+            /**
+             * Format: double
+             * @description Its share of units held out.
+             */
+            share: number;
+        };
         /** @description What happened to one item. */
         ItemResult: {
             error?: null | components["schemas"]["ApiError"];
@@ -1652,6 +1686,11 @@ export interface components {
             event_name: string;
             /** @description Experiment id. */
             experiment_id: string;
+            /**
+             * @description The holdouts the event also counts for (those the experiment lists that measure
+             *     `event_name` and count the user).
+             */
+            holdouts?: string[];
             /** @description Whether `event_name` is one of the experiment's metrics. */
             known_metric: boolean;
             /** @description False when this `event_id` was already recorded (nothing counted twice). */
@@ -1663,8 +1702,11 @@ export interface components {
              * @description The value recorded.
              */
             value: number;
-            /** @description The user's variant. */
-            variant: string;
+            /**
+             * @description The user's variant; null for a unit the experiment held out, whose event counts only
+             *     for the holdouts in `holdouts`.
+             */
+            variant: string | null;
             /** @description Set when the metric is unknown. */
             warning?: string | null;
         };
@@ -4158,6 +4200,90 @@ export interface operations {
             };
             /** @description Error (in_use) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    holdoutResults: {
+        parameters: {
+            query?: {
+                /** @description Significance level (default 0.05) */
+                alpha?: number;
+                /** @description Metric to analyse (default: the holdout's first) */
+                metric?: string;
+                /** @description How to read the metric (default: binary) */
+                metric_type?: "binary" | "continuous";
+            };
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldoutResults"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed, metric_not_finite) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -41,3 +41,6 @@ export type Evaluation = Schemas['EvaluateResponse'];
 export type TargetingCheck = Schemas['CheckResponse'];
 /** Results by segment (`/stats?dimension=`). */
 export type Segments = Schemas['Segments'];
+
+/** A holdout's results: `held_out` (control) against `exposed`. */
+export type HoldoutResults = Schemas['HoldoutResults'];

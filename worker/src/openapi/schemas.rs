@@ -51,6 +51,7 @@ pub fn components() -> Map<String, Value> {
     add::<crate::service::evaluate::EvaluateResponse>(&mut all);
     add::<crate::service::evaluate::CheckRequest>(&mut all);
     add::<crate::service::evaluate::CheckResponse>(&mut all);
+    add::<crate::service::holdout_results::HoldoutResults>(&mut all);
     let mut out = Map::new();
     for (name, schema) in all {
         if let Ok(json) = serde_json::to_value(&schema) {

@@ -5,7 +5,7 @@ use super::{Call, call::json, publish, store};
 use crate::error::ApiResult;
 use crate::host::WorkerHost;
 use crate::service::audience::{self, Entry};
-use crate::service::{evaluate as evaluate_service, experiments};
+use crate::service::{evaluate as evaluate_service, experiments, holdout_results};
 use cleave_core::model::{Holdout, SavedGroup};
 use worker::Response;
 
@@ -50,6 +50,14 @@ pub async fn put_holdout(c: Call) -> ApiResult<Response> {
 /// `DELETE /api/v1/holdouts/{name}`.
 pub async fn delete_holdout(c: Call) -> ApiResult<Response> {
     delete_of::<Holdout>(c).await
+}
+/// `GET /api/v1/holdouts/{name}/results`.
+pub async fn holdout_results(c: Call) -> ApiResult<Response> {
+    let store = store(&c.env)?;
+    let holdout = audience::get::<Holdout, _>(&store, c.param("name")).await?;
+    let q: holdout_results::HoldoutResultsQuery =
+        crate::service::input::json_body(&super::query_as_json(&c.query(), &["alpha"]))?;
+    json(200, &holdout_results::results(&store, &holdout, q).await?)
 }
 /// `GET /api/v1/groups`.
 pub async fn list_groups(c: Call) -> ApiResult<Response> {

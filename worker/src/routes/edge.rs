@@ -89,10 +89,11 @@ pub(super) async fn handle_assign(
             .find(|p| p.experiment.id == id || p.experiment.key == id)
             .map(|prepared| (p, prepared))
     });
-    let (response, exposure) = match prepared {
+    let assigned = match prepared {
         Some((p, prepared)) => assign::assign(
             &prepared.experiment,
             &prepared.allocation,
+            prepared.targeting.as_ref(),
             &req,
             &p.audience(),
             now,
@@ -116,13 +117,16 @@ pub(super) async fn handle_assign(
                 groups: &groups,
                 regex: &regex,
             };
-            assign::assign(&experiment, &allocation, &req, &config, now)?
+            assign::assign(&experiment, &allocation, None, &req, &config, now)?
         }
     };
-    if let Some(x) = exposure {
-        crate::exposures::record(env, ctx, vec![x]);
-    }
-    Ok(response)
+    crate::exposures::record(
+        env,
+        ctx,
+        assigned.exposure.into_iter().collect(),
+        assigned.members,
+    );
+    Ok(assigned.response)
 }
 
 /// Records the event in `body` for experiment `id` (by id or key).

@@ -110,7 +110,7 @@ const GOING_LIVE: &[ErrorCode] = &[
 ];
 
 mod catalog;
-pub use catalog::AUDIENCE_ROUTES;
+pub use catalog::{AUDIENCE_ROUTES, HOLDOUT_RESULTS_ROUTES};
 
 const STATS_QUERY: &[Query] = &[
     Query {
@@ -625,7 +625,10 @@ pub static ROUTES: Routes = Routes;
 impl Routes {
     /// Every route, in order.
     pub fn iter(&self) -> impl Iterator<Item = &'static Route> {
-        ROUTES_CORE.iter().chain(AUDIENCE_ROUTES.iter().flatten())
+        ROUTES_CORE
+            .iter()
+            .chain(AUDIENCE_ROUTES.iter().flatten())
+            .chain(HOLDOUT_RESULTS_ROUTES.iter())
     }
 
     /// The route at `index` of [`Routes::iter`].

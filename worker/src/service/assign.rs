@@ -2,10 +2,10 @@
 
 use super::input::identifier;
 use crate::error::{ApiError, ApiResult};
-use crate::store::Exposure;
+use crate::store::{Exposure, HoldoutMember};
 use cleave_core::assign::Allocation;
 use cleave_core::model::{Audience, Experiment, Holdout, JsonText};
-use cleave_core::targeting::{Groups, RegexEngine, check_attributes};
+use cleave_core::targeting::{Compiled, Groups, RegexEngine, check_attributes};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -127,24 +127,47 @@ pub fn stored_context(attributes: &Value) -> Option<String> {
     }
 }
 
-/// Assigns the unit of `req` (validated) with the experiment's prepared `allocation` and
-/// returns the response and the exposure to record.
+/// What assigning one unit produced: the response and what to record.
+#[derive(Debug)]
+pub struct Assigned {
+    /// The response body.
+    pub response: AssignResponse,
+    /// The first exposure to record (when the unit is in the experiment).
+    pub exposure: Option<Exposure>,
+    /// The unit's arm in each holdout the decision checked, for the holdouts' results.
+    pub members: Vec<HoldoutMember>,
+}
+
+/// Assigns the unit of `req` (validated) with the experiment's prepared `allocation` (and
+/// its compiled `targeting`, when prepared) and returns the response and what to record.
 pub fn assign(
     experiment: &Experiment,
     allocation: &Allocation,
+    targeting: Option<&Compiled>,
     req: &AssignRequest,
     config: &AudienceConfig<'_>,
     now_ms: i64,
-) -> ApiResult<(AssignResponse, Option<Exposure>)> {
+) -> ApiResult<Assigned> {
     let user_id = req.user_id.as_str();
     identifier("user_id", user_id)?;
     let attributes = req.attributes()?;
-    let a = experiment.decide(
+    let mut members = Vec::new();
+    let a = experiment.decide_compiled(
         allocation,
+        targeting,
         user_id,
         None,
         &config.with(&attributes),
-        &mut |_| {},
+        &mut |step| {
+            if let Some((holdout, held_out)) = step.holdout_arm() {
+                members.push(HoldoutMember {
+                    holdout: holdout.to_string(),
+                    user_id: user_id.to_string(),
+                    held_out,
+                    at: now_ms,
+                });
+            }
+        },
     );
     let exposure = a.variant.map(|v| Exposure {
         experiment_id: experiment.id.clone(),
@@ -154,8 +177,8 @@ pub fn assign(
         at: now_ms,
         context: stored_context(&attributes),
     });
-    Ok((
-        AssignResponse {
+    Ok(Assigned {
+        response: AssignResponse {
             experiment_id: experiment.id.clone(),
             experiment_key: experiment.key.clone(),
             user_id: user_id.to_string(),
@@ -165,5 +188,6 @@ pub fn assign(
             reason: a.reason.as_str(),
         },
         exposure,
-    ))
+        members,
+    })
 }

@@ -32,6 +32,11 @@ pub trait Entry: Serialize + DeserializeOwned + Clone {
     fn check(&self) -> Result<(), Vec<FieldError>>;
     /// Whether `experiment` uses it.
     fn used_by(&self, experiment: &Experiment) -> bool;
+    /// Whether replacing `before` with it makes its recorded results meaningless (they are
+    /// cleared: a holdout whose share changes puts units in other arms).
+    fn restarts_results(&self, _before: &Self) -> bool {
+        false
+    }
 }
 
 impl Entry for Holdout {
@@ -49,6 +54,9 @@ impl Entry for Holdout {
     }
     fn used_by(&self, e: &Experiment) -> bool {
         e.holdouts.contains(&self.name)
+    }
+    fn restarts_results(&self, before: &Self) -> bool {
+        self.share.to_bits() != before.share.to_bits()
     }
 }
 
@@ -157,6 +165,12 @@ pub async fn put<T: Entry, S: Store>(
     store
         .put_catalog(T::CATALOG, name, &text, host.now_ms())
         .await?;
+    let restarted = existing
+        .iter()
+        .any(|old| old.name() == name && entry.restarts_results(old));
+    if restarted {
+        store.clear_holdout(name).await?;
+    }
     Ok((entry, new))
 }
 
@@ -180,6 +194,9 @@ pub async fn delete<T: Entry, S: Store>(store: &S, name: &str) -> ApiResult<T> {
         ));
     }
     store.delete_catalog(T::CATALOG, name).await?;
+    if T::CATALOG == Catalog::Holdouts {
+        store.clear_holdout(name).await?;
+    }
     Ok(entry)
 }
 

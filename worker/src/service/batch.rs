@@ -3,10 +3,11 @@
 
 use super::Host;
 use super::assign::{AudienceConfig, checked_attributes, stored_context};
+use super::holdout_results;
 use super::input::{identifier, json_body};
-use super::track::TrackRequest;
+use super::track::{self, TrackRequest};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{EventRecord, Exposure, Store};
+use crate::store::{EventRecord, Exposure, HoldoutMember, Store};
 use cleave_core::assign::Reason;
 use cleave_core::model::{Experiment, Status};
 use serde::{Deserialize, Serialize};
@@ -34,9 +35,19 @@ pub struct BatchExposure {
     pub experiment_id: String,
     /// The user.
     pub user_id: String,
-    /// The variant the edge computed.
+    /// The variant the edge computed (required unless the item reports a `holdout` arm).
+    #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(min_length = 1))]
-    pub variant: String,
+    pub variant: Option<String>,
+    /// Instead of an exposure: the unit reached this holdout's check in the experiment, so
+    /// it is in one of the holdout's arms (the Worker decides which, again, from the unit
+    /// and `context`). Edges report these for the holdout's own results.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")
+    )]
+    pub holdout: Option<String>,
     /// Why the edge showed it: `assigned` (default) or `forced` (a QA override, accepted
     /// only with the edge token).
     #[serde(default)]
@@ -207,35 +218,69 @@ pub async fn events<S: Store>(
             exposed.insert((experiment_id.to_string(), user), variant);
         }
     }
-    let mut ok = Vec::with_capacity(candidates.len());
-    let mut not_exposed = Vec::new();
-    for (i, mut r) in candidates {
-        match exposed.get(&(r.experiment_id.clone(), r.user_id.clone())) {
-            Some(variant) => {
-                r.variant = variant.clone();
-                ok.push((i, r));
-            }
-            None => not_exposed.push((i, r)),
+    for (_, r) in &mut candidates {
+        if let Some(variant) = exposed.get(&(r.experiment_id.clone(), r.user_id.clone())) {
+            r.variant = variant.clone();
         }
     }
-    for (i, r) in not_exposed {
-        results[i] = Some(rejected(
-            "events",
-            i,
-            ApiError::new(
-                ErrorCode::NotAssigned,
-                format!("user '{}' was never assigned to this experiment", r.user_id),
-            )
-            .with_field("user_id"),
-        ));
+    // Holdouts: what each event also counts for (and all a held-out unit's event counts for).
+    let any_listed = experiments
+        .values()
+        .flatten()
+        .any(|e| !e.holdouts.is_empty());
+    let all_holdouts = if any_listed {
+        super::audience::load(store).await?.0
+    } else {
+        Vec::new()
+    };
+    let mut listed: BTreeMap<&str, Vec<cleave_core::model::Holdout>> = BTreeMap::new();
+    for e in experiments.values().flatten() {
+        listed.insert(e.id.as_str(), holdout_results::listed_in(e, &all_holdouts));
+    }
+    let items: Vec<(&[cleave_core::model::Holdout], &EventRecord)> = candidates
+        .iter()
+        .map(|(_, r)| {
+            let holdouts = listed.get(r.experiment_id.as_str()).map_or(&[][..], |h| h);
+            (holdouts, r)
+        })
+        .collect();
+    let for_holdouts = holdout_results::counted(store, &items).await?;
+    let mut ok = Vec::with_capacity(candidates.len());
+    let mut holdout_only = Vec::new();
+    let mut holdout_events = Vec::new();
+    for ((i, r), counted) in candidates.into_iter().zip(for_holdouts) {
+        let is_exposed = exposed.contains_key(&(r.experiment_id.clone(), r.user_id.clone()));
+        match (is_exposed, counted.is_empty()) {
+            (true, _) => ok.push((i, r)),
+            (false, false) => {
+                holdout_only.push((i, r.event_id.clone(), holdout_events.len(), counted.len()))
+            }
+            (false, true) => {
+                results[i] = Some(rejected("events", i, track::not_assigned(&r.user_id)));
+                continue;
+            }
+        }
+        holdout_events.extend(counted);
     }
     let records: Vec<EventRecord> = ok.iter().map(|(_, r)| r.clone()).collect();
     let new = store.record_events(&records).await?;
+    let new_for_holdouts = store.record_holdout_events(&holdout_events).await?;
     for ((i, r), is_new) in ok.into_iter().zip(new) {
         results[i] = Some(ItemResult {
             index: i,
             status: if is_new { "recorded" } else { "duplicate" },
             event_id: Some(r.event_id),
+            error: None,
+        });
+    }
+    for (i, event_id, start, len) in holdout_only {
+        let is_new = new_for_holdouts
+            .get(start..start + len)
+            .is_some_and(|n| n.contains(&true));
+        results[i] = Some(ItemResult {
+            index: i,
+            status: if is_new { "recorded" } else { "duplicate" },
+            event_id: Some(event_id),
             error: None,
         });
     }
@@ -271,6 +316,7 @@ pub async fn exposures<S: Store>(
     };
     let mut results = Vec::with_capacity(body.exposures.len());
     let mut records = Vec::new();
+    let mut members = Vec::new();
     for (i, x) in body.exposures.iter().enumerate() {
         if let Err(e) = identifier("user_id", &x.user_id) {
             results.push(rejected("exposures", i, e));
@@ -292,13 +338,24 @@ pub async fn exposures<S: Store>(
             ));
             continue;
         };
+        let at = x.timestamp.unwrap_or_else(|| host.now_ms());
+        let mut arms: Vec<HoldoutMember> = Vec::new();
         let decided = experiment.allocation().map(|allocation| {
             experiment.decide(
                 &allocation,
                 &x.user_id,
                 None,
                 &config.with(&attributes),
-                &mut |_| {},
+                &mut |step| {
+                    if let Some((holdout, held_out)) = step.holdout_arm() {
+                        arms.push(HoldoutMember {
+                            holdout: holdout.to_string(),
+                            user_id: x.user_id.clone(),
+                            held_out,
+                            at,
+                        });
+                    }
+                },
             )
         });
         let assignment = match decided {
@@ -312,14 +369,48 @@ pub async fn exposures<S: Store>(
                 continue;
             }
         };
+        if let Some(holdout) = &x.holdout {
+            // A holdout arm: recorded when deciding again reaches that holdout's check.
+            match arms.iter().find(|m| m.holdout == *holdout) {
+                Some(arm) => {
+                    members.push(arm.clone());
+                    results.push(ItemResult {
+                        index: i,
+                        status: "recorded",
+                        event_id: None,
+                        error: None,
+                    });
+                }
+                None => results.push(rejected(
+                    "exposures",
+                    i,
+                    ApiError::invalid(
+                        "holdout",
+                        format!("this experiment does not check holdout '{holdout}' for this user"),
+                    ),
+                )),
+            }
+            continue;
+        }
+        let Some(variant) = x.variant.as_deref() else {
+            results.push(rejected(
+                "exposures",
+                i,
+                ApiError::invalid(
+                    "variant",
+                    "an exposure names its variant (or reports a holdout)",
+                ),
+            ));
+            continue;
+        };
         // A QA override at the edge (`x-cleave-force`) shows a variant the hash would not:
         // taken from a caller with the edge token only, so the public cannot plant variants.
         let forced_at_edge = trusted
             && x.reason.as_deref() == Some(Reason::Forced.as_str())
             && experiment.status == Status::Running
-            && experiment.variant(&x.variant).is_some();
+            && experiment.variant(variant).is_some();
         let reason = match assignment.variant_name() {
-            Some(v) if v == x.variant => Some(assignment.reason),
+            Some(v) if v == variant => Some(assignment.reason),
             _ if forced_at_edge => Some(Reason::Forced),
             _ => None,
         };
@@ -328,11 +419,12 @@ pub async fn exposures<S: Store>(
                 records.push(Exposure {
                     experiment_id: experiment.id.clone(),
                     user_id: x.user_id.clone(),
-                    variant: x.variant.clone(),
+                    variant: variant.to_string(),
                     reason: reason.as_str().to_string(),
-                    at: x.timestamp.unwrap_or_else(|| host.now_ms()),
+                    at,
                     context: stored_context(&attributes),
                 });
+                members.extend(arms);
                 results.push(ItemResult {
                     index: i,
                     status: "recorded",
@@ -346,15 +438,13 @@ pub async fn exposures<S: Store>(
                 i,
                 ApiError::new(
                     ErrorCode::VariantMismatch,
-                    format!(
-                        "'{}' is not the variant this experiment assigns to this user",
-                        x.variant
-                    ),
+                    format!("'{variant}' is not the variant this experiment assigns to this user"),
                 )
                 .with_field("variant"),
             )),
         }
     }
     store.record_exposures(&records).await?;
+    store.record_holdout_members(&members).await?;
     Ok(BatchResponse::from_results(results))
 }

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod calculators;
 pub mod evaluate;
 pub mod experiments;
+pub mod holdout_results;
 pub mod input;
 pub mod metrics;
 pub mod progress;

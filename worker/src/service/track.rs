@@ -1,7 +1,7 @@
 //! `POST /experiments/{id}/track`: idempotent event recording for exposed users.
 
-use super::Host;
 use super::input::{event_value, identifier};
+use super::{Host, holdout_results};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{EventRecord, Store};
 use cleave_core::model::Experiment;
@@ -77,8 +77,10 @@ pub struct TrackResponse {
     pub experiment_id: String,
     /// The user.
     pub user_id: String,
-    /// The user's variant.
-    pub variant: String,
+    /// The user's variant; null for a unit the experiment held out, whose event counts only
+    /// for the holdouts in `holdouts`.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub variant: Option<String>,
     /// The metric.
     pub event_name: String,
     /// The value recorded.
@@ -89,12 +91,26 @@ pub struct TrackResponse {
     pub recorded: bool,
     /// Whether `event_name` is one of the experiment's metrics.
     pub known_metric: bool,
+    /// The holdouts the event also counts for (those the experiment lists that measure
+    /// `event_name` and count the user).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub holdouts: Vec<String>,
     /// Set when the metric is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
 
-/// Records one event; 409 `not_assigned` for a user never exposed.
+/// The 409 for a unit that is neither exposed nor counted by a holdout.
+pub fn not_assigned(user_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::NotAssigned,
+        format!("user '{user_id}' was never assigned to this experiment; call /assign first"),
+    )
+    .with_field("user_id")
+}
+
+/// Records one event; 409 `not_assigned` for a user never exposed (unless a holdout the
+/// experiment lists counts the user and measures the metric: then it counts for that).
 pub async fn track<S: Store>(
     store: &S,
     host: &impl Host,
@@ -102,35 +118,38 @@ pub async fn track<S: Store>(
     req: TrackRequest,
 ) -> ApiResult<TrackResponse> {
     req.validate()?;
-    let variant = store
-        .exposure(&experiment.id, &req.user_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotAssigned,
-                format!(
-                    "user '{}' was never assigned to this experiment; call /assign first",
-                    req.user_id
-                ),
-            )
-            .with_field("user_id")
-        })?;
+    let variant = store.exposure(&experiment.id, &req.user_id).await?;
     let event_id = req.event_id.unwrap_or_else(|| host.new_id());
     let record = EventRecord {
         event_id: event_id.clone(),
         experiment_id: experiment.id.clone(),
         user_id: req.user_id.clone(),
-        variant: variant.clone(),
+        variant: variant.clone().unwrap_or_default(),
         event_name: req.event_name.clone(),
         value: req.value,
         at: req.timestamp.unwrap_or_else(|| host.now_ms()),
     };
-    let recorded = store
-        .record_events(std::slice::from_ref(&record))
+    let holdouts = holdout_results::listed_by(store, experiment).await?;
+    let for_holdouts = holdout_results::counted(store, &[(&holdouts, &record)])
         .await?
-        .first()
-        .copied()
-        .unwrap_or(false);
+        .pop()
+        .unwrap_or_default();
+    if variant.is_none() && for_holdouts.is_empty() {
+        return Err(not_assigned(&req.user_id));
+    }
+    let mut recorded = false;
+    if variant.is_some() {
+        recorded = store
+            .record_events(std::slice::from_ref(&record))
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false);
+    }
+    if !for_holdouts.is_empty() {
+        let new = store.record_holdout_events(&for_holdouts).await?;
+        recorded = recorded || (variant.is_none() && new.contains(&true));
+    }
     let known_metric =
         experiment.metrics.is_empty() || experiment.metrics.contains(&req.event_name);
     Ok(TrackResponse {
@@ -143,5 +162,6 @@ pub async fn track<S: Store>(
         event_id,
         recorded,
         known_metric,
+        holdouts: for_holdouts.into_iter().map(|h| h.holdout).collect(),
     })
 }

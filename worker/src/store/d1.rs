@@ -1,8 +1,8 @@
 //! The D1 [`Store`]: bound parameters only, one round trip per call, batches for writes.
 
 use super::{
-    AnalysisRun, Catalog, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
-    VariantAggregate,
+    AnalysisRun, Catalog, EventRecord, Exposure, HoldoutEvent, HoldoutMember, MetricsData, Store,
+    StoreError, StoreResult, VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, query};
 
+mod holdouts;
 mod reports;
 
 /// D1-backed storage.
@@ -301,6 +302,34 @@ impl Store for D1Store {
     ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
         self.read_segment_aggregates(experiment_id, metric, json_path)
             .await
+    }
+
+    async fn record_holdout_members(&self, members: &[HoldoutMember]) -> StoreResult<()> {
+        self.insert_holdout_members(members).await
+    }
+
+    async fn holdout_memberships(
+        &self,
+        holdouts: &[&str],
+        user_ids: &[&str],
+    ) -> StoreResult<Vec<(String, String)>> {
+        self.read_holdout_memberships(holdouts, user_ids).await
+    }
+
+    async fn record_holdout_events(&self, events: &[HoldoutEvent]) -> StoreResult<Vec<bool>> {
+        self.insert_holdout_events(events).await
+    }
+
+    async fn holdout_aggregates(
+        &self,
+        holdout: &str,
+        metric: &str,
+    ) -> StoreResult<Vec<VariantAggregate>> {
+        self.read_holdout_aggregates(holdout, metric).await
+    }
+
+    async fn clear_holdout(&self, holdout: &str) -> StoreResult<()> {
+        self.delete_holdout_results(holdout).await
     }
 
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>> {

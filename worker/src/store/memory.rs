@@ -1,8 +1,8 @@
 //! An in-memory [`Store`] for native tests of the service logic.
 
 use super::{
-    AnalysisRun, Catalog, EventRecord, Exposure, MetricsData, Store, StoreError, StoreResult,
-    VariantAggregate,
+    AnalysisRun, Catalog, EventRecord, Exposure, HOLDOUT_ARMS, HoldoutEvent, HoldoutMember,
+    MetricsData, Store, StoreError, StoreResult, VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
 use std::cell::{Cell, RefCell};
@@ -16,6 +16,8 @@ pub struct MemoryStore {
     events: RefCell<BTreeMap<String, EventRecord>>,
     analyses: RefCell<BTreeMap<String, AnalysisRun>>,
     catalogs: RefCell<BTreeMap<(Catalog, String), String>>,
+    holdout_members: RefCell<BTreeMap<(String, String), HoldoutMember>>,
+    holdout_events: RefCell<BTreeMap<(String, String), HoldoutEvent>>,
     racing_writes: Cell<u32>,
 }
 
@@ -288,6 +290,98 @@ impl Store for MemoryStore {
             .borrow_mut()
             .remove(&(kind, name.to_string()))
             .is_some())
+    }
+
+    async fn record_holdout_members(&self, members: &[HoldoutMember]) -> StoreResult<()> {
+        let mut all = self.holdout_members.borrow_mut();
+        for m in members {
+            all.entry((m.holdout.clone(), m.user_id.clone()))
+                .or_insert_with(|| m.clone());
+        }
+        Ok(())
+    }
+
+    async fn holdout_memberships(
+        &self,
+        holdouts: &[&str],
+        user_ids: &[&str],
+    ) -> StoreResult<Vec<(String, String)>> {
+        let all = self.holdout_members.borrow();
+        let mut found = Vec::new();
+        for h in holdouts {
+            for u in user_ids {
+                let key = (h.to_string(), u.to_string());
+                if all.contains_key(&key) && !found.contains(&key) {
+                    found.push(key);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn record_holdout_events(&self, events: &[HoldoutEvent]) -> StoreResult<Vec<bool>> {
+        let mut all = self.holdout_events.borrow_mut();
+        Ok(events
+            .iter()
+            .map(|ev| {
+                let key = (ev.holdout.clone(), ev.event_id.clone());
+                match all.entry(key) {
+                    std::collections::btree_map::Entry::Occupied(_) => false,
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(ev.clone());
+                        true
+                    }
+                }
+            })
+            .collect())
+    }
+
+    async fn holdout_aggregates(
+        &self,
+        holdout: &str,
+        metric: &str,
+    ) -> StoreResult<Vec<VariantAggregate>> {
+        let mut per_user: BTreeMap<&str, f64> = BTreeMap::new();
+        let events = self.holdout_events.borrow();
+        for ev in events
+            .values()
+            .filter(|e| e.holdout == holdout && e.event_name == metric)
+        {
+            *per_user.entry(ev.user_id.as_str()).or_default() += ev.value;
+        }
+        let mut out: BTreeMap<bool, VariantAggregate> = BTreeMap::new();
+        for m in self
+            .holdout_members
+            .borrow()
+            .values()
+            .filter(|m| m.holdout == holdout)
+        {
+            let arm = HOLDOUT_ARMS[usize::from(!m.held_out)];
+            let agg = out.entry(m.held_out).or_insert_with(|| VariantAggregate {
+                variant: arm.to_string(),
+                users: 0,
+                converters: 0,
+                sum: 0.0,
+                sum_sq: 0.0,
+            });
+            agg.users += 1;
+            if let Some(total) = per_user.get(m.user_id.as_str()) {
+                agg.converters += 1;
+                agg.sum += total;
+                agg.sum_sq += total * total;
+            }
+        }
+        Ok(out.into_values().rev().collect())
+    }
+
+    async fn clear_holdout(&self, holdout: &str) -> StoreResult<()> {
+        self.holdout_members
+            .borrow_mut()
+            .retain(|(h, _), _| h != holdout);
+        self.holdout_events
+            .borrow_mut()
+            .retain(|(h, _), _| h != holdout);
+        Ok(())
     }
 
     async fn aggregates(

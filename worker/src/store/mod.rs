@@ -88,6 +88,40 @@ pub struct EventRecord {
     pub at: i64,
 }
 
+/// A unit's arm in a holdout, recorded at its first decision by an experiment listing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldoutMember {
+    /// The holdout.
+    pub holdout: String,
+    /// The unit.
+    pub user_id: String,
+    /// Held out (true) or exposed to the experiments listing the holdout (false).
+    pub held_out: bool,
+    /// When, ms since the epoch.
+    pub at: i64,
+}
+
+/// An event counted for a holdout: one of its metrics, sent by a member to an experiment
+/// listing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldoutEvent {
+    /// The holdout.
+    pub holdout: String,
+    /// Idempotency key (unique per holdout).
+    pub event_id: String,
+    /// The unit.
+    pub user_id: String,
+    /// Metric (event) name.
+    pub event_name: String,
+    /// Value.
+    pub value: f64,
+    /// When, ms since the epoch.
+    pub at: i64,
+}
+
+/// The arm names of a holdout's results (the held-out arm is the control).
+pub const HOLDOUT_ARMS: [&str; 2] = ["held_out", "exposed"];
+
 /// Per-variant sufficient statistics of one metric, from SQL aggregates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantAggregate {
@@ -181,6 +215,25 @@ pub trait Store {
         metric: &str,
         json_path: &str,
     ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>>;
+    /// Records holdout arms (a (holdout, unit) pair already recorded keeps its arm).
+    async fn record_holdout_members(&self, members: &[HoldoutMember]) -> StoreResult<()>;
+    /// The `(holdout, unit)` pairs among `holdouts` × `user_ids` that are recorded members.
+    async fn holdout_memberships(
+        &self,
+        holdouts: &[&str],
+        user_ids: &[&str],
+    ) -> StoreResult<Vec<(String, String)>>;
+    /// Inserts holdout events; per event, whether it was new for its holdout.
+    async fn record_holdout_events(&self, events: &[HoldoutEvent]) -> StoreResult<Vec<bool>>;
+    /// Per-arm aggregates of one metric of a holdout (`variant` is one of
+    /// [`HOLDOUT_ARMS`]; an arm without members is absent).
+    async fn holdout_aggregates(
+        &self,
+        holdout: &str,
+        metric: &str,
+    ) -> StoreResult<Vec<VariantAggregate>>;
+    /// Forgets a holdout's members and events (it was deleted, or its share changed).
+    async fn clear_holdout(&self, holdout: &str) -> StoreResult<()>;
     /// Every entry of a catalog as stored JSON, by name.
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>>;
     /// Every holdout and every saved group (stored JSON, by name), in one round trip.

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
+import { HoldoutResults } from '../components/HoldoutResults';
 import { Notice } from '../components/Notice';
 import type { Holdout, SavedGroup } from '../types';
 
@@ -10,6 +11,7 @@ export function Audience() {
   const [error, setError] = useState<string | null>(null);
   const [h, setH] = useState({ name: '', share: '5', metrics: '' });
   const [g, setG] = useState({ name: '', values: '' });
+  const [shown, setShown] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -103,6 +105,9 @@ export function Audience() {
                 <td>{Number((x.share * 100).toPrecision(6))}%</td>
                 <td>{(x.metrics ?? []).join(', ')}</td>
                 <td>
+                  <button type="button" class="link" onClick={() => setShown(shown === x.name ? null : x.name)} data-testid={`holdout-show-${x.name}`}>
+                    {shown === x.name ? 'Hide results' : 'Results'}
+                  </button>{' '}
                   <button type="button" class="link" onClick={() => remove('holdouts', x.name)}>
                     Delete
                   </button>
@@ -111,6 +116,11 @@ export function Audience() {
             ))}
           </tbody>
         </table>
+        {holdouts
+          .filter((x) => x.name === shown)
+          .map((x) => (
+            <HoldoutResults holdout={x} />
+          ))}
         <form class="grid3" onSubmit={saveHoldout} data-testid="holdout-form">
           <label>
             Name

@@ -2,9 +2,11 @@
 //! names, schemas and handlers.
 
 use super::super::audience;
-use super::super::doc::{Body, Doc, Reply, Tag};
+use super::super::doc::{Body, Doc, Query, QueryType, Reply, Tag};
 use super::{Access::Admin, Route};
-use crate::error::ErrorCode::{InUse, NotFound, StorageUnavailable, ValidationFailed};
+use crate::error::ErrorCode::{
+    InUse, MetricNotFinite, NotFound, StorageUnavailable, ValidationFailed,
+};
 use worker::Method::{Delete, Get, Put};
 
 /// The four routes of a named catalog (holdouts, saved groups).
@@ -108,3 +110,41 @@ pub static AUDIENCE_ROUTES: [[Route; 4]; 2] = [
         ]
     ),
 ];
+
+/// A holdout's own results.
+pub static HOLDOUT_RESULTS_ROUTES: [Route; 1] = [Route {
+    method: Get,
+    path: "/api/v1/holdouts/:name/results",
+    access: Admin,
+    handler: |c| Box::pin(audience::holdout_results(c)),
+    doc: Doc {
+        id: "holdoutResults",
+        summary: "A holdout's results: held-out units against those exposed to the experiments listing it",
+        tag: Tag::Audience,
+        body: Body::None,
+        reply: Reply::Json(200, "HoldoutResults"),
+        errors: &[
+            NotFound,
+            ValidationFailed,
+            MetricNotFinite,
+            StorageUnavailable,
+        ],
+        query: &[
+            Query {
+                name: "metric",
+                kind: QueryType::String,
+                description: "Metric to analyse (default: the holdout's first)",
+            },
+            Query {
+                name: "alpha",
+                kind: QueryType::NumberFrom(1e-12, 0.5),
+                description: "Significance level (default 0.05)",
+            },
+            Query {
+                name: "metric_type",
+                kind: QueryType::OneOf(&["binary", "continuous"]),
+                description: "How to read the metric (default: binary)",
+            },
+        ],
+    },
+}];
