@@ -834,6 +834,12 @@ export interface components {
             /** @description Experiment id or key. */
             experiment_id: string;
             /**
+             * @description Instead of an exposure: the unit reached this holdout's check in the experiment, so
+             *     it is in one of the holdout's arms (the Worker decides which, again, from the unit
+             *     and `context`). Edges report these for the holdout's own results.
+             */
+            holdout?: string | null;
+            /**
              * @description Why the edge showed it: `assigned` (default) or `forced` (a QA override, accepted
              *     only with the edge token).
              */
@@ -845,8 +851,8 @@ export interface components {
             timestamp?: number | null;
             /** @description The user. */
             user_id: string;
-            /** @description The variant the edge computed. */
-            variant: string;
+            /** @description The variant the edge computed (required unless the item reports a `holdout` arm). */
+            variant?: string | null;
         };
         /** @description The batch response. */
         BatchResponse: {
