@@ -481,7 +481,7 @@ async function audienceFlow(browser, watcher) {
   await page.getByTestId('holdout-show-global').click();
   await page.getByTestId('holdout-results-global').waitFor();
   for (const v of truthH.variants) {
-    const row = page.locator(`[data-testid=holdout-results-global] tr[data-variant="${v.variant}"]`);
+    const row = page.locator(`[data-testid=holdout-results-global] [data-testid=variant-table] tr[data-variant="${v.variant}"]`);
     await row.waitFor();
     assert.equal((await row.locator('[data-testid=users]').innerText()).trim(), count(v.sample_size), v.variant);
     assert.equal((await row.locator('[data-testid=conversions]').innerText()).trim(), count(v.conversions), v.variant);

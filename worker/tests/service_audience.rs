@@ -453,3 +453,29 @@ fn results_by_segment_come_from_the_stored_context_and_are_corrected_together() 
         (422, Some("dimension"))
     );
 }
+
+#[test]
+fn a_start_racing_another_for_an_overlapping_range_loses_with_layer_overlap() {
+    let (store, h) = (MemoryStore::default(), host());
+    let layer =
+        |start: f64, end: f64| json!({"layer": {"name": "checkout", "start": start, "end": end}});
+    let a = block_on(create(&store, &h, &experiment("A", layer(0.0, 0.5)))).unwrap();
+    let b = block_on(create(&store, &h, &experiment("B", layer(0.4, 1.0)))).unwrap();
+    // B starts between A's check (nothing live) and A's write: the store refuses A's write
+    // and the answer names B.
+    let mut b_live = b.clone();
+    b_live.status = cleave_core::model::Status::Running;
+    store.sneak_in_before_next_update(b_live);
+    let lost = start(&store, &h, &a.id).unwrap_err();
+    assert_eq!(
+        (lost.status(), lost.code),
+        (409, cleave_worker::error::ErrorCode::LayerOverlap)
+    );
+    assert!(lost.message.contains(&b.key), "{}", lost.message);
+    let a_now = block_on(experiments::load(&store, &a.id)).unwrap();
+    assert_eq!(
+        a_now.status,
+        cleave_core::model::Status::Draft,
+        "A was not started"
+    );
+}

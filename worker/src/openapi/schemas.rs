@@ -213,7 +213,11 @@ fn checked_per_item(schema: &Value, extra: Option<&Value>) -> Value {
 fn refine(out: &mut Map<String, Value>) {
     for name in ["AssignRequest", "EvaluateRequest", "BatchExposure"] {
         if let Some(schema) = out.get_mut(name) {
-            schema["not"] = json!({"required": ["context", "attributes"]});
+            // Both sent as objects is refused (400); a null one counts as not sent.
+            schema["not"] = json!({
+                "required": ["context", "attributes"],
+                "properties": {"context": {"type": "object"}, "attributes": {"type": "object"}}
+            });
         }
     }
     if let Some(values) = out

@@ -219,8 +219,24 @@ pub async fn update<S: Store>(
     if matches!(current.status, Status::Running | Status::Paused) && next.layer != current.layer {
         super::audience::check_layer_free(store, &next).await?;
     }
-    store.update_experiment(&next, current.version).await?;
+    write(store, &next, current.version).await?;
     Ok(next)
+}
+
+/// The conditional write of a changed experiment. The store also refuses a live layer
+/// range that another live experiment overlaps (in the same statement, so a concurrent
+/// start cannot slip between check and write); when that is why it refused, the answer is
+/// the 409 `layer_overlap` naming the other experiment, not an edit conflict.
+async fn write<S: Store>(store: &S, e: &Experiment, read_version: u64) -> ApiResult<()> {
+    match store.update_experiment(e, read_version).await {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            if e.layer.is_some() && matches!(e.status, Status::Running | Status::Paused) {
+                super::audience::check_layer_free(store, e).await?;
+            }
+            Err(err.into())
+        }
+    }
 }
 
 /// How often a lifecycle action without `If-Match` re-reads after losing a race.
@@ -277,7 +293,7 @@ async fn transition_once<S: Store>(
     }
     e.updated_at = Some(now);
     e.version = read_version + 1;
-    store.update_experiment(&e, read_version).await?;
+    write(store, &e, read_version).await?;
     Ok(e)
 }
 

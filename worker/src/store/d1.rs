@@ -66,6 +66,24 @@ impl D1Store {
         }
         self.db.batch(statements).await.map_err(backend)
     }
+
+    /// Runs one statement with bound `values`; how many rows it changed.
+    async fn run_one(&self, sql: String, values: &[JsValue]) -> StoreResult<usize> {
+        let result = self
+            .db
+            .prepare(sql)
+            .bind(values)
+            .map_err(backend)?
+            .run()
+            .await
+            .map_err(backend)?;
+        Ok(result
+            .meta()
+            .ok()
+            .flatten()
+            .and_then(|m| m.changes)
+            .unwrap_or(0))
+    }
 }
 
 impl Store for D1Store {
@@ -120,27 +138,44 @@ impl Store for D1Store {
     async fn update_experiment(&self, e: &Experiment, read_version: u64) -> StoreResult<()> {
         let config = serde_json::to_string(e).map_err(backend)?;
         // Conditional on the revision the change was based on: a concurrent writer that got
-        // there first makes this match no row.
-        let result = query!(
-            &self.db,
+        // there first makes this match no row. A live experiment with a layer range is also
+        // conditional on no other live experiment holding an overlapping range of that
+        // layer (`LayerRange::overlaps`: same name, start < other end, other start < end),
+        // checked in the same statement, so two concurrent starts cannot both pass the
+        // service's check (D1 runs one write at a time).
+        let mut sql = String::from(
             "UPDATE experiments SET key = ?2, name = ?3, status = ?4, config = ?5, updated_at = ?6, version = ?7
              WHERE id = ?1 AND version = ?8",
-            &e.id, &e.key, &e.name, e.status.as_str(), &config, e.updated_at.unwrap_or(0),
-            e.version as f64, read_version as f64
-        )
-        .map_err(backend)?
-        .run()
-        .await
-        .map_err(backend)?;
-        let changed = result
-            .meta()
-            .ok()
-            .flatten()
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        if changed == 0 {
+        );
+        let mut values: Vec<JsValue> = vec![
+            e.id.as_str().into(),
+            e.key.as_str().into(),
+            e.name.as_str().into(),
+            e.status.as_str().into(),
+            config.as_str().into(),
+            (e.updated_at.unwrap_or(0) as f64).into(),
+            (e.version as f64).into(),
+            (read_version as f64).into(),
+        ];
+        if let Some(range) = e
+            .layer
+            .as_ref()
+            .filter(|_| matches!(e.status, Status::Running | Status::Paused))
+        {
+            sql.push_str(
+                " AND NOT EXISTS (SELECT 1 FROM experiments o WHERE o.id != ?1
+                   AND o.status IN ('running', 'paused')
+                   AND json_extract(o.config, '$.layer.name') = ?9
+                   AND ?10 < json_extract(o.config, '$.layer.end')
+                   AND json_extract(o.config, '$.layer.start') < ?11)",
+            );
+            values.push(range.name.as_str().into());
+            values.push(range.start.into());
+            values.push(range.end.into());
+        }
+        if self.run_one(sql, &values).await? == 0 {
             return Err(StoreError::Stale(format!(
-                "experiment '{}' changed since revision {read_version}",
+                "experiment '{}' changed since revision {read_version}, or a live experiment took an overlapping layer range",
                 e.id
             )));
         }
@@ -377,32 +412,12 @@ impl Store for D1Store {
             kind.table()
         );
         let values: [JsValue; 3] = [name.into(), config.into(), (now as f64).into()];
-        self.db
-            .prepare(sql)
-            .bind(&values)
-            .map_err(backend)?
-            .run()
-            .await
-            .map_err(backend)?;
+        self.run_one(sql, &values).await?;
         Ok(())
     }
 
     async fn delete_catalog(&self, kind: Catalog, name: &str) -> StoreResult<bool> {
         let sql = format!("DELETE FROM {} WHERE name = ?1", kind.table());
-        let result = self
-            .db
-            .prepare(sql)
-            .bind(&[name.into()])
-            .map_err(backend)?
-            .run()
-            .await
-            .map_err(backend)?;
-        let changed = result
-            .meta()
-            .ok()
-            .flatten()
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(changed > 0)
+        Ok(self.run_one(sql, &[name.into()]).await? > 0)
     }
 }

@@ -19,9 +19,16 @@ pub struct MemoryStore {
     holdout_members: RefCell<BTreeMap<(String, String), HoldoutMember>>,
     holdout_events: RefCell<BTreeMap<(String, String), HoldoutEvent>>,
     racing_writes: Cell<u32>,
+    sneaking_in: RefCell<Option<Experiment>>,
 }
 
 impl MemoryStore {
+    /// Stores `other` just before the next experiment update is applied: another writer
+    /// (simulated) that wins a race between the update's checks and its write.
+    pub fn sneak_in_before_next_update(&self, other: Experiment) {
+        *self.sneaking_in.borrow_mut() = Some(other);
+    }
+
     /// Makes the next `n` experiment updates lose a race: another writer (simulated) stores
     /// a new revision between their read and their write.
     pub fn race_next_updates(&self, n: u32) {
@@ -79,6 +86,26 @@ impl Store for MemoryStore {
             return Err(StoreError::Conflict(format!(
                 "an experiment with key '{}' exists",
                 experiment.key
+            )));
+        }
+        if let Some(other) = self.sneaking_in.borrow_mut().take() {
+            match all.iter_mut().find(|e| e.id == other.id) {
+                Some(slot) => *slot = other,
+                None => all.push(other),
+            }
+        }
+        // As D1's statement: a live range no other live experiment overlaps.
+        let live = |e: &Experiment| matches!(e.status, Status::Running | Status::Paused);
+        if let Some(range) = experiment.layer.as_ref().filter(|_| live(experiment))
+            && all.iter().any(|o| {
+                o.id != experiment.id
+                    && live(o)
+                    && o.layer.as_ref().is_some_and(|r| r.overlaps(range))
+            })
+        {
+            return Err(StoreError::Stale(format!(
+                "a live experiment took a range of layer '{}' overlapping experiment '{}'",
+                range.name, experiment.id
             )));
         }
         if self.racing_writes.get() > 0 {
