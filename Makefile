@@ -155,6 +155,7 @@ test: tools
 bench: tools
 	cargo bench -p cleave-core --bench core
 	cargo bench -p cleave-core --features regex --bench targeting
+	cargo bench -p cleave-core --bench edge_plan
 	cargo build --release --target wasm32-unknown-unknown -p cleave-core --example wasm_bench
 	node shared/benches/wasm_bench.mjs
 

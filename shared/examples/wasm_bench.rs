@@ -1,5 +1,6 @@
-//! Assignment loop compiled to `wasm32-unknown-unknown` and timed under node by
-//! `shared/benches/wasm_bench.mjs` (no JS glue: plain exported functions).
+//! Assignment loop, and an edge host's per-request planning, compiled to
+//! `wasm32-unknown-unknown` and timed under node by `shared/benches/wasm_bench.mjs` (no JS
+//! glue: plain exported functions).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code may panic
 
 use cleave_core::assign::Allocation;
@@ -48,6 +49,90 @@ pub extern "C" fn run(experiments: u32) -> u32 {
             }
         }
         hits
+    })
+}
+
+/// Twenty running experiments with a one-clause condition, prepared as edge hosts do.
+fn edge_experiments() -> Vec<cleave_core::edge::Prepared> {
+    let experiments = (0..20).map(|i| {
+        let mut e = experiment(i);
+        e.key = format!("exp-{i}");
+        e.targeting = Some(serde_json::json!({"country": {"$in": ["DE", "AT", "CH"]}}));
+        e
+    });
+    cleave_core::edge::prepare(experiments, "x-cleave-")
+}
+
+thread_local! {
+    static EDGE: Vec<cleave_core::edge::Prepared> = edge_experiments();
+    static ATTRIBUTES: serde_json::Value = serde_json::json!({"country": "DE", "path": "/"});
+}
+
+/// The 20 edge experiments' decisions alone for every prepared user (the yardstick of
+/// [`edge_plan`]); returns the assignments made.
+#[unsafe(no_mangle)]
+pub extern "C" fn edge_decide() -> u32 {
+    let groups = cleave_core::targeting::Groups::new();
+    STATE.with(|s| {
+        EDGE.with(|prepared| {
+            ATTRIBUTES.with(|attributes| {
+                let audience = cleave_core::model::Audience {
+                    attributes,
+                    holdouts: &[],
+                    groups: &groups,
+                    regex: &cleave_core::targeting::NoRegex,
+                };
+                let mut hits = 0;
+                for id in &s.borrow().0 {
+                    for p in prepared {
+                        hits +=
+                            u32::from(p.decide(id, None, &audience, &mut |_| {}).in_experiment());
+                    }
+                }
+                hits
+            })
+        })
+    })
+}
+
+/// The header plan of the 20 edge experiments for every prepared user (`summary` 1: the
+/// summary header only); returns the assignments made.
+#[unsafe(no_mangle)]
+pub extern "C" fn edge_plan(summary: u32) -> u32 {
+    use cleave_core::edge::{HeaderMode, HeaderNames, plan};
+    let groups = cleave_core::targeting::Groups::new();
+    let mode = if summary == 1 {
+        HeaderMode::Summary
+    } else {
+        HeaderMode::Each
+    };
+    let names = HeaderNames::new("x-cleave-", mode);
+    STATE.with(|s| {
+        EDGE.with(|prepared| {
+            ATTRIBUTES.with(|attributes| {
+                let audience = cleave_core::model::Audience {
+                    attributes,
+                    holdouts: &[],
+                    groups: &groups,
+                    regex: &cleave_core::targeting::NoRegex,
+                };
+                let mut hits = 0;
+                for id in &s.borrow().0 {
+                    let p = plan(
+                        prepared,
+                        &names,
+                        ["host", "user-agent", "x-user-id"],
+                        Some(id),
+                        "shop.example",
+                        "/",
+                        &[],
+                        &audience,
+                    );
+                    hits += p.assignments.len() as u32;
+                }
+                hits
+            })
+        })
     })
 }
 

@@ -119,7 +119,16 @@ pub fn plan<'a, 'h>(
     let Some(user) = user_id.filter(|u| !u.is_empty()) else {
         return out;
     };
-    let mut summary = String::new();
+    // Sized once per request for every experiment that could apply: no regrowth while
+    // assigning.
+    let mut summary = String::with_capacity(
+        experiments
+            .iter()
+            .map(|p| p.experiment.key.len() + 18)
+            .sum(),
+    );
+    out.add.reserve(experiments.len() + 1);
+    out.assignments.reserve(experiments.len());
     for (index, p) in experiments.iter().enumerate() {
         if !p.experiment.applies_to(host, path) {
             continue;
