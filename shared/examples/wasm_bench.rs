@@ -68,10 +68,10 @@ thread_local! {
     static ATTRIBUTES: serde_json::Value = serde_json::json!({"country": "DE", "path": "/"});
 }
 
-/// The 20 edge experiments' decisions alone for every prepared user (the yardstick of
-/// [`edge_plan`]); returns the assignments made.
-#[unsafe(no_mangle)]
-pub extern "C" fn edge_decide() -> u32 {
+/// Runs `f` on every prepared user id with the edge experiments and their audience.
+fn each_edge_user(
+    mut f: impl FnMut(&str, &[cleave_core::edge::Prepared], &cleave_core::model::Audience<'_>) -> u32,
+) -> u32 {
     let groups = cleave_core::targeting::Groups::new();
     STATE.with(|s| {
         EDGE.with(|prepared| {
@@ -82,16 +82,25 @@ pub extern "C" fn edge_decide() -> u32 {
                     groups: &groups,
                     regex: &cleave_core::targeting::NoRegex,
                 };
-                let mut hits = 0;
-                for id in &s.borrow().0 {
-                    for p in prepared {
-                        hits +=
-                            u32::from(p.decide(id, None, &audience, &mut |_| {}).in_experiment());
-                    }
-                }
-                hits
+                s.borrow()
+                    .0
+                    .iter()
+                    .map(|id| f(id, prepared, &audience))
+                    .sum()
             })
         })
+    })
+}
+
+/// The 20 edge experiments' decisions alone for every prepared user (the yardstick of
+/// [`edge_plan`]); returns the assignments made.
+#[unsafe(no_mangle)]
+pub extern "C" fn edge_decide() -> u32 {
+    each_edge_user(|id, prepared, audience| {
+        prepared
+            .iter()
+            .map(|p| u32::from(p.decide(id, None, audience, &mut |_| {}).in_experiment()))
+            .sum()
     })
 }
 
@@ -100,39 +109,24 @@ pub extern "C" fn edge_decide() -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn edge_plan(summary: u32) -> u32 {
     use cleave_core::edge::{HeaderMode, HeaderNames, plan};
-    let groups = cleave_core::targeting::Groups::new();
     let mode = if summary == 1 {
         HeaderMode::Summary
     } else {
         HeaderMode::Each
     };
     let names = HeaderNames::new("x-cleave-", mode);
-    STATE.with(|s| {
-        EDGE.with(|prepared| {
-            ATTRIBUTES.with(|attributes| {
-                let audience = cleave_core::model::Audience {
-                    attributes,
-                    holdouts: &[],
-                    groups: &groups,
-                    regex: &cleave_core::targeting::NoRegex,
-                };
-                let mut hits = 0;
-                for id in &s.borrow().0 {
-                    let p = plan(
-                        prepared,
-                        &names,
-                        ["host", "user-agent", "x-user-id"],
-                        Some(id),
-                        "shop.example",
-                        "/",
-                        &[],
-                        &audience,
-                    );
-                    hits += p.assignments.len() as u32;
-                }
-                hits
-            })
-        })
+    each_edge_user(|id, prepared, audience| {
+        let p = plan(
+            prepared,
+            &names,
+            ["host", "user-agent", "x-user-id"],
+            Some(id),
+            "shop.example",
+            "/",
+            &[],
+            audience,
+        );
+        p.assignments.len() as u32
     })
 }
 

@@ -249,7 +249,8 @@ pub async fn events<S: Store>(
     let mut holdout_only = Vec::new();
     let mut holdout_events = Vec::new();
     for ((i, r), counted) in candidates.into_iter().zip(for_holdouts) {
-        let is_exposed = exposed.contains_key(&(r.experiment_id.clone(), r.user_id.clone()));
+        // Only exposed users' events took a variant above (variant names are never empty).
+        let is_exposed = !r.variant.is_empty();
         match (is_exposed, counted.is_empty()) {
             (true, _) => ok.push((i, r)),
             (false, false) => {

@@ -67,6 +67,34 @@ impl D1Store {
         self.db.batch(statements).await.map_err(backend)
     }
 
+    /// Multi-row `INSERT` statements for `rows`, `per` rows each: `head` is the statement up
+    /// to `VALUES` (its column list names `width` columns), `tail` follows the values (a
+    /// `RETURNING` clause, or nothing), and `bind` appends one row's values in column order.
+    fn multi_row_inserts<T>(
+        &self,
+        head: &str,
+        width: usize,
+        tail: &str,
+        per: usize,
+        rows: &[T],
+        bind: impl Fn(&T, &mut Vec<JsValue>),
+    ) -> StoreResult<Vec<D1PreparedStatement>> {
+        let tuple = format!("({})", vec!["?"; width].join(", "));
+        rows.chunks(per)
+            .map(|chunk| {
+                let placeholders = vec![tuple.as_str(); chunk.len()].join(", ");
+                let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * width);
+                for row in chunk {
+                    bind(row, &mut values);
+                }
+                self.db
+                    .prepare(format!("{head} VALUES {placeholders}{tail}"))
+                    .bind(&values)
+                    .map_err(backend)
+            })
+            .collect()
+    }
+
     /// Runs one statement with bound `values`; how many rows it changed.
     async fn run_one(&self, sql: String, values: &[JsValue]) -> StoreResult<usize> {
         let result = self
@@ -205,23 +233,21 @@ impl Store for D1Store {
     }
 
     async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()> {
-        let mut statements = Vec::new();
-        for chunk in exposures.chunks(ROWS_PER_INSERT) {
-            let placeholders = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!(
-                "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at, context) VALUES {placeholders}"
-            );
-            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 6);
-            for x in chunk {
+        let statements = self.multi_row_inserts(
+            "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at, context)",
+            6,
+            "",
+            ROWS_PER_INSERT,
+            exposures,
+            |x, values| {
                 values.push(x.experiment_id.as_str().into());
                 values.push(x.user_id.as_str().into());
                 values.push(x.variant.as_str().into());
                 values.push(x.reason.as_str().into());
                 values.push((x.at as f64).into());
                 values.push(x.context.as_deref().map_or(JsValue::NULL, JsValue::from));
-            }
-            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
-        }
+            },
+        )?;
         self.run_batch(statements).await?;
         Ok(())
     }
@@ -278,14 +304,13 @@ impl Store for D1Store {
         }
         // Multi-row inserts (14 rows × 7 parameters per statement) in one batch; RETURNING
         // lists the rows actually inserted, so duplicates are known per event.
-        let mut statements = Vec::new();
-        for chunk in events.chunks(EVENTS_PER_INSERT) {
-            let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!(
-                "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at) VALUES {placeholders} RETURNING event_id"
-            );
-            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 7);
-            for ev in chunk {
+        let statements = self.multi_row_inserts(
+            "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at)",
+            7,
+            " RETURNING event_id",
+            EVENTS_PER_INSERT,
+            events,
+            |ev, values| {
                 values.push(ev.event_id.as_str().into());
                 values.push(ev.experiment_id.as_str().into());
                 values.push(ev.user_id.as_str().into());
@@ -293,9 +318,8 @@ impl Store for D1Store {
                 values.push(ev.event_name.as_str().into());
                 values.push(ev.value.into());
                 values.push((ev.at as f64).into());
-            }
-            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
-        }
+            },
+        )?;
         let mut inserted = HashSet::new();
         for result in self.run_batch(statements).await? {
             for row in result.results::<Row>().map_err(backend)? {

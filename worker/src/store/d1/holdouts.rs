@@ -20,21 +20,19 @@ impl D1Store {
         &self,
         members: &[HoldoutMember],
     ) -> StoreResult<()> {
-        let mut statements = Vec::new();
-        for chunk in members.chunks(MEMBERS_PER_INSERT) {
-            let placeholders = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!(
-                "INSERT OR IGNORE INTO holdout_members (holdout, user_id, held_out, first_at) VALUES {placeholders}"
-            );
-            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 4);
-            for m in chunk {
+        let statements = self.multi_row_inserts(
+            "INSERT OR IGNORE INTO holdout_members (holdout, user_id, held_out, first_at)",
+            4,
+            "",
+            MEMBERS_PER_INSERT,
+            members,
+            |m, values| {
                 values.push(m.holdout.as_str().into());
                 values.push(m.user_id.as_str().into());
                 values.push(i32::from(m.held_out).into());
                 values.push((m.at as f64).into());
-            }
-            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
-        }
+            },
+        )?;
         self.run_batch(statements).await?;
         Ok(())
     }
@@ -79,23 +77,21 @@ impl D1Store {
             holdout: String,
             event_id: String,
         }
-        let mut statements = Vec::new();
-        for chunk in events.chunks(EVENTS_PER_INSERT) {
-            let placeholders = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!(
-                "INSERT OR IGNORE INTO holdout_events (holdout, event_id, user_id, event_name, value, occurred_at) VALUES {placeholders} RETURNING holdout, event_id"
-            );
-            let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * 6);
-            for ev in chunk {
+        let statements = self.multi_row_inserts(
+            "INSERT OR IGNORE INTO holdout_events (holdout, event_id, user_id, event_name, value, occurred_at)",
+            6,
+            " RETURNING holdout, event_id",
+            EVENTS_PER_INSERT,
+            events,
+            |ev, values| {
                 values.push(ev.holdout.as_str().into());
                 values.push(ev.event_id.as_str().into());
                 values.push(ev.user_id.as_str().into());
                 values.push(ev.event_name.as_str().into());
                 values.push(ev.value.into());
                 values.push((ev.at as f64).into());
-            }
-            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
-        }
+            },
+        )?;
         let mut inserted = HashSet::new();
         for result in self.run_batch(statements).await? {
             inserted.extend(result.results::<Row>().map_err(backend)?);
