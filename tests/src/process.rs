@@ -74,6 +74,17 @@ impl Process {
             .map(|s| s.code().unwrap_or(-1))
     }
 
+    /// Kills the whole process group at once (`kill -9`: no shutdown, no flushing) and
+    /// waits for the leader: a crash, as far as the server can tell.
+    pub fn kill(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.wait();
+    }
+
     /// Terminates the whole process group and waits for the leader.
     pub fn stop(&mut self) {
         let group = format!("-{}", self.child.id());

@@ -5,7 +5,7 @@ use crate::host::WorkerHost;
 use crate::service::assign::AudienceConfig;
 use crate::service::audience;
 use crate::service::{Host, snapshot};
-use crate::store::{D1Store, Store};
+use crate::store::{CloudStore, Store};
 use cleave_core::edge::{DEFAULT_HEADER_PREFIX, HeaderMode, HeaderNames};
 use cleave_core::model::Status;
 use cleave_core::targeting::{CachedRegex, Groups};
@@ -92,7 +92,7 @@ pub async fn snapshot(env: &Env) -> Option<Rc<Published>> {
     let s = match stored {
         Some(s) => Published::new(s, env),
         None => {
-            let store = D1Store::new(env.d1("DB").ok()?);
+            let store = CloudStore::from_env(env).ok()?;
             publish(env, &store).await.ok()?
         }
     };
@@ -101,7 +101,7 @@ pub async fn snapshot(env: &Env) -> Option<Rc<Published>> {
 }
 
 /// Rebuilds the snapshot from D1, writes it to KV and refreshes this isolate's copy.
-pub async fn publish(env: &Env, store: &D1Store) -> Result<Rc<Published>, String> {
+pub async fn publish(env: &Env, store: &CloudStore) -> Result<Rc<Published>, String> {
     let all = store
         .experiments(Some(Status::Running))
         .await

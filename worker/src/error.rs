@@ -133,10 +133,12 @@ impl From<StoreError> for ApiError {
                 ErrorCode::EditConflict,
                 format!("{m}: another change was stored first; read it again and retry"),
             ),
+            // Nothing was acknowledged: the client may retry (events by the same ids).
             StoreError::Backend(m) => Self::new(
                 ErrorCode::StorageUnavailable,
                 format!("storage failed: {m}"),
-            ),
+            )
+            .with_retry_after(1),
         }
     }
 }

@@ -5,7 +5,6 @@ pub mod auth;
 mod cache;
 pub mod error;
 mod error_code;
-mod exposures;
 mod health;
 mod host;
 #[cfg(feature = "openapi")]
@@ -13,6 +12,7 @@ pub mod openapi;
 mod proxy;
 pub mod routes;
 pub mod service;
+pub mod shard;
 pub mod store;
 
 use std::rc::Rc;

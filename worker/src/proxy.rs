@@ -3,12 +3,11 @@
 
 use crate::host::{WorkerHost, setting};
 use crate::service::Host;
-use crate::store::{Exposure, HoldoutMember};
+use crate::store::{CloudStore, Exposure, HoldoutMember, Store};
 use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX, UnitId};
-use std::rc::Rc;
 use worker::wasm_bindgen::JsValue;
 use worker::{
-    Context, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result,
+    Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result,
 };
 
 /// Request headers never forwarded to the origin (the runtime sets its own).
@@ -75,8 +74,60 @@ fn request_attributes(
     edge::request_attributes(&facts, extra.iter().map(|(n, v)| (n.as_str(), v.clone())))
 }
 
+/// Records the plan's exposures (each experiment's in its shards, in parallel) and holdout
+/// arms.
+async fn record_decisions(
+    env: &Env,
+    experiments: &[edge::Prepared],
+    plan: &edge::HeaderPlan<'_>,
+    user: &str,
+    context: Option<String>,
+) -> crate::store::StoreResult<()> {
+    if plan.assignments.is_empty() && plan.holdouts.is_empty() {
+        return Ok(());
+    }
+    let store = CloudStore::from_env(env)?;
+    let now = WorkerHost.now_ms();
+    let writes = plan.assignments.iter().filter_map(|a| {
+        let prepared = experiments
+            .iter()
+            .find(|p| p.experiment.id == a.experiment_id)?;
+        let exposure = Exposure {
+            experiment_id: a.experiment_id.to_string(),
+            user_id: user.to_string(),
+            variant: a.variant.to_string(),
+            reason: a.reason.to_string(),
+            at: now,
+            context: context.clone(),
+        };
+        let store = &store;
+        Some(async move {
+            store
+                .record_exposures(&prepared.experiment, std::slice::from_ref(&exposure))
+                .await
+        })
+    });
+    let members: Vec<HoldoutMember> = plan
+        .holdouts
+        .iter()
+        .map(|h| HoldoutMember {
+            holdout: h.holdout.to_string(),
+            user_id: user.to_string(),
+            held_out: h.held_out,
+            at: now,
+        })
+        .collect();
+    let (written, arms) = futures_util::future::join(
+        futures_util::future::try_join_all(writes),
+        store.record_holdout_members(&members),
+    )
+    .await;
+    written?;
+    arms
+}
+
 /// Proxies `req` to `origin`, assigning the user to every matching running experiment.
-pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -> Result<Response> {
+pub async fn forward(req: Request, env: &Env, origin: &str) -> Result<Response> {
     let url = req.url()?;
     let cookie_name = setting(env, "CLEAVE_COOKIE").unwrap_or_else(|| DEFAULT_COOKIE.to_string());
     let id_headers: Vec<String> = setting(env, "CLEAVE_USER_ID_HEADERS")
@@ -167,10 +218,17 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
     if !matches!(method, Method::Get | Method::Head) {
         init.with_body(req.inner().body().map(JsValue::from));
     }
-    let upstream = match Fetch::Request(Request::new_with_init(target.as_str(), &init)?)
-        .send()
-        .await
-    {
+    // The exposures are written while the origin answers; both finish before the answer,
+    // so a response means the exposures are durable, at no extra round trip.
+    let upstream_request = Fetch::Request(Request::new_with_init(target.as_str(), &init)?);
+    let fetch = upstream_request.send();
+    let record = record_decisions(env, experiments, &plan, &user, context);
+    let (fetched, recorded) = futures_util::future::join(fetch, record).await;
+    if let Err(e) = recorded {
+        worker::console_error!("recording the proxy's exposures failed: {e}");
+        return crate::error::ApiError::from(e).into_response();
+    }
+    let upstream = match fetched {
         Ok(r) => r,
         Err(e) => {
             return crate::error::ApiError::new(
@@ -180,33 +238,6 @@ pub async fn forward(req: Request, env: &Env, ctx: &Rc<Context>, origin: &str) -
             .into_response();
         }
     };
-
-    if !plan.assignments.is_empty() || !plan.holdouts.is_empty() {
-        let now = WorkerHost.now_ms();
-        let exposures: Vec<Exposure> = plan
-            .assignments
-            .iter()
-            .map(|a| Exposure {
-                experiment_id: a.experiment_id.to_string(),
-                user_id: user.clone(),
-                variant: a.variant.to_string(),
-                reason: a.reason.to_string(),
-                at: now,
-                context: context.clone(),
-            })
-            .collect();
-        let members: Vec<HoldoutMember> = plan
-            .holdouts
-            .iter()
-            .map(|h| HoldoutMember {
-                holdout: h.holdout.to_string(),
-                user_id: user.clone(),
-                held_out: h.held_out,
-                at: now,
-            })
-            .collect();
-        crate::exposures::record(env, ctx, exposures, members);
-    }
 
     // Fetched responses have immutable headers: copy them, add the cookie, keep the stream.
     let headers = Headers::new();

@@ -415,7 +415,7 @@ fn results_by_segment_come_from_the_stored_context_and_are_corrected_together() 
         let x = assign::assign(&e, &allocation, None, &req, &config, 5)
             .unwrap()
             .exposure;
-        block_on(store.record_exposures(&[x.unwrap()])).unwrap();
+        block_on(store.record_exposures(&e, &[x.unwrap()])).unwrap();
         if i % 3 == 0 {
             let t: track::TrackRequest =
                 serde_json::from_value(json!({"user_id": format!("u{i}"), "event_name": "buy"}))

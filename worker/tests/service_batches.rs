@@ -66,7 +66,7 @@ fn exposures_must_match_the_assignment_and_forced_ones_need_a_trusted_edge() {
     assert_eq!(r["results"][2]["status"], "recorded", "{r}");
     assert_eq!(r["results"][3]["status"], "rejected", "not a variant: {r}");
     assert_eq!(r["results"][1]["status"], "rejected", "not forced: {r}");
-    let recorded = block_on(store.exposure(&e.id, "u3")).unwrap();
+    let recorded = block_on(store.exposure(&e, "u3")).unwrap();
     assert_eq!(recorded, Some(other("u3")));
 }
 

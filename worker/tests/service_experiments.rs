@@ -152,7 +152,7 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
             ..
         } = assign::assign(&e, &allocation, None, &req, &config, h.now_ms()).unwrap();
         assert!(resp.in_experiment);
-        block_on(store.record_exposures(&[exposure.unwrap()])).unwrap();
+        block_on(store.record_exposures(&e, &[exposure.unwrap()])).unwrap();
     }
     let track = |user: &str, id: Option<&str>, value: f64| {
         let req: track::TrackRequest = serde_json::from_value(
@@ -381,4 +381,45 @@ fn a_lifecycle_action_without_if_match_survives_concurrent_edits() {
     ))
     .unwrap_err();
     assert_eq!(err.status(), 409);
+}
+
+#[test]
+fn the_shard_count_is_chosen_at_creation_and_fixed_afterwards() {
+    let (store, h) = (MemoryStore::default(), host());
+    let made = |shards: serde_json::Value| {
+        block_on(create(
+            &store,
+            &h,
+            &body(
+                json!({"name": "Sharded", "variants": [{"name": "a"}, {"name": "b"}], "shards": shards}),
+            ),
+        ))
+    };
+    for bad in [json!(0), json!(257)] {
+        let err = made(bad.clone()).unwrap_err();
+        assert_eq!(err.status(), 422, "{bad}");
+        assert_eq!(err.field.as_deref(), Some("shards"), "{bad}");
+    }
+    let e = made(json!(16)).unwrap();
+    assert_eq!(e.shards, 16);
+    let default = block_on(create(&store, &h, &two_arms())).unwrap();
+    assert_eq!(default.shards, cleave_core::assign::DEFAULT_SHARDS);
+    let err = block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"shards": 32})),
+        None,
+    ))
+    .unwrap_err();
+    assert_eq!((err.status(), err.field.as_deref()), (422, Some("shards")));
+    // Sending the same count is no change.
+    block_on(experiments::update(
+        &store,
+        &h,
+        &e.id,
+        &body(json!({"shards": 16, "description": "same shards"})),
+        None,
+    ))
+    .unwrap();
 }

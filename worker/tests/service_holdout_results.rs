@@ -58,7 +58,7 @@ fn held_out_units_are_compared_with_exposed_ones_on_the_holdouts_metrics() {
         assert_eq!(is_held, holdouts[0].holds_out(&user), "{user}");
         assert_eq!(a.members.len(), 1, "one arm per listed holdout");
         assert_eq!(a.members[0].held_out, is_held);
-        block_on(store.record_exposures(&a.exposure.into_iter().collect::<Vec<_>>())).unwrap();
+        block_on(store.record_exposures(&e, &a.exposure.into_iter().collect::<Vec<_>>())).unwrap();
         block_on(store.record_holdout_members(&a.members)).unwrap();
         // Held-out units buy more often: every second one, against every fourth.
         let buys = if is_held { i % 2 == 0 } else { i % 4 == 0 };
@@ -94,7 +94,7 @@ fn held_out_units_are_compared_with_exposed_ones_on_the_holdouts_metrics() {
         "{held} held out, {exposed} exposed"
     );
     // Nothing held-out leaks into the experiment's own results.
-    let agg = block_on(store.aggregates(&e.id, "buy")).unwrap();
+    let agg = block_on(store.aggregates(&e, "buy")).unwrap().arms;
     assert_eq!(agg.iter().map(|a| a.users).sum::<u64>(), exposed);
     assert_eq!(
         agg.iter().map(|a| a.converters).sum::<u64>(),

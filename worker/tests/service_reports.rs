@@ -34,7 +34,7 @@ fn fill(
             }
         })
         .collect();
-    block_on(store.record_exposures(&exposures)).unwrap();
+    block_on(store.record_exposures(e, &exposures)).unwrap();
     let events: Vec<EventRecord> = exposures[..converting]
         .iter()
         .map(|x| EventRecord {
@@ -47,7 +47,7 @@ fn fill(
             at: 0,
         })
         .collect();
-    block_on(store.record_events(&events)).unwrap();
+    block_on(store.record_events(e, &events)).unwrap();
 }
 
 #[test]

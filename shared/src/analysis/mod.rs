@@ -7,6 +7,7 @@ pub mod limits;
 mod recommend;
 mod report;
 mod segments;
+pub mod sufficient;
 
 pub use error::AnalysisError;
 pub use input::{AnalysisSettings, MetricType, VariantData, required_sample_size};

@@ -7,12 +7,14 @@
 
 mod allocation;
 mod hash;
+mod shard;
 mod share;
 
 pub use allocation::{
     Allocation, AllocationError, Draw, MAX_VARIANTS, MAX_WEIGHT, WEIGHT_SCALE, weight_units,
 };
 pub use hash::{SEPARATOR, UnitHash, unit_hash};
+pub use shard::{DEFAULT_SHARDS, MAX_SHARDS, SHARD_DOMAIN, shard_of};
 pub use share::{HOLDOUT_DOMAIN, LAYER_DOMAIN, in_range, share_bound, share_point};
 
 /// Version of the assignment contract implemented here. v2 added layers, holdouts and

@@ -17,6 +17,9 @@ pub const DEFAULT_POWER: f64 = 0.8;
 fn default_traffic() -> f64 {
     1.0
 }
+fn default_shards() -> u16 {
+    crate::assign::DEFAULT_SHARDS
+}
 fn default_alpha() -> f64 {
     DEFAULT_ALPHA
 }
@@ -213,6 +216,14 @@ pub struct Experiment {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub holdouts: Vec<String>,
+    /// Data-plane shards holding the experiment's exposures and events (`docs/assignment.md`,
+    /// *Shards*): chosen at creation, 1–256, default 8; fixed afterwards.
+    #[serde(default = "default_shards", deserialize_with = "super::integer::u16")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, minimum = 1, maximum = 256)
+    )]
+    pub shards: u16,
     /// Creation time, milliseconds since the Unix epoch (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(read_only))]
@@ -262,6 +273,7 @@ impl Default for Experiment {
             targeting: None,
             layer: None,
             holdouts: Vec::new(),
+            shards: default_shards(),
             created_at: None,
             updated_at: None,
             started_at: None,

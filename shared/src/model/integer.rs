@@ -59,6 +59,11 @@ pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     read(d, 0, i128::from(u64::MAX)).map(|v| v as u64)
 }
 
+/// A `u16`.
+pub fn u16<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    read(d, 0, i128::from(u16::MAX)).map(|v| v as u16)
+}
+
 /// A `u32`.
 pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     read(d, 0, i128::from(u32::MAX)).map(|v| v as u32)

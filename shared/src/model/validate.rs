@@ -291,6 +291,13 @@ impl Experiment {
                 "must be a finite, non-zero number",
             );
         }
+        if !(1..=crate::assign::MAX_SHARDS).contains(&self.shards) {
+            p.add(
+                "shards",
+                "out_of_range",
+                format!("must be from 1 to {}", crate::assign::MAX_SHARDS),
+            );
+        }
         if self.target_sample_size == Some(0) {
             p.add("target_sample_size", "out_of_range", "must be positive");
         }

@@ -686,6 +686,12 @@ export interface components {
             /** @description Hash salt; the id when absent. Changing it reshuffles everybody (a new phase). */
             salt?: string | null;
             /**
+             * Format: int32
+             * @description Data-plane shards holding the experiment's exposures and events (`docs/assignment.md`,
+             *     *Shards*): chosen at creation, 1–256, default 8; fixed afterwards.
+             */
+            shards?: number;
+            /**
              * Format: double
              * @description Two-sided significance level alpha, in (0, 0.5).
              */
@@ -1074,6 +1080,12 @@ export interface components {
             /** @description Hash salt; the id when absent. Changing it reshuffles everybody (a new phase). */
             salt?: string | null;
             /**
+             * Format: int32
+             * @description Data-plane shards holding the experiment's exposures and events (`docs/assignment.md`,
+             *     *Shards*): chosen at creation, 1–256, default 8; fixed afterwards.
+             */
+            shards: number;
+            /**
              * Format: double
              * @description Two-sided significance level alpha, in (0, 0.5).
              */
@@ -1161,6 +1173,12 @@ export interface components {
             /** @description Hash salt; the id when absent. Changing it reshuffles everybody (a new phase). */
             salt?: string | null;
             /**
+             * Format: int32
+             * @description Data-plane shards holding the experiment's exposures and events (`docs/assignment.md`,
+             *     *Shards*): chosen at creation, 1–256, default 8; fixed afterwards.
+             */
+            shards?: number;
+            /**
              * Format: double
              * @description Two-sided significance level alpha, in (0, 0.5).
              */
@@ -1227,6 +1245,12 @@ export interface components {
             routes?: components["schemas"]["Route"][];
             /** @description Hash salt; the id when absent. Changing it reshuffles everybody (a new phase). */
             salt?: string | null;
+            /**
+             * Format: int32
+             * @description Data-plane shards holding the experiment's exposures and events (`docs/assignment.md`,
+             *     *Shards*): chosen at creation, 1–256, default 8; fixed afterwards.
+             */
+            shards?: number;
             /**
              * Format: double
              * @description Two-sided significance level alpha, in (0, 0.5).

@@ -96,7 +96,7 @@ async fn assign_subject(mut c: Call, query_form: bool) -> ApiResult<Response> {
     let (experiment, subid) = subject(&body, query.as_deref())?;
     json(
         200,
-        &handle_assign(&c.env, &c.ctx, &experiment, &user_body(&subid, None)).await?,
+        &handle_assign(&c.env, &experiment, &user_body(&subid, None)).await?,
     )
 }
 

@@ -5,14 +5,14 @@ use super::{Call, call::json, query_as_json, store};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
 use crate::service::{Host, assign, batch, experiments, snapshot as snapshot_service, track};
-use std::rc::Rc;
-use worker::{Context, Env, Response};
+use crate::store::Store;
+use worker::{Env, Response};
 
 /// `POST /api/v1/experiments/{id}/assign`.
 pub async fn assign(mut c: Call) -> ApiResult<Response> {
     let body = body_or_query(&mut c).await?;
     let id = c.param("id").to_string();
-    json(200, &handle_assign(&c.env, &c.ctx, &id, &body).await?)
+    json(200, &handle_assign(&c.env, &id, &body).await?)
 }
 
 /// `POST /api/v1/experiments/{id}/track`.
@@ -24,7 +24,6 @@ pub async fn track(mut c: Call) -> ApiResult<Response> {
 /// `POST /api/v1/events/batch`.
 pub async fn events_batch(mut c: Call) -> ApiResult<Response> {
     let body = c.body().await?;
-    crate::exposures::flush_now(&c.env).await;
     json(
         200,
         &batch::events(&store(&c.env)?, &WorkerHost, &body).await?,
@@ -70,10 +69,10 @@ async fn body_or_query(c: &mut Call) -> ApiResult<Vec<u8>> {
     Ok(query_as_json(&c.query(), &["value", "timestamp"]))
 }
 
-/// Assigns the unit in `body` to experiment `id` (by id or key) and queues its exposure.
+/// Assigns the unit in `body` to experiment `id` (by id or key) and records its exposure
+/// (and its holdout arms) durably before answering.
 pub(super) async fn handle_assign(
     env: &Env,
-    ctx: &Rc<Context>,
     id: &str,
     body: &[u8],
 ) -> ApiResult<assign::AssignResponse> {
@@ -89,17 +88,22 @@ pub(super) async fn handle_assign(
             .find(|p| p.experiment.id == id || p.experiment.key == id)
             .map(|prepared| (p, prepared))
     });
-    let assigned = match prepared {
-        Some((p, prepared)) => assign::assign(
+    let loaded;
+    let (experiment, assigned) = match prepared {
+        Some((p, prepared)) => (
             &prepared.experiment,
-            &prepared.allocation,
-            prepared.targeting.as_ref(),
-            &req,
-            &p.audience(),
-            now,
-        )?,
+            assign::assign(
+                &prepared.experiment,
+                &prepared.allocation,
+                prepared.targeting.as_ref(),
+                &req,
+                &p.audience(),
+                now,
+            )?,
+        ),
         None => {
-            let experiment = experiments::load(&store(env)?, id).await?;
+            loaded = experiments::load(&store(env)?, id).await?;
+            let experiment = &loaded;
             let allocation = experiment
                 .allocation()
                 .map_err(|e| ApiError::invalid("variants", e.to_string()))?;
@@ -117,15 +121,23 @@ pub(super) async fn handle_assign(
                 groups: &groups,
                 regex: &regex,
             };
-            assign::assign(&experiment, &allocation, None, &req, &config, now)?
+            (
+                experiment,
+                assign::assign(experiment, &allocation, None, &req, &config, now)?,
+            )
         }
     };
-    crate::exposures::record(
-        env,
-        ctx,
-        assigned.exposure.into_iter().collect(),
-        assigned.members,
-    );
+    let exposures: Vec<_> = assigned.exposure.into_iter().collect();
+    if !exposures.is_empty() || !assigned.members.is_empty() {
+        let store = store(env)?;
+        let (written, members) = futures_util::future::join(
+            store.record_exposures(experiment, &exposures),
+            store.record_holdout_members(&assigned.members),
+        )
+        .await;
+        written?;
+        members?;
+    }
     Ok(assigned.response)
 }
 
@@ -136,7 +148,6 @@ pub(super) async fn handle_track(
     body: &[u8],
 ) -> ApiResult<track::TrackResponse> {
     let req: track::TrackRequest = crate::service::input::json_body(body)?;
-    crate::exposures::flush_now(env).await;
     let store = store(env)?;
     let experiment = experiments::load(&store, id).await?;
     track::track(&store, &WorkerHost, &experiment, req).await

@@ -100,7 +100,11 @@ pub async fn stats(c: Call) -> ApiResult<Response> {
     if let Err(err) = viewed.recorded {
         worker::console_error!("recording the analysis run failed: {err}");
     }
-    json(200, &viewed.response)
+    let mut response = json(200, &viewed.response)?;
+    response
+        .headers_mut()
+        .set("x-cleave-rows-read", &viewed.response.rows_read.to_string())?;
+    Ok(response)
 }
 
 /// `POST /api/v1/experiments/{id}/start`.

@@ -18,8 +18,8 @@ pub use call::Call;
 pub use compat::{StatusRequest, SubjectRequest};
 pub use experiments::Deleted;
 
-use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::D1Store;
+use crate::error::{ApiError, ApiResult};
+use crate::store::CloudStore;
 use std::rc::Rc;
 use table::{ROUTES, Route};
 use worker::{Context, Env, Method, Request, Response, Result};
@@ -76,7 +76,7 @@ pub fn allow_header(methods: &[Method]) -> String {
 /// Handles one request.
 pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response> {
     let Some((routes, params)) = lookup(&req.path()) else {
-        return ops::fallback(req, env, ctx).await;
+        return ops::fallback(req, env).await;
     };
     let methods: Vec<Method> = routes.iter().map(|r| r.method.clone()).collect();
     let Some(access) = routes.first().map(|r| r.access) else {
@@ -117,15 +117,13 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response
     }
 }
 
-/// The D1 store, or 503.
-pub(super) fn store(env: &Env) -> ApiResult<D1Store> {
-    env.d1("DB")
-        .map(D1Store::new)
-        .map_err(|e| ApiError::new(ErrorCode::StorageUnavailable, format!("D1 binding: {e}")))
+/// The store (D1 and the shards), or 503.
+pub(super) fn store(env: &Env) -> ApiResult<CloudStore> {
+    CloudStore::from_env(env).map_err(ApiError::from)
 }
 
 /// Rebuilds the snapshot from D1 and writes it to KV (logged, not fatal, on failure).
-pub(super) async fn publish(env: &Env, store: &D1Store) {
+pub(super) async fn publish(env: &Env, store: &CloudStore) {
     if let Err(e) = crate::cache::publish(env, store).await {
         worker::console_error!("publishing the snapshot failed: {e}");
     }

@@ -6,8 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::host::setting;
 use crate::service::{calculators, metrics, progress};
 use crate::store::Store;
-use std::rc::Rc;
-use worker::{Context, Env, Method, Request, Response, Result};
+use worker::{Env, Method, Request, Response, Result};
 
 /// The OpenAPI 3.1 document, generated from the route table and the types (`make openapi`).
 const OPENAPI: &str = include_str!("../../openapi.json");
@@ -60,10 +59,10 @@ fn text_response(body: &str, content_type: &str) -> ApiResult<Response> {
 
 /// Any path outside the table: proxied to `ORIGIN_URL` when set; else the root redirects
 /// to the dashboard and everything else is a JSON 404.
-pub async fn fallback(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response> {
+pub async fn fallback(req: Request, env: Env) -> Result<Response> {
     match setting(&env, "ORIGIN_URL") {
         Some(origin) if !crate::proxy::is_cleave_path(&req.path()) => {
-            crate::proxy::forward(req, &env, &ctx, &origin).await
+            crate::proxy::forward(req, &env, &origin).await
         }
         None if req.path() == "/" && req.method() == Method::Get => {
             Response::redirect_with_status(req.url()?.join("/admin/")?, 302)

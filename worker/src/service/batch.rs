@@ -7,11 +7,12 @@ use super::holdout_results;
 use super::input::{identifier, json_body};
 use super::track::{self, TrackRequest};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{EventRecord, Exposure, HoldoutMember, Store};
+use crate::store::{EventRecord, Exposure, HoldoutMember, Store, Tracked};
 use cleave_core::assign::Reason;
 use cleave_core::model::{Experiment, Status};
+use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Most items per batch.
 pub const MAX_BATCH: usize = 1_000;
@@ -204,23 +205,32 @@ pub async fn events<S: Store>(
             )),
         }
     }
-    // Exposure check: one lookup per experiment; events take their user's variant.
-    let mut exposed: HashMap<(String, String), String> = HashMap::new();
-    let mut by_experiment: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (_, r) in &candidates {
+    // Each experiment's events in its shards (experiments in parallel): the store checks
+    // each unit's exposure, de-duplicates and counts in one step.
+    let mut by_experiment: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, (_, r)) in candidates.iter().enumerate() {
         by_experiment
             .entry(r.experiment_id.as_str())
             .or_default()
-            .push(r.user_id.as_str());
+            .push(k);
     }
-    for (experiment_id, users) in by_experiment {
-        for (user, variant) in store.exposed_users(experiment_id, &users).await? {
-            exposed.insert((experiment_id.to_string(), user), variant);
-        }
-    }
-    for (_, r) in &mut candidates {
-        if let Some(variant) = exposed.get(&(r.experiment_id.clone(), r.user_id.clone())) {
-            r.variant = variant.clone();
+    let by_id: BTreeMap<&str, &Experiment> = experiments
+        .values()
+        .flatten()
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    let calls = by_experiment.iter().filter_map(|(id, ks)| {
+        let experiment = *by_id.get(id)?;
+        let records: Vec<EventRecord> = ks.iter().map(|&k| candidates[k].1.clone()).collect();
+        Some(async move {
+            let tracked = store.record_events(experiment, &records).await?;
+            Ok::<_, ApiError>((ks, tracked))
+        })
+    });
+    let mut outcomes: Vec<Tracked> = vec![Tracked::NotExposed; candidates.len()];
+    for (ks, tracked) in try_join_all(calls).await? {
+        for (&k, t) in ks.iter().zip(tracked) {
+            outcomes[k] = t;
         }
     }
     // Holdouts: what each event also counts for (and all a held-out unit's event counts for).
@@ -245,35 +255,31 @@ pub async fn events<S: Store>(
         })
         .collect();
     let for_holdouts = holdout_results::counted(store, &items).await?;
-    let mut ok = Vec::with_capacity(candidates.len());
     let mut holdout_only = Vec::new();
     let mut holdout_events = Vec::new();
-    for ((i, r), counted) in candidates.into_iter().zip(for_holdouts) {
-        // Only exposed users' events took a variant above (variant names are never empty).
-        let is_exposed = !r.variant.is_empty();
-        match (is_exposed, counted.is_empty()) {
-            (true, _) => ok.push((i, r)),
-            (false, false) => {
-                holdout_only.push((i, r.event_id.clone(), holdout_events.len(), counted.len()))
+    for (((i, r), counted), tracked) in candidates.into_iter().zip(for_holdouts).zip(outcomes) {
+        let status = match (&tracked, counted.is_empty()) {
+            (Tracked::Recorded(_), _) => "recorded",
+            (Tracked::Duplicate(_), _) => "duplicate",
+            (Tracked::NotExposed, false) => {
+                holdout_only.push((i, r.event_id.clone(), holdout_events.len(), counted.len()));
+                holdout_events.extend(counted);
+                continue;
             }
-            (false, true) => {
+            (Tracked::NotExposed, true) => {
                 results[i] = Some(rejected("events", i, track::not_assigned(&r.user_id)));
                 continue;
             }
-        }
-        holdout_events.extend(counted);
-    }
-    let records: Vec<EventRecord> = ok.iter().map(|(_, r)| r.clone()).collect();
-    let new = store.record_events(&records).await?;
-    let new_for_holdouts = store.record_holdout_events(&holdout_events).await?;
-    for ((i, r), is_new) in ok.into_iter().zip(new) {
+        };
         results[i] = Some(ItemResult {
             index: i,
-            status: if is_new { "recorded" } else { "duplicate" },
+            status,
             event_id: Some(r.event_id),
             error: None,
         });
+        holdout_events.extend(counted);
     }
+    let new_for_holdouts = store.record_holdout_events(&holdout_events).await?;
     for (i, event_id, start, len) in holdout_only {
         let is_new = new_for_holdouts
             .get(start..start + len)
@@ -445,7 +451,27 @@ pub async fn exposures<S: Store>(
             )),
         }
     }
-    store.record_exposures(&records).await?;
+    // Each experiment's exposures in its shards, experiments in parallel.
+    let mut by_experiment: BTreeMap<&str, (&Experiment, Vec<Exposure>)> = BTreeMap::new();
+    for x in records {
+        if let Some(e) = experiments
+            .values()
+            .flatten()
+            .find(|e| e.id == x.experiment_id)
+        {
+            by_experiment
+                .entry(e.id.as_str())
+                .or_insert((e, Vec::new()))
+                .1
+                .push(x);
+        }
+    }
+    try_join_all(
+        by_experiment
+            .values()
+            .map(|(e, xs)| store.record_exposures(e, xs)),
+    )
+    .await?;
     store.record_holdout_members(&members).await?;
     Ok(BatchResponse::from_results(results))
 }

@@ -194,6 +194,15 @@ pub async fn update<S: Store>(
     if new_phase {
         next.salt = Some(next_phase_salt(&current));
     }
+    if next.shards != current.shards {
+        return Err(ApiError::invalid(
+            "shards",
+            format!(
+                "is fixed at creation ({}): the experiment's data lives in those shards",
+                current.shards
+            ),
+        ));
+    }
     next.updated_at = Some(host.now_ms());
     next.version = current.version + 1;
     next.validate().map_err(ApiError::validation)?;
@@ -336,7 +345,7 @@ pub async fn delete<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
             ),
         ));
     }
-    store.delete_experiment(&e.id).await?;
+    store.delete_experiment(&e).await?;
     Ok(e)
 }
 

@@ -71,6 +71,10 @@ pub struct StatsResponse {
     /// Results by segment, when `dimension` was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Segments>,
+    /// Storage rows read for the headline statistics (the `x-cleave-rows-read` header):
+    /// a few per shard, however many units and events there are.
+    #[serde(skip)]
+    pub rows_read: u64,
 }
 
 /// Computes the report from per-variant aggregates; variants without exposures count as 0.
@@ -83,7 +87,7 @@ pub async fn stats<S: Store>(
         .metric
         .or_else(|| experiment.primary_metric().map(str::to_string))
         .unwrap_or_else(|| "conversion".to_string());
-    let aggregates = store.aggregates(&experiment.id, &metric).await?;
+    let stats = store.aggregates(experiment, &metric).await?;
     let mut settings = AnalysisSettings::for_experiment(experiment);
     if let Some(alpha) = query.alpha {
         settings.alpha = alpha;
@@ -94,7 +98,7 @@ pub async fn stats<S: Store>(
     if let Some(t) = query.metric_type {
         settings.metric_type = t;
     }
-    let report = report_of(experiment, &metric, &aggregates, &settings)?;
+    let report = report_of(experiment, &metric, &stats.arms, &settings)?;
     let segments = match &query.dimension {
         Some(dimension) => Some(segments(store, experiment, &metric, dimension, &settings).await?),
         None => None,
@@ -106,6 +110,7 @@ pub async fn stats<S: Store>(
         metric,
         report,
         segments,
+        rows_read: stats.rows_read,
     })
 }
 
@@ -164,7 +169,7 @@ async fn segments<S: Store>(
         ));
     }
     let rows = store
-        .segment_aggregates(&experiment.id, metric, &format!("$.{dimension}"))
+        .segment_aggregates(experiment, metric, &format!("$.{dimension}"))
         .await?;
     let label = |segment: &Option<String>| match segment {
         None => "(none)".to_string(),

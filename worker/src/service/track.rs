@@ -3,7 +3,7 @@
 use super::input::{event_value, identifier};
 use super::{Host, holdout_results};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{EventRecord, Store};
+use crate::store::{EventRecord, Store, Tracked};
 use cleave_core::model::Experiment;
 use serde::{Deserialize, Serialize};
 
@@ -118,17 +118,22 @@ pub async fn track<S: Store>(
     req: TrackRequest,
 ) -> ApiResult<TrackResponse> {
     req.validate()?;
-    let variant = store.exposure(&experiment.id, &req.user_id).await?;
     let event_id = req.event_id.unwrap_or_else(|| host.new_id());
     let record = EventRecord {
         event_id: event_id.clone(),
         experiment_id: experiment.id.clone(),
         user_id: req.user_id.clone(),
-        variant: variant.clone().unwrap_or_default(),
+        variant: String::new(), // the store takes the unit's recorded variant
         event_name: req.event_name.clone(),
         value: req.value,
         at: req.timestamp.unwrap_or_else(|| host.now_ms()),
     };
+    let tracked = store
+        .record_events(experiment, std::slice::from_ref(&record))
+        .await?
+        .pop()
+        .unwrap_or(Tracked::NotExposed);
+    let variant = tracked.variant().map(str::to_string);
     let holdouts = holdout_results::listed_by(store, experiment).await?;
     let for_holdouts = holdout_results::counted(store, &[(&holdouts, &record)])
         .await?
@@ -137,15 +142,7 @@ pub async fn track<S: Store>(
     if variant.is_none() && for_holdouts.is_empty() {
         return Err(not_assigned(&req.user_id));
     }
-    let mut recorded = false;
-    if variant.is_some() {
-        recorded = store
-            .record_events(std::slice::from_ref(&record))
-            .await?
-            .first()
-            .copied()
-            .unwrap_or(false);
-    }
+    let mut recorded = matches!(tracked, Tracked::Recorded(_));
     if !for_holdouts.is_empty() {
         let new = store.record_holdout_events(&for_holdouts).await?;
         recorded = recorded || (variant.is_none() && new.contains(&true));

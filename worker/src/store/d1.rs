@@ -1,27 +1,38 @@
-//! The D1 [`Store`]: bound parameters only, one round trip per call, batches for writes.
+//! The production [`Store`]: the control plane (experiments, holdouts, groups, analysis
+//! runs) in D1 — bound parameters only, one round trip per call, batches for writes — and
+//! the data plane (exposures, events, their statistics) in the experiments' shards
+//! ([`crate::shard`]).
 
 use super::{
-    AnalysisRun, Catalog, EventRecord, Exposure, HoldoutEvent, HoldoutMember, MetricsData, Store,
-    StoreError, StoreResult, VariantAggregate,
+    AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HoldoutEvent, HoldoutMember,
+    MetricsData, Store, StoreError, StoreResult, Tracked, VariantAggregate,
 };
+use crate::shard::ShardPlane;
+use crate::shard::protocol::{UnitEvent, UnitExposure};
 use cleave_core::model::{Experiment, Status};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, query};
 
 mod holdouts;
 mod reports;
 
-/// D1-backed storage.
-pub struct D1Store {
+/// D1 and the shards.
+pub struct CloudStore {
     db: D1Database,
+    plane: ShardPlane,
 }
 
-impl D1Store {
-    /// Wraps the `DB` binding.
-    pub fn new(db: D1Database) -> Self {
-        Self { db }
+impl CloudStore {
+    /// The `DB` and `SHARD` bindings.
+    pub fn from_env(env: &worker::Env) -> StoreResult<Self> {
+        let db = env
+            .d1("DB")
+            .map_err(|e| StoreError::Backend(format!("D1 binding: {e}")))?;
+        Ok(Self {
+            db,
+            plane: ShardPlane::from_env(env)?,
+        })
     }
 }
 
@@ -48,15 +59,7 @@ fn parse(rows: Vec<ConfigRow>) -> StoreResult<Vec<Experiment>> {
         .collect()
 }
 
-/// Rows per statement in a batched insert of exposures (6 parameters each; D1 allows 100
-/// bound parameters).
-const ROWS_PER_INSERT: usize = 16;
-/// Event rows per insert statement (7 parameters each, under D1's 100).
-const EVENTS_PER_INSERT: usize = 14;
-/// User ids per `IN (...)` lookup.
-const IDS_PER_LOOKUP: usize = 90;
-
-impl D1Store {
+impl CloudStore {
     async fn run_batch(
         &self,
         statements: Vec<D1PreparedStatement>,
@@ -114,7 +117,7 @@ impl D1Store {
     }
 }
 
-impl Store for D1Store {
+impl Store for CloudStore {
     async fn experiment(&self, id_or_key: &str) -> StoreResult<Option<Experiment>> {
         let stmt = query!(
             &self.db,
@@ -210,9 +213,14 @@ impl Store for D1Store {
         Ok(())
     }
 
-    async fn delete_experiment(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_experiment(&self, experiment: &Experiment) -> StoreResult<bool> {
+        // The shards first: if D1 then fails, the experiment is still listed (and can be
+        // deleted again) rather than gone with its data left behind.
+        self.plane.clear(experiment).await?;
+        let id = experiment.id.as_str();
         let results = self
             .run_batch(vec![
+                // Rows of the single-database layout, until `make migrate` has moved them.
                 query!(&self.db, "DELETE FROM events WHERE experiment_id = ?1", id)
                     .map_err(backend)?,
                 query!(
@@ -232,105 +240,58 @@ impl Store for D1Store {
         Ok(changed > 0)
     }
 
-    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()> {
-        let statements = self.multi_row_inserts(
-            "INSERT OR IGNORE INTO assignments (experiment_id, user_id, variant, reason, assigned_at, context)",
-            6,
-            "",
-            ROWS_PER_INSERT,
-            exposures,
-            |x, values| {
-                values.push(x.experiment_id.as_str().into());
-                values.push(x.user_id.as_str().into());
-                values.push(x.variant.as_str().into());
-                values.push(x.reason.as_str().into());
-                values.push((x.at as f64).into());
-                values.push(x.context.as_deref().map_or(JsValue::NULL, JsValue::from));
-            },
-        )?;
-        self.run_batch(statements).await?;
-        Ok(())
-    }
-
-    async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>> {
-        #[derive(Deserialize)]
-        struct Row {
-            variant: String,
-        }
-        let stmt = query!(
-            &self.db,
-            "SELECT variant FROM assignments WHERE experiment_id = ?1 AND user_id = ?2",
-            experiment_id,
-            user_id
-        )
-        .map_err(backend)?;
-        let row: Option<Row> = stmt.first(None).await.map_err(backend)?;
-        Ok(row.map(|r| r.variant))
-    }
-
-    async fn exposed_users(
+    async fn record_exposures(
         &self,
-        experiment_id: &str,
-        user_ids: &[&str],
-    ) -> StoreResult<HashMap<String, String>> {
-        #[derive(Deserialize)]
-        struct Row {
-            user_id: String,
-            variant: String,
+        experiment: &Experiment,
+        exposures: &[Exposure],
+    ) -> StoreResult<()> {
+        if exposures.is_empty() {
+            return Ok(());
         }
-        let mut statements = Vec::new();
-        for chunk in user_ids.chunks(IDS_PER_LOOKUP) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT user_id, variant FROM assignments WHERE experiment_id = ? AND user_id IN ({placeholders})"
-            );
-            let mut values: Vec<JsValue> = vec![experiment_id.into()];
-            values.extend(chunk.iter().map(|u| JsValue::from(*u)));
-            statements.push(self.db.prepare(sql).bind(&values).map_err(backend)?);
-        }
-        let mut found = HashMap::new();
-        for result in self.run_batch(statements).await? {
-            for row in result.results::<Row>().map_err(backend)? {
-                found.insert(row.user_id, row.variant);
-            }
-        }
-        Ok(found)
+        let units = exposures
+            .iter()
+            .map(|x| UnitExposure {
+                user_id: x.user_id.clone(),
+                variant: x.variant.clone(),
+                reason: x.reason.clone(),
+                at: x.at,
+                context: x.context.clone(),
+            })
+            .collect();
+        self.plane.expose(experiment, units).await.map(|_| ())
     }
 
-    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
-        #[derive(Deserialize)]
-        struct Row {
-            event_id: String,
+    async fn exposure(
+        &self,
+        experiment: &Experiment,
+        user_id: &str,
+    ) -> StoreResult<Option<String>> {
+        let mut found = self
+            .plane
+            .variants(experiment, vec![user_id.to_string()])
+            .await?;
+        Ok(found.pop().flatten())
+    }
+
+    async fn record_events(
+        &self,
+        experiment: &Experiment,
+        events: &[EventRecord],
+    ) -> StoreResult<Vec<Tracked>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
-        // Multi-row inserts (14 rows × 7 parameters per statement) in one batch; RETURNING
-        // lists the rows actually inserted, so duplicates are known per event.
-        let statements = self.multi_row_inserts(
-            "INSERT OR IGNORE INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at)",
-            7,
-            " RETURNING event_id",
-            EVENTS_PER_INSERT,
-            events,
-            |ev, values| {
-                values.push(ev.event_id.as_str().into());
-                values.push(ev.experiment_id.as_str().into());
-                values.push(ev.user_id.as_str().into());
-                values.push(ev.variant.as_str().into());
-                values.push(ev.event_name.as_str().into());
-                values.push(ev.value.into());
-                values.push((ev.at as f64).into());
-            },
-        )?;
-        let mut inserted = HashSet::new();
-        for result in self.run_batch(statements).await? {
-            for row in result.results::<Row>().map_err(backend)? {
-                inserted.insert(row.event_id);
-            }
-        }
-        // The first occurrence of an inserted id was new; any repeat is a duplicate.
-        Ok(events
+        let units = events
             .iter()
-            .map(|ev| inserted.remove(&ev.event_id))
-            .collect())
+            .map(|e| UnitEvent {
+                event_id: e.event_id.clone(),
+                user_id: e.user_id.clone(),
+                event_name: e.event_name.clone(),
+                value: e.value,
+                at: e.at,
+            })
+            .collect();
+        self.plane.track(experiment, units).await
     }
 
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()> {
@@ -345,22 +306,18 @@ impl Store for D1Store {
         self.read_metrics().await
     }
 
-    async fn aggregates(
-        &self,
-        experiment_id: &str,
-        metric: &str,
-    ) -> StoreResult<Vec<VariantAggregate>> {
-        self.read_aggregates(experiment_id, metric).await
+    async fn aggregates(&self, experiment: &Experiment, metric: &str) -> StoreResult<ArmStats> {
+        let (arms, rows_read) = self.plane.stats(experiment, metric).await?;
+        Ok(ArmStats { arms, rows_read })
     }
 
     async fn segment_aggregates(
         &self,
-        experiment_id: &str,
+        experiment: &Experiment,
         metric: &str,
         json_path: &str,
     ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
-        self.read_segment_aggregates(experiment_id, metric, json_path)
-            .await
+        self.plane.segments(experiment, metric, json_path).await
     }
 
     async fn record_holdout_members(&self, members: &[HoldoutMember]) -> StoreResult<()> {

@@ -1,8 +1,8 @@
 //! An in-memory [`Store`] for native tests of the service logic.
 
 use super::{
-    AnalysisRun, Catalog, EventRecord, Exposure, HOLDOUT_ARMS, HoldoutEvent, HoldoutMember,
-    MetricsData, Store, StoreError, StoreResult, VariantAggregate,
+    AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HOLDOUT_ARMS, HoldoutEvent,
+    HoldoutMember, MetricsData, Store, StoreError, StoreResult, Tracked, VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
 use std::cell::{Cell, RefCell};
@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 pub struct MemoryStore {
     experiments: RefCell<Vec<Experiment>>,
     exposures: RefCell<BTreeMap<(String, String), Exposure>>,
-    events: RefCell<BTreeMap<String, EventRecord>>,
+    /// By (experiment, unit, event id): event ids are unique per unit in an experiment.
+    events: RefCell<BTreeMap<(String, String, String), EventRecord>>,
     analyses: RefCell<BTreeMap<String, AnalysisRun>>,
     catalogs: RefCell<BTreeMap<(Catalog, String), String>>,
     holdout_members: RefCell<BTreeMap<(String, String), HoldoutMember>>,
@@ -130,7 +131,8 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn delete_experiment(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_experiment(&self, experiment: &Experiment) -> StoreResult<bool> {
+        let id = experiment.id.as_str();
         let mut all = self.experiments.borrow_mut();
         let before = all.len();
         all.retain(|e| e.id != id);
@@ -141,48 +143,54 @@ impl Store for MemoryStore {
         Ok(all.len() < before)
     }
 
-    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()> {
+    async fn record_exposures(
+        &self,
+        experiment: &Experiment,
+        exposures: &[Exposure],
+    ) -> StoreResult<()> {
         let mut map = self.exposures.borrow_mut();
         for x in exposures {
-            map.entry((x.experiment_id.clone(), x.user_id.clone()))
+            map.entry((experiment.id.clone(), x.user_id.clone()))
                 .or_insert_with(|| x.clone());
         }
         Ok(())
     }
 
-    async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>> {
+    async fn exposure(
+        &self,
+        experiment: &Experiment,
+        user_id: &str,
+    ) -> StoreResult<Option<String>> {
         Ok(self
             .exposures
             .borrow()
-            .get(&(experiment_id.to_string(), user_id.to_string()))
+            .get(&(experiment.id.clone(), user_id.to_string()))
             .map(|x| x.variant.clone()))
     }
 
-    async fn exposed_users(
+    async fn record_events(
         &self,
-        experiment_id: &str,
-        user_ids: &[&str],
-    ) -> StoreResult<std::collections::HashMap<String, String>> {
-        let map = self.exposures.borrow();
-        Ok(user_ids
-            .iter()
-            .filter_map(|u| {
-                map.get(&(experiment_id.to_string(), u.to_string()))
-                    .map(|x| (u.to_string(), x.variant.clone()))
-            })
-            .collect())
-    }
-
-    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>> {
+        experiment: &Experiment,
+        events: &[EventRecord],
+    ) -> StoreResult<Vec<Tracked>> {
+        let exposures = self.exposures.borrow();
         let mut map = self.events.borrow_mut();
         Ok(events
             .iter()
             .map(|ev| {
-                let new = !map.contains_key(&ev.event_id);
-                if new {
-                    map.insert(ev.event_id.clone(), ev.clone());
+                let unit = (experiment.id.clone(), ev.user_id.clone());
+                let Some(x) = exposures.get(&unit) else {
+                    return Tracked::NotExposed;
+                };
+                let key = (unit.0, unit.1, ev.event_id.clone());
+                if map.contains_key(&key) {
+                    return Tracked::Duplicate(x.variant.clone());
                 }
-                new
+                let mut stored = ev.clone();
+                stored.experiment_id = experiment.id.clone();
+                stored.variant = x.variant.clone();
+                map.insert(key, stored);
+                Tracked::Recorded(x.variant.clone())
             })
             .collect())
     }
@@ -236,7 +244,7 @@ impl Store for MemoryStore {
 
     async fn segment_aggregates(
         &self,
-        experiment_id: &str,
+        experiment: &Experiment,
         metric: &str,
         json_path: &str,
     ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
@@ -246,6 +254,7 @@ impl Store for MemoryStore {
             let value = steps.iter().try_fold(&context, |v, step| v.get(step))?;
             Some(value.to_string())
         };
+        let experiment_id = experiment.id.as_str();
         let mut per_user: BTreeMap<&str, f64> = BTreeMap::new();
         let events = self.events.borrow();
         for ev in events
@@ -411,11 +420,10 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn aggregates(
-        &self,
-        experiment_id: &str,
-        metric: &str,
-    ) -> StoreResult<Vec<VariantAggregate>> {
+    /// Computed by scanning every exposure and event (the shards keep running sums
+    /// instead), so it is an independent check of them.
+    async fn aggregates(&self, experiment: &Experiment, metric: &str) -> StoreResult<ArmStats> {
+        let experiment_id = experiment.id.as_str();
         let mut per_user: BTreeMap<&str, f64> = BTreeMap::new();
         let events = self.events.borrow();
         for ev in events
@@ -445,6 +453,10 @@ impl Store for MemoryStore {
                 agg.sum_sq += total * total;
             }
         }
-        Ok(out.into_values().collect())
+        let rows_read = (events.len() + self.exposures.borrow().len()) as u64;
+        Ok(ArmStats {
+            arms: out.into_values().collect(),
+            rows_read,
+        })
     }
 }

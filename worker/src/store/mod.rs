@@ -1,9 +1,10 @@
-//! Storage behind a trait: D1 in production, memory in native tests.
+//! Storage behind a trait: in production D1 (the control plane) with the data plane on
+//! sharded Durable Objects (`crate::shard`); memory in native tests.
 
 mod d1;
 mod memory;
 
-pub use d1::D1Store;
+pub use d1::CloudStore;
 pub use memory::MemoryStore;
 
 use cleave_core::model::{Experiment, Status};
@@ -86,6 +87,38 @@ pub struct EventRecord {
     pub value: f64,
     /// When, ms since the epoch.
     pub at: i64,
+}
+
+/// What recording one event did: the store checks the exposure, de-duplicates and counts
+/// in one step, so an event can never be counted without its unit's exposure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "variant", rename_all = "snake_case")]
+pub enum Tracked {
+    /// The unit has no exposure: nothing was recorded.
+    NotExposed,
+    /// Counted for the unit's variant.
+    Recorded(String),
+    /// Its `event_id` was already counted for this unit (nothing counted twice).
+    Duplicate(String),
+}
+
+impl Tracked {
+    /// The unit's variant, when exposed.
+    pub fn variant(&self) -> Option<&str> {
+        match self {
+            Self::NotExposed => None,
+            Self::Recorded(v) | Self::Duplicate(v) => Some(v),
+        }
+    }
+}
+
+/// Per-variant statistics of one metric, and what reading them cost.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArmStats {
+    /// Per variant with exposed units.
+    pub arms: Vec<VariantAggregate>,
+    /// Storage rows read to compute them.
+    pub rows_read: u64,
 }
 
 /// A unit's arm in a holdout, recorded at its first decision by an experiment listing it.
@@ -185,21 +218,26 @@ pub trait Store {
         experiment: &Experiment,
         read_version: u64,
     ) -> StoreResult<()>;
-    /// Deletes an experiment with its assignments and events; false if absent.
-    async fn delete_experiment(&self, id: &str) -> StoreResult<bool>;
-    /// Records first exposures (existing (experiment, user) pairs are kept).
-    async fn record_exposures(&self, exposures: &[Exposure]) -> StoreResult<()>;
-    /// The recorded variant of a user, if exposed.
-    async fn exposure(&self, experiment_id: &str, user_id: &str) -> StoreResult<Option<String>>;
-    /// The variants of those of `user_ids` who have been exposed to the experiment.
-    async fn exposed_users(
+    /// Deletes an experiment with its exposures and events; false if absent.
+    async fn delete_experiment(&self, experiment: &Experiment) -> StoreResult<bool>;
+    /// Records first exposures to `experiment` (a unit already exposed keeps its first
+    /// variant). Durable when it returns `Ok`.
+    async fn record_exposures(
         &self,
-        experiment_id: &str,
-        user_ids: &[&str],
-    ) -> StoreResult<std::collections::HashMap<String, String>>;
-    /// Inserts events; per event, whether it was new (false: duplicate `event_id`,
-    /// including a repeat within the same call).
-    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<Vec<bool>>;
+        experiment: &Experiment,
+        exposures: &[Exposure],
+    ) -> StoreResult<()>;
+    /// The recorded variant of a user, if exposed.
+    async fn exposure(&self, experiment: &Experiment, user_id: &str)
+    -> StoreResult<Option<String>>;
+    /// Records events of `experiment` (their `variant` is ignored: the store takes the
+    /// unit's recorded one); per event, in order, what it did. A repeated `event_id` of the
+    /// same unit is a duplicate, also within one call. Durable when it returns `Ok`.
+    async fn record_events(
+        &self,
+        experiment: &Experiment,
+        events: &[EventRecord],
+    ) -> StoreResult<Vec<Tracked>>;
     /// Stores the latest analysis of an experiment (replacing the previous one).
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()>;
     /// Exposed users per (experiment id, variant).
@@ -211,7 +249,7 @@ pub trait Store {
     /// absent.
     async fn segment_aggregates(
         &self,
-        experiment_id: &str,
+        experiment: &Experiment,
         metric: &str,
         json_path: &str,
     ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>>;
@@ -249,9 +287,5 @@ pub trait Store {
     /// Deletes the entry `name` of a catalog; false if absent.
     async fn delete_catalog(&self, kind: Catalog, name: &str) -> StoreResult<bool>;
     /// Per-variant aggregates of one metric over exposed users.
-    async fn aggregates(
-        &self,
-        experiment_id: &str,
-        metric: &str,
-    ) -> StoreResult<Vec<VariantAggregate>>;
+    async fn aggregates(&self, experiment: &Experiment, metric: &str) -> StoreResult<ArmStats>;
 }

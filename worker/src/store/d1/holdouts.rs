@@ -1,7 +1,7 @@
 //! The D1 queries behind a holdout's own results: its members' arms, the events of its
 //! metrics, and per-arm aggregates.
 
-use super::{D1Store, backend};
+use super::{CloudStore, backend};
 use crate::store::{HoldoutEvent, HoldoutMember, StoreError, StoreResult, VariantAggregate};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -15,7 +15,7 @@ const EVENTS_PER_INSERT: usize = 16;
 /// Units per membership lookup (one more parameter for the holdout).
 const IDS_PER_LOOKUP: usize = 90;
 
-impl D1Store {
+impl CloudStore {
     pub(super) async fn insert_holdout_members(
         &self,
         members: &[HoldoutMember],

@@ -1,0 +1,253 @@
+//! The Worker's side of the data plane: which shard a unit's data is in, and requests to
+//! the shards of an experiment, in parallel when a call spans several.
+
+use super::protocol::{
+    Exposed, ShardCounts, ShardRequest, ShardSegments, ShardStats, TrackedEvents, UnitEvent,
+    UnitExposure, Variants,
+};
+use crate::store::{StoreError, StoreResult, Tracked, VariantAggregate};
+use cleave_core::assign::shard_of;
+use cleave_core::model::Experiment;
+use futures_util::future::try_join_all;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use worker::{Env, Headers, Method, ObjectNamespace, Request, RequestInit};
+
+/// The binding of the `Shard` Durable Object class.
+pub const BINDING: &str = "SHARD";
+
+/// The shards of every experiment.
+pub struct ShardPlane {
+    namespace: ObjectNamespace,
+}
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("data-plane shard {what}: {e}"))
+}
+
+/// The object name of an experiment's shard.
+pub fn object_name(experiment_id: &str, shard: u16) -> String {
+    format!("{experiment_id}/{shard}")
+}
+
+impl ShardPlane {
+    /// The `SHARD` binding.
+    pub fn from_env(env: &Env) -> StoreResult<Self> {
+        env.durable_object(BINDING)
+            .map(|namespace| Self { namespace })
+            .map_err(|e| unavailable("binding", e))
+    }
+
+    /// Sends one request to shard `shard` of `experiment_id`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        experiment_id: &str,
+        shard: u16,
+        request: &ShardRequest,
+    ) -> StoreResult<T> {
+        let name = object_name(experiment_id, shard);
+        let stub = self
+            .namespace
+            .id_from_name(&name)
+            .and_then(|id| id.get_stub())
+            .map_err(|e| unavailable(&name, e))?;
+        let body = serde_json::to_string(request).map_err(|e| unavailable(&name, e))?;
+        let headers = Headers::new();
+        headers
+            .set("content-type", "application/json")
+            .map_err(|e| unavailable(&name, e))?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(body.into()));
+        let req = Request::new_with_init("https://shard.cleave/", &init)
+            .map_err(|e| unavailable(&name, e))?;
+        let mut response = stub
+            .fetch_with_request(req)
+            .await
+            .map_err(|e| unavailable(&name, e))?;
+        if response.status_code() != 200 {
+            let text = response.text().await.unwrap_or_default();
+            return Err(unavailable(
+                &name,
+                format!("answered {}: {text}", response.status_code()),
+            ));
+        }
+        response.json().await.map_err(|e| unavailable(&name, e))
+    }
+
+    /// Sends `request` to every shard of the experiment, in parallel.
+    async fn every_shard<T: DeserializeOwned>(
+        &self,
+        experiment: &Experiment,
+        request: &ShardRequest,
+    ) -> StoreResult<Vec<T>> {
+        let shards = experiment.shards.max(1);
+        try_join_all((0..shards).map(|s| self.call(&experiment.id, s, request))).await
+    }
+
+    /// Records first exposures, each in its unit's shard (shards in parallel).
+    pub async fn expose(
+        &self,
+        experiment: &Experiment,
+        exposures: Vec<UnitExposure>,
+    ) -> StoreResult<u64> {
+        let groups = by_shard(experiment, exposures, |x| &x.user_id);
+        let answers: Vec<Exposed> = try_join_all(groups.into_iter().map(|(shard, items)| {
+            let request = ShardRequest::Expose {
+                exposures: items.into_iter().map(|(_, x)| x).collect(),
+            };
+            async move { self.call(&experiment.id, shard, &request).await }
+        }))
+        .await?;
+        Ok(answers.iter().map(|a| a.new).sum())
+    }
+
+    /// The recorded variant of each unit, in order.
+    pub async fn variants(
+        &self,
+        experiment: &Experiment,
+        user_ids: Vec<String>,
+    ) -> StoreResult<Vec<Option<String>>> {
+        let len = user_ids.len();
+        let groups = by_shard(experiment, user_ids, |u| u);
+        let answers = try_join_all(groups.into_iter().map(|(shard, items)| async move {
+            let (positions, user_ids): (Vec<usize>, Vec<String>) = items.into_iter().unzip();
+            let answer: Variants = self
+                .call(&experiment.id, shard, &ShardRequest::Variants { user_ids })
+                .await?;
+            Ok::<_, StoreError>((positions, answer.variants))
+        }))
+        .await?;
+        Ok(reorder(len, answers, None))
+    }
+
+    /// Counts events (each in its unit's shard); per event, in order, what it did.
+    pub async fn track(
+        &self,
+        experiment: &Experiment,
+        events: Vec<UnitEvent>,
+    ) -> StoreResult<Vec<Tracked>> {
+        let len = events.len();
+        let groups = by_shard(experiment, events, |e| &e.user_id);
+        let answers = try_join_all(groups.into_iter().map(|(shard, items)| async move {
+            let (positions, events): (Vec<usize>, Vec<UnitEvent>) = items.into_iter().unzip();
+            let answer: TrackedEvents = self
+                .call(&experiment.id, shard, &ShardRequest::Track { events })
+                .await?;
+            Ok::<_, StoreError>((positions, answer.outcomes))
+        }))
+        .await?;
+        Ok(reorder(len, answers, Tracked::NotExposed))
+    }
+
+    /// Per-variant statistics of a metric merged over the shards, with the rows read.
+    pub async fn stats(
+        &self,
+        experiment: &Experiment,
+        metric: &str,
+    ) -> StoreResult<(Vec<VariantAggregate>, u64)> {
+        let answers: Vec<ShardStats> = self
+            .every_shard(
+                experiment,
+                &ShardRequest::Stats {
+                    metric: metric.to_string(),
+                },
+            )
+            .await?;
+        let rows_read = answers.iter().map(|a| a.rows_read).sum();
+        let merged = merge(answers.into_iter().flat_map(|a| a.arms).map(|a| ((), a)));
+        Ok((merged.into_iter().map(|(_, a)| a).collect(), rows_read))
+    }
+
+    /// Units per variant and events per (variant, metric), merged over the shards.
+    pub async fn counts(&self, experiment: &Experiment) -> StoreResult<ShardCounts> {
+        let answers: Vec<ShardCounts> = self.every_shard(experiment, &ShardRequest::Counts).await?;
+        let mut units: BTreeMap<String, u64> = BTreeMap::new();
+        let mut events: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for a in answers {
+            for (variant, n) in a.units {
+                *units.entry(variant).or_default() += n;
+            }
+            for (variant, metric, n) in a.events {
+                *events.entry((variant, metric)).or_default() += n;
+            }
+        }
+        Ok(ShardCounts {
+            units: units.into_iter().collect(),
+            events: events.into_iter().map(|((v, m), n)| (v, m, n)).collect(),
+        })
+    }
+
+    /// Per-(segment, variant) statistics merged over the shards.
+    pub async fn segments(
+        &self,
+        experiment: &Experiment,
+        metric: &str,
+        json_path: &str,
+    ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
+        let answers: Vec<ShardSegments> = self
+            .every_shard(
+                experiment,
+                &ShardRequest::Segments {
+                    metric: metric.to_string(),
+                    json_path: json_path.to_string(),
+                },
+            )
+            .await?;
+        Ok(merge(answers.into_iter().flat_map(|a| a.rows)))
+    }
+
+    /// Forgets every shard's data.
+    pub async fn clear(&self, experiment: &Experiment) -> StoreResult<()> {
+        let _: Vec<serde_json::Value> = self.every_shard(experiment, &ShardRequest::Clear).await?;
+        Ok(())
+    }
+}
+
+/// Items grouped by their unit's shard, each with its position in `items`.
+fn by_shard<T>(
+    experiment: &Experiment,
+    items: Vec<T>,
+    unit: impl Fn(&T) -> &str,
+) -> BTreeMap<u16, Vec<(usize, T)>> {
+    let mut groups: BTreeMap<u16, Vec<(usize, T)>> = BTreeMap::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let shard = shard_of(unit(&item), experiment.shards);
+        groups.entry(shard).or_default().push((i, item));
+    }
+    groups
+}
+
+/// Per-shard answers put back in request order (`missing` where a shard said nothing).
+fn reorder<T: Clone>(len: usize, answers: Vec<(Vec<usize>, Vec<T>)>, missing: T) -> Vec<T> {
+    let mut out = vec![missing; len];
+    for (positions, values) in answers {
+        for (p, v) in positions.into_iter().zip(values) {
+            if let Some(slot) = out.get_mut(p) {
+                *slot = v;
+            }
+        }
+    }
+    out
+}
+
+/// Sums per-shard statistics of the same (key, variant).
+fn merge<K: Ord>(rows: impl Iterator<Item = (K, VariantAggregate)>) -> Vec<(K, VariantAggregate)> {
+    let mut merged: BTreeMap<(K, String), VariantAggregate> = BTreeMap::new();
+    for (key, a) in rows {
+        match merged.entry((key, a.variant.clone())) {
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let m = slot.get_mut();
+                m.users += a.users;
+                m.converters += a.converters;
+                m.sum += a.sum;
+                m.sum_sq += a.sum_sq;
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(a);
+            }
+        }
+    }
+    merged.into_iter().map(|((k, _), a)| (k, a)).collect()
+}
