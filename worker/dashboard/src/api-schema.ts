@@ -266,6 +266,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment id or key */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Every exposed unit as one JSON line (variant, first exposure, context, per-metric totals), streamed */
+        get: operations["exportExperiment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{id}/pause": {
         parameters: {
             query?: never;
@@ -564,6 +584,26 @@ export interface paths {
         /** Check a targeting condition as an experiment would (422 naming the place inside it) */
         post: operations["checkTargeting"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment id or key */
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one unit from every experiment and holdout result (data-subject deletion); the statistics follow */
+        delete: operations["deleteUnit"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1739,6 +1779,47 @@ export interface components {
             variant: string | null;
             /** @description Set when the metric is unknown. */
             warning?: string | null;
+        };
+        /** @description The answer. */
+        UnitDeleted: components["schemas"]["UnitForgotten"] & {
+            /** @description The unit. */
+            user_id: string;
+        };
+        /** @description What removing a unit removed. */
+        UnitForgotten: {
+            /**
+             * Format: int64
+             * @description Its events removed from them.
+             */
+            events: number;
+            /**
+             * Format: int64
+             * @description Experiments the unit had been exposed to.
+             */
+            experiments: number;
+            /**
+             * Format: int64
+             * @description Holdout memberships and holdout events removed.
+             */
+            holdout_rows: number;
+        };
+        /** @description One unit's row of an export. */
+        UnitRow: {
+            /** @description The attributes it was first assigned with (none when none were sent). */
+            context?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @description Its first exposure, ms since the epoch.
+             */
+            first_exposure_at: number;
+            /** @description Per metric with events: the unit's total and its number of events. */
+            metrics: Record<string, never>;
+            /** @description Why it got it (`assigned` or `forced`). */
+            reason: string;
+            /** @description The unit. */
+            user_id: string;
+            /** @description Its variant. */
+            variant: string;
         };
         /** @description One arm of an experiment. */
         Variant: {
@@ -3140,6 +3221,65 @@ export interface operations {
             };
             /** @description Error (validation_failed) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment id or key */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4566,6 +4706,65 @@ export interface operations {
                 };
             };
             /** @description Error (auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteUnit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment id or key */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitDeleted"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -52,6 +52,8 @@ pub fn components() -> Map<String, Value> {
     add::<crate::service::evaluate::CheckRequest>(&mut all);
     add::<crate::service::evaluate::CheckResponse>(&mut all);
     add::<crate::service::holdout_results::HoldoutResults>(&mut all);
+    add::<crate::service::units::UnitDeleted>(&mut all);
+    add::<crate::shard::protocol::UnitRow>(&mut all);
     let mut out = Map::new();
     for (name, schema) in all {
         if let Ok(json) = serde_json::to_value(&schema) {

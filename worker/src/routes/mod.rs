@@ -13,6 +13,7 @@ mod experiments;
 mod ops;
 mod policy;
 pub mod table;
+mod units;
 
 pub use call::Call;
 pub use compat::{StatusRequest, SubjectRequest};

@@ -110,7 +110,9 @@ const GOING_LIVE: &[ErrorCode] = &[
 ];
 
 mod catalog;
+mod data;
 pub use catalog::{AUDIENCE_ROUTES, HOLDOUT_RESULTS_ROUTES};
+pub use data::DATA_ROUTES;
 
 const STATS_QUERY: &[Query] = &[
     Query {
@@ -629,6 +631,7 @@ impl Routes {
             .iter()
             .chain(AUDIENCE_ROUTES.iter().flatten())
             .chain(HOLDOUT_RESULTS_ROUTES.iter())
+            .chain(DATA_ROUTES.iter())
     }
 
     /// The route at `index` of [`Routes::iter`].

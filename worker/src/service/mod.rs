@@ -14,6 +14,7 @@ pub mod progress;
 pub mod snapshot;
 pub mod stats;
 pub mod track;
+pub mod units;
 
 /// What the host supplies: the time and fresh ids (the logic has no clock or randomness).
 pub trait Host {

@@ -2,8 +2,8 @@
 //! the shards of an experiment, in parallel when a call spans several.
 
 use super::protocol::{
-    Exposed, ShardCounts, ShardRequest, ShardSegments, ShardStats, TrackedEvents, UnitEvent,
-    UnitExposure, Variants,
+    ExportPage, Exposed, Forgotten, ShardCounts, ShardRequest, ShardSegments, ShardStats,
+    TrackedEvents, UnitEvent, UnitExposure, Variants,
 };
 use crate::store::{StoreError, StoreResult, Tracked, VariantAggregate};
 use cleave_core::assign::shard_of;
@@ -16,7 +16,11 @@ use worker::{Env, Headers, Method, ObjectNamespace, Request, RequestInit};
 /// The binding of the `Shard` Durable Object class.
 pub const BINDING: &str = "SHARD";
 
+/// Units per page of an export (one shard request each).
+pub const EXPORT_PAGE: u32 = 500;
+
 /// The shards of every experiment.
+#[derive(Clone)]
 pub struct ShardPlane {
     namespace: ObjectNamespace,
 }
@@ -196,6 +200,29 @@ impl ShardPlane {
             )
             .await?;
         Ok(merge(answers.into_iter().flat_map(|a| a.rows)))
+    }
+
+    /// Removes one unit from the experiment (its shard only holds it).
+    pub async fn forget(&self, experiment: &Experiment, user_id: &str) -> StoreResult<Forgotten> {
+        let shard = shard_of(user_id, experiment.shards);
+        let request = ShardRequest::Forget {
+            user_id: user_id.to_string(),
+        };
+        self.call(&experiment.id, shard, &request).await
+    }
+
+    /// A page of shard `shard`'s per-unit rows after `after`.
+    pub async fn export_page(
+        &self,
+        experiment_id: &str,
+        shard: u16,
+        after: Option<String>,
+    ) -> StoreResult<ExportPage> {
+        let request = ShardRequest::Export {
+            after,
+            limit: EXPORT_PAGE,
+        };
+        self.call(experiment_id, shard, &request).await
     }
 
     /// Forgets every shard's data.

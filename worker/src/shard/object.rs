@@ -112,5 +112,9 @@ fn apply(sql: &SqlStorage, request: &ShardRequest) -> Result<String> {
             tables::clear(sql)?;
             Ok("{}".to_string())
         }
+        ShardRequest::Forget { user_id } => to_json(&tables::forget(sql, user_id)?),
+        ShardRequest::Export { after, limit } => {
+            to_json(&tables::export(sql, after.as_deref(), *limit)?)
+        }
     }
 }

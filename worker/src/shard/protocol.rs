@@ -70,6 +70,66 @@ pub enum ShardRequest {
     },
     /// Forget everything (the experiment was deleted).
     Clear,
+    /// Remove one unit: its exposure, totals and events, and its share of the statistics.
+    Forget {
+        /// The unit.
+        user_id: String,
+    },
+    /// A page of per-unit rows, in unit id order.
+    Export {
+        /// Start after this unit id (none: from the first).
+        after: Option<String>,
+        /// Most rows.
+        limit: u32,
+    },
+}
+
+/// `Forget`'s answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Forgotten {
+    /// Whether the unit was exposed here.
+    pub exposed: bool,
+    /// Its events removed.
+    pub events: u64,
+}
+
+/// One unit's row of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitRow {
+    /// The unit.
+    pub user_id: String,
+    /// Its variant.
+    pub variant: String,
+    /// Why it got it (`assigned` or `forced`).
+    pub reason: String,
+    /// Its first exposure, ms since the epoch.
+    pub first_exposure_at: i64,
+    /// The attributes it was first assigned with (none when none were sent).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub context: Option<serde_json::Value>,
+    /// Per metric with events: the unit's total and its number of events.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub metrics: std::collections::BTreeMap<String, MetricTotal>,
+}
+
+/// A unit's total of one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MetricTotal {
+    /// The sum of its events' values.
+    pub total: f64,
+    /// How many events.
+    pub events: u64,
+}
+
+/// `Export`'s answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExportPage {
+    /// The rows, in unit id order.
+    pub rows: Vec<UnitRow>,
+    /// Where the next page starts (none: this was the last).
+    pub next: Option<String>,
 }
 
 /// `Expose`'s answer.

@@ -5,7 +5,7 @@
 
 use super::{
     AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HoldoutEvent, HoldoutMember,
-    MetricsData, Store, StoreError, StoreResult, Tracked, VariantAggregate,
+    MetricsData, Store, StoreError, StoreResult, Tracked, UnitForgotten, VariantAggregate,
 };
 use crate::shard::ShardPlane;
 use crate::shard::protocol::{UnitEvent, UnitExposure};
@@ -24,6 +24,11 @@ pub struct CloudStore {
 }
 
 impl CloudStore {
+    /// The data plane.
+    pub fn plane(&self) -> &ShardPlane {
+        &self.plane
+    }
+
     /// The `DB` and `SHARD` bindings.
     pub fn from_env(env: &worker::Env) -> StoreResult<Self> {
         let db = env
@@ -304,6 +309,42 @@ impl Store for CloudStore {
 
     async fn metrics(&self) -> StoreResult<MetricsData> {
         self.read_metrics().await
+    }
+
+    async fn forget_unit(
+        &self,
+        experiments: &[Experiment],
+        user_id: &str,
+    ) -> StoreResult<UnitForgotten> {
+        let forgotten = futures_util::future::try_join_all(
+            experiments.iter().map(|e| self.plane.forget(e, user_id)),
+        )
+        .await?;
+        let results = self
+            .run_batch(vec![
+                query!(
+                    &self.db,
+                    "DELETE FROM holdout_members WHERE user_id = ?1",
+                    user_id
+                )
+                .map_err(backend)?,
+                query!(
+                    &self.db,
+                    "DELETE FROM holdout_events WHERE user_id = ?1",
+                    user_id
+                )
+                .map_err(backend)?,
+            ])
+            .await?;
+        let holdout_rows = results
+            .iter()
+            .filter_map(|r| r.meta().ok().flatten().and_then(|m| m.changes))
+            .sum::<usize>() as u64;
+        Ok(UnitForgotten {
+            experiments: forgotten.iter().filter(|f| f.exposed).count() as u64,
+            events: forgotten.iter().map(|f| f.events).sum(),
+            holdout_rows,
+        })
     }
 
     async fn aggregates(&self, experiment: &Experiment, metric: &str) -> StoreResult<ArmStats> {

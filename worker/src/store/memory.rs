@@ -2,7 +2,8 @@
 
 use super::{
     AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HOLDOUT_ARMS, HoldoutEvent,
-    HoldoutMember, MetricsData, Store, StoreError, StoreResult, Tracked, VariantAggregate,
+    HoldoutMember, MetricsData, Store, StoreError, StoreResult, Tracked, UnitForgotten,
+    VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
 use std::cell::{Cell, RefCell};
@@ -418,6 +419,31 @@ impl Store for MemoryStore {
             .borrow_mut()
             .retain(|(h, _), _| h != holdout);
         Ok(())
+    }
+
+    async fn forget_unit(
+        &self,
+        experiments: &[Experiment],
+        user_id: &str,
+    ) -> StoreResult<UnitForgotten> {
+        let mut out = UnitForgotten::default();
+        for e in experiments {
+            let unit = (e.id.clone(), user_id.to_string());
+            if self.exposures.borrow_mut().remove(&unit).is_some() {
+                out.experiments += 1;
+            }
+            let mut events = self.events.borrow_mut();
+            let before = events.len();
+            events.retain(|(exp, user, _), _| !(exp == &e.id && user == user_id));
+            out.events += (before - events.len()) as u64;
+        }
+        let mut members = self.holdout_members.borrow_mut();
+        let mut holdout_events = self.holdout_events.borrow_mut();
+        let before = members.len() + holdout_events.len();
+        members.retain(|(_, user), _| user != user_id);
+        holdout_events.retain(|_, ev| ev.user_id != user_id);
+        out.holdout_rows = (before - members.len() - holdout_events.len()) as u64;
+        Ok(out)
     }
 
     /// Computed by scanning every exposure and event (the shards keep running sums

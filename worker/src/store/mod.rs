@@ -152,6 +152,18 @@ pub struct HoldoutEvent {
     pub at: i64,
 }
 
+/// What removing a unit removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitForgotten {
+    /// Experiments the unit had been exposed to.
+    pub experiments: u64,
+    /// Its events removed from them.
+    pub events: u64,
+    /// Holdout memberships and holdout events removed.
+    pub holdout_rows: u64,
+}
+
 /// The arm names of a holdout's results (the held-out arm is the control).
 pub const HOLDOUT_ARMS: [&str; 2] = ["held_out", "exposed"];
 
@@ -272,6 +284,13 @@ pub trait Store {
     ) -> StoreResult<Vec<VariantAggregate>>;
     /// Forgets a holdout's members and events (it was deleted, or its share changed).
     async fn clear_holdout(&self, holdout: &str) -> StoreResult<()>;
+    /// Removes one unit from each of `experiments` (exposure, events and their share of the
+    /// statistics) and from every holdout's results: a data-subject deletion.
+    async fn forget_unit(
+        &self,
+        experiments: &[Experiment],
+        user_id: &str,
+    ) -> StoreResult<UnitForgotten>;
     /// Every entry of a catalog as stored JSON, by name.
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>>;
     /// Every holdout and every saved group (stored JSON, by name), in one round trip.
