@@ -71,6 +71,7 @@ $(WORKER_OUT): $(WORKER_SOURCES) | $(WASM_OPT_BIN)
 migrate: worker
 	@wrangler d1 migrations apply DB --local >/dev/null
 	@echo "[dev] D1 migrations applied"
+	@WRANGLER=wrangler deploy/upgrade-data-plane.sh
 
 .dev.vars:
 	@echo "ADMIN_TOKEN=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > $@

@@ -99,7 +99,7 @@ impl Wrangler {
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state).expect("state dir");
         write_config(&state, config);
-        local_d1(&state, &["migrations", "apply", "DB"]);
+        let _ = local_d1(&state, &["migrations", "apply", "DB"]);
         Self::serve_with(name, state, vars)
     }
 
@@ -162,13 +162,20 @@ impl Wrangler {
     /// Runs SQL against this server's local D1 (`wrangler d1 execute --local`), for tests
     /// that plant rows the API would refuse (data written before a rule existed).
     pub fn d1_execute(&self, sql: &str) {
-        local_d1(&self.state, &["execute", "DB", "--command", sql]);
+        let _ = local_d1(&self.state, &["execute", "DB", "--command", sql]);
+    }
+
+    /// The rows a query returns from this server's local D1.
+    pub fn d1_query(&self, sql: &str) -> Vec<serde_json::Value> {
+        let out = local_d1(&self.state, &["execute", "DB", "--json", "--command", sql]);
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        parsed[0]["results"].as_array().cloned().unwrap_or_default()
     }
 }
 
 /// Runs `wrangler d1 <args> --local` on the state directory's database and configuration;
 /// panics with wrangler's output if it fails.
-fn local_d1(state: &Path, args: &[&str]) {
+fn local_d1(state: &Path, args: &[&str]) -> String {
     let out = Command::new(wrangler_binary())
         .arg("d1")
         .args(args)
@@ -186,4 +193,5 @@ fn local_d1(state: &Path, args: &[&str]) {
         "wrangler d1 {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

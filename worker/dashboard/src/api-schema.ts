@@ -149,6 +149,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/data-plane/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One step of moving exposures and events kept in D1 by earlier versions into the shards (repeat until done) */
+        post: operations["upgradeDataPlane"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/batch": {
         parameters: {
             query?: never;
@@ -1821,6 +1838,37 @@ export interface components {
             /** @description Its variant. */
             variant: string;
         };
+        /** @description What one step did and what is left. */
+        UpgradeProgress: {
+            /** @description Nothing is left: the upgrade is complete. */
+            done: boolean;
+            /**
+             * Format: int64
+             * @description Events dropped: of no exposure, or of an experiment that no longer exists (no
+             *     result ever counted them).
+             */
+            dropped_events: number;
+            /**
+             * Format: int64
+             * @description Events moved (each counted once in its unit's shard).
+             */
+            moved_events: number;
+            /**
+             * Format: int64
+             * @description Exposures moved into the shards by this step.
+             */
+            moved_exposures: number;
+            /**
+             * Format: int64
+             * @description Events still in D1.
+             */
+            remaining_events: number;
+            /**
+             * Format: int64
+             * @description Exposures still in D1.
+             */
+            remaining_exposures: number;
+        };
         /** @description One arm of an experiment. */
         Variant: {
             /**
@@ -2505,6 +2553,53 @@ export interface operations {
                 headers: {
                     /** @description Seconds until the client's window resets */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upgradeDataPlane: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpgradeProgress"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

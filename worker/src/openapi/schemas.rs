@@ -54,6 +54,7 @@ pub fn components() -> Map<String, Value> {
     add::<crate::service::holdout_results::HoldoutResults>(&mut all);
     add::<crate::service::units::UnitDeleted>(&mut all);
     add::<crate::shard::protocol::UnitRow>(&mut all);
+    add::<crate::store::UpgradeProgress>(&mut all);
     let mut out = Map::new();
     for (name, schema) in all {
         if let Ok(json) = serde_json::to_value(&schema) {

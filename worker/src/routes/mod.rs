@@ -14,6 +14,7 @@ mod ops;
 mod policy;
 pub mod table;
 mod units;
+mod upgrade;
 
 pub use call::Call;
 pub use compat::{StatusRequest, SubjectRequest};

@@ -15,6 +15,8 @@ use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, query};
 
 mod holdouts;
+mod legacy;
+pub use legacy::UpgradeProgress;
 mod reports;
 
 /// D1 and the shards.

@@ -4,7 +4,7 @@
 mod d1;
 mod memory;
 
-pub use d1::CloudStore;
+pub use d1::{CloudStore, UpgradeProgress};
 pub use memory::MemoryStore;
 
 use cleave_core::model::{Experiment, Status};

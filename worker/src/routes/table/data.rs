@@ -1,13 +1,15 @@
-//! The routes of per-unit data (admin): the data-subject deletion and the export.
+//! The routes of per-unit data (admin): the data-subject deletion, the export and the
+//! upgrade of data kept in D1 by earlier versions.
 
 use super::super::doc::{Body, Doc, Reply, Tag};
-use super::super::units;
+use super::super::{units, upgrade};
 use super::{Access::Admin, Route};
 use crate::error::ErrorCode::{NotFound, StorageUnavailable, ValidationFailed};
-use worker::Method::{Delete, Get};
+use worker::Method::{Delete, Get, Post};
 
-/// `DELETE /api/v1/units/{id}` and `GET /api/v1/experiments/{id}/export`.
-pub static DATA_ROUTES: [Route; 2] = [
+/// `DELETE /api/v1/units/{id}`, `GET /api/v1/experiments/{id}/export` and
+/// `POST /api/v1/data-plane/upgrade`.
+pub static DATA_ROUTES: [Route; 3] = [
     Route {
         method: Delete,
         path: "/api/v1/units/:id",
@@ -35,6 +37,21 @@ pub static DATA_ROUTES: [Route; 2] = [
             body: Body::None,
             reply: Reply::Text("application/x-ndjson"),
             errors: &[NotFound, StorageUnavailable],
+            query: &[],
+        },
+    },
+    Route {
+        method: Post,
+        path: "/api/v1/data-plane/upgrade",
+        access: Admin,
+        handler: |c| Box::pin(upgrade::step(c)),
+        doc: Doc {
+            id: "upgradeDataPlane",
+            summary: "One step of moving exposures and events kept in D1 by earlier versions into the shards (repeat until done)",
+            tag: Tag::Operations,
+            body: Body::None,
+            reply: Reply::Json(200, "UpgradeProgress"),
+            errors: &[StorageUnavailable],
             query: &[],
         },
     },

@@ -1,0 +1,208 @@
+//! The upgrade from the single-database layout: exposures and events that earlier versions
+//! kept in D1 (`assignments`, `events`) move into the experiments' shards, a bounded step
+//! at a time (`POST /api/v1/data-plane/upgrade`, driven by `make migrate`).
+//!
+//! A step writes one experiment's next units (with all their events) to the shards, then
+//! deletes those rows from D1. A crash between the two only repeats work: an exposure
+//! already in its shard keeps its variant and an event already counted is a duplicate.
+
+use super::{CloudStore, backend};
+use crate::shard::protocol::{UnitEvent, UnitExposure};
+use crate::store::{Store, StoreError, StoreResult};
+use serde::{Deserialize, Serialize};
+use worker::query;
+use worker::wasm_bindgen::JsValue;
+
+/// Units per `IN (...)` list (one more parameter for the experiment; D1 allows 100).
+const IDS_PER_LIST: usize = 90;
+
+/// What one step did and what is left.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpgradeProgress {
+    /// Exposures moved into the shards by this step.
+    pub moved_exposures: u64,
+    /// Events moved (each counted once in its unit's shard).
+    pub moved_events: u64,
+    /// Events dropped: of no exposure, or of an experiment that no longer exists (no
+    /// result ever counted them).
+    pub dropped_events: u64,
+    /// Exposures still in D1.
+    pub remaining_exposures: u64,
+    /// Events still in D1.
+    pub remaining_events: u64,
+    /// Nothing is left: the upgrade is complete.
+    pub done: bool,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+#[derive(Deserialize)]
+struct ExperimentRow {
+    experiment_id: String,
+}
+
+#[derive(Deserialize)]
+struct AssignmentRow {
+    user_id: String,
+    variant: String,
+    reason: String,
+    assigned_at: i64,
+    context: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EventRow {
+    event_id: String,
+    user_id: String,
+    event_name: String,
+    value: f64,
+    occurred_at: i64,
+}
+
+impl CloudStore {
+    async fn count(&self, sql: &'static str) -> StoreResult<u64> {
+        let row: Option<Count> = query!(&self.db, sql).first(None).await.map_err(backend)?;
+        Ok(row.map_or(0, |c| c.n))
+    }
+
+    /// `sql` (ending in `IN`) with the experiment and a list of units bound, per chunk.
+    fn per_unit_chunk(
+        &self,
+        sql: &str,
+        experiment_id: &str,
+        users: &[String],
+    ) -> StoreResult<Vec<worker::D1PreparedStatement>> {
+        users
+            .chunks(IDS_PER_LIST)
+            .map(|chunk| {
+                let list = vec!["?"; chunk.len()].join(", ");
+                let mut values: Vec<JsValue> = vec![experiment_id.into()];
+                values.extend(chunk.iter().map(|u| JsValue::from(u.as_str())));
+                self.db
+                    .prepare(format!("{sql} ({list})"))
+                    .bind(&values)
+                    .map_err(backend)
+            })
+            .collect()
+    }
+
+    /// Moves up to `max_units` exposures of one experiment, with their events, from D1
+    /// into the shards.
+    pub async fn upgrade_step(&self, max_units: u32) -> StoreResult<UpgradeProgress> {
+        let mut progress = UpgradeProgress::default();
+        let next: Option<ExperimentRow> =
+            query!(&self.db, "SELECT experiment_id FROM assignments LIMIT 1")
+                .first(None)
+                .await
+                .map_err(backend)?;
+        match next {
+            Some(row) => {
+                self.move_units(&row.experiment_id, max_units, &mut progress)
+                    .await?
+            }
+            // Every exposure moved: events left behind belong to no exposure.
+            None => {
+                progress.dropped_events =
+                    self.run_one("DELETE FROM events".to_string(), &[]).await? as u64;
+            }
+        }
+        progress.remaining_exposures = self.count("SELECT COUNT(*) AS n FROM assignments").await?;
+        progress.remaining_events = self.count("SELECT COUNT(*) AS n FROM events").await?;
+        progress.done = progress.remaining_exposures == 0 && progress.remaining_events == 0;
+        Ok(progress)
+    }
+
+    async fn move_units(
+        &self,
+        experiment_id: &str,
+        max_units: u32,
+        progress: &mut UpgradeProgress,
+    ) -> StoreResult<()> {
+        let Some(experiment) = self.experiment(experiment_id).await? else {
+            // Rows of a deleted experiment: nothing can read them.
+            let id = JsValue::from(experiment_id);
+            progress.dropped_events = self
+                .run_one(
+                    "DELETE FROM events WHERE experiment_id = ?".into(),
+                    std::slice::from_ref(&id),
+                )
+                .await? as u64;
+            self.run_one(
+                "DELETE FROM assignments WHERE experiment_id = ?".into(),
+                &[id],
+            )
+            .await?;
+            return Ok(());
+        };
+        let rows: Vec<AssignmentRow> = query!(
+            &self.db,
+            "SELECT user_id, variant, reason, assigned_at, context FROM assignments
+             WHERE experiment_id = ?1 ORDER BY user_id LIMIT ?2",
+            experiment_id,
+            max_units.clamp(1, 2_000)
+        )
+        .map_err(backend)?
+        .all()
+        .await
+        .map_err(backend)?
+        .results()
+        .map_err(backend)?;
+        let users: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+        let mut events: Vec<EventRow> = Vec::new();
+        let lookups = self.per_unit_chunk(
+            "SELECT event_id, user_id, event_name, value, occurred_at FROM events
+             WHERE experiment_id = ? AND user_id IN",
+            experiment_id,
+            &users,
+        )?;
+        for result in self.run_batch(lookups).await? {
+            events.extend(result.results::<EventRow>().map_err(backend)?);
+        }
+        let exposures: Vec<UnitExposure> = rows
+            .into_iter()
+            .map(|r| UnitExposure {
+                user_id: r.user_id,
+                variant: r.variant,
+                reason: r.reason,
+                at: r.assigned_at,
+                context: r.context,
+            })
+            .collect();
+        let units: Vec<UnitEvent> = events
+            .into_iter()
+            .map(|e| UnitEvent {
+                event_id: e.event_id,
+                user_id: e.user_id,
+                event_name: e.event_name,
+                value: e.value,
+                at: e.occurred_at,
+            })
+            .collect();
+        // Exposures first: an event counts only for an exposed unit.
+        self.plane.expose(&experiment, exposures).await?;
+        let tracked = self.plane.track(&experiment, units).await?;
+        if tracked.iter().any(|t| t.variant().is_none()) {
+            return Err(StoreError::Backend(
+                "an event of a moved unit found no exposure in its shard".into(),
+            ));
+        }
+        progress.moved_exposures = users.len() as u64;
+        progress.moved_events = tracked.len() as u64;
+        let mut deletes = self.per_unit_chunk(
+            "DELETE FROM events WHERE experiment_id = ? AND user_id IN",
+            experiment_id,
+            &users,
+        )?;
+        deletes.extend(self.per_unit_chunk(
+            "DELETE FROM assignments WHERE experiment_id = ? AND user_id IN",
+            experiment_id,
+            &users,
+        )?);
+        self.run_batch(deletes).await?;
+        Ok(())
+    }
+}
