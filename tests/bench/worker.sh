@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks the Worker under `wrangler dev` on 127.0.0.1 (issue 3 goals):
-#   1. /assign throughput as a ratio to GET /ping on the same server (wrk)
-#   2. batch ingestion rate into local D1 (events/s), and that none are lost
-#   3. /stats latency over 1M exposures + 1M events
+# Benchmarks the Worker under `wrangler dev` on 127.0.0.1:
+#   1. /assign throughput as a ratio to GET /ping on the same server (wrk), a new unit per
+#      request (each /assign writes its exposure to its shard before answering)
+#   2. batch ingestion rate into the shards (events/s, 4 clients, 1,000 per request), and
+#      that none are lost
+#   3. /stats latency at 100k, 1M and 10M events over 1M units (loaded into the shard files
+#      directly by tests/bench/load_shards.py; STATS_UNITS / STATS_EVENTS choose smaller)
 #   4. the Worker's .wasm size
 # Usage: make bench-worker   (or tests/bench/worker.sh after `make worker`)
 set -euo pipefail
@@ -45,7 +48,7 @@ ping, assign, dark = (rps(sys.argv[1] + f) for f in ("/ping.txt", "/assign.txt",
 print(f"RESULT assign_rps={assign:.0f} ping_rps={ping:.0f} ratio={assign / ping:.2f} no_exposure_rps={dark:.0f} no_exposure_ratio={dark / ping:.2f}")
 PY
 
-log "2. batch ingestion (exposures then events, 1,000 per request, 4 clients)"
+log "2. batch ingestion into the shards (1,000 events per request, 4 clients)"
 python3 - "$BASE" "$EXP" "$TOKEN" <<'PY'
 import json, sys, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -75,45 +78,69 @@ recorded = sum(r["recorded"] for r in results)
 rejected = sum(r["rejected"] for r in results)
 print(f"RESULT events={len(events)} recorded={recorded} rejected={rejected} seconds={elapsed:.2f} events_per_s={len(events) / elapsed:.0f}")
 PY
-COUNT=$(node_modules/.bin/wrangler d1 execute DB --local --persist-to "$STATE" --json --command "SELECT COUNT(*) AS n FROM events" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["results"][0]["n"])')
-echo "RESULT events_in_d1=$COUNT"
-
-log "3. /stats over 1M exposures + 1M events"
-stop
-DB=""
-for f in $(find "$STATE" -name '*.sqlite'); do
-  if python3 -c "import sqlite3,sys; sys.exit(0 if sqlite3.connect(sys.argv[1]).execute(\"SELECT 1 FROM sqlite_master WHERE name='events'\").fetchone() else 1)" "$f"; then DB=$f; fi
-done
-[ -n "$DB" ] || { echo "no D1 database file under $STATE"; exit 1; }
-python3 - "$DB" "$EXP" <<'PY'
-import sqlite3, sys, time
-db, exp = sys.argv[1], sys.argv[2]
-con = sqlite3.connect(db)
-t = time.perf_counter()
-con.execute("DELETE FROM events"); con.execute("DELETE FROM assignments")
-con.executemany("INSERT INTO assignments (experiment_id, user_id, variant, reason, assigned_at) VALUES (?, ?, ?, 'assigned', 0)",
-                ((exp, f"u{i}", "control" if i % 2 else "treatment") for i in range(1_000_000)))
-def event(i):
-    user = (i * 7919) % 1_000_000  # a permutation: every user converts once
-    return (f"e{i}", exp, f"u{user}", "control" if user % 2 else "treatment")
-con.executemany("INSERT INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at) VALUES (?, ?, ?, ?, 'purchase', 1.0, 0)",
-                (event(i) for i in range(1_000_000)))
-con.commit()
-print(f"loaded 1M exposures + 1M events in {time.perf_counter() - t:.1f}s")
-PY
-serve
 python3 - "$BASE" "$EXP" "$TOKEN" <<'PY'
-import json, sys, time, urllib.request
+import sys, urllib.request
 base, exp, token = sys.argv[1:4]
-times = []
-for _ in range(6):
+req = urllib.request.Request(f"{base}/metrics", headers={"authorization": f"Bearer {token}"})
+text = urllib.request.urlopen(req, timeout=60).read().decode()
+counted = sum(int(float(l.rsplit(" ", 1)[1])) for l in text.splitlines()
+              if l.startswith("experimentation_events_total{") and exp in l)
+print(f"RESULT events_counted_in_shards={counted}")
+PY
+
+log "3. /stats at 100k, 1M and 10M events over ${STATS_UNITS:=1000000} units (8 shards each)"
+SIZES=${STATS_EVENTS:-"100000 1000000 10000000"}
+declare -A STATS_EXP MARKERS
+for events in $SIZES; do
+  id=$(api POST /api/v1/experiments '{"name":"Stats '"$events"'","variants":[{"name":"control"},{"name":"treatment"}],"metrics":["purchase"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  api POST "/api/v1/experiments/$id/start" >/dev/null
+  # One unit per shard through the API: it creates the shard's object (and tables) and
+  # tells the loader which database file is which shard.
+  markers=$(python3 - "$events" <<'PY'
+import hashlib, json, sys
+def shard_of(u, n=8):
+    return int.from_bytes(hashlib.sha256(b"cleave/shard\x00" + u.encode()).digest()[:8], "big") * n // 2**64
+found, k = {}, 0
+while len(found) < 8:
+    u = f"marker-{sys.argv[1]}-{k}"; k += 1
+    found.setdefault(str(shard_of(u)), u)
+print(json.dumps(found))
+PY
+)
+  for u in $(echo "$markers" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).values()))'); do
+    api POST "/api/v1/experiments/$id/assign" "{\"user_id\":\"$u\"}" >/dev/null
+  done
+  STATS_EXP[$events]=$id; MARKERS[$events]=$markers
+done
+stop
+for events in $SIZES; do
+  python3 tests/bench/load_shards.py "$STATE" "${MARKERS[$events]}" "$STATS_UNITS" "$events"
+done
+serve
+python3 - "$BASE" "$TOKEN" "$STATS_UNITS" $(for e in $SIZES; do echo "$e=${STATS_EXP[$e]}"; done) <<'PY'
+import json, statistics, sys, time, urllib.request
+base, token, units = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sizes = [(int(a.split("=")[0]), a.split("=")[1]) for a in sys.argv[4:]]
+def stats(exp):
     req = urllib.request.Request(f"{base}/api/v1/experiments/{exp}/stats", headers={"authorization": f"Bearer {token}"})
     t = time.perf_counter()
     with urllib.request.urlopen(req, timeout=120) as r:
-        report = json.load(r)
-    times.append(time.perf_counter() - t)
-users = sum(v["sample_size"] for v in report["variants"])
-print(f"RESULT stats_users={users} conversions={report['total_conversions']} first_s={times[0]:.3f} median_s={sorted(times[1:])[2]:.3f}")
+        report, rows = json.load(r), int(r.headers["x-cleave-rows-read"])
+    return time.perf_counter() - t, report, rows
+for _, exp in sizes:
+    stats(exp)  # warm: the shards' objects start
+times = {e: [] for e, _ in sizes}
+for _ in range(11):  # interleaved rounds: every size sees the same machine
+    for events, exp in sizes:
+        elapsed, report, rows = stats(exp)
+        times[events].append(elapsed)
+for events, exp in sizes:
+    _, report, rows = stats(exp)
+    users = sum(v["sample_size"] for v in report["variants"])
+    print(f"RESULT stats_events={events} users={users} conversions={report['total_conversions']} rows_read={rows} "
+          f"median_ms={statistics.median(times[events]) * 1000:.1f} p90_ms={sorted(times[events])[9] * 1000:.1f}")
+first, last = sizes[0][0], sizes[-1][0]
+print(f"RESULT stats_flatness={statistics.median(times[last]) / statistics.median(times[first]):.2f} ({last} / {first} events)")
 PY
 
 log "4. Worker wasm size"

@@ -9,6 +9,7 @@ use crate::store::{Tracked, VariantAggregate};
 use cleave_core::analysis::sufficient::{add_event, remove_unit};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use std::collections::BTreeMap;
 use worker::{SqlStorage, SqlStorageValue as V};
 
 /// The schema, created when an object first starts. `seen_events` keeps every counted
@@ -38,11 +39,6 @@ struct VariantRow {
     variant: String,
 }
 
-#[derive(Deserialize)]
-struct TotalRow {
-    total: f64,
-}
-
 fn variant_of(sql: &SqlStorage, user_id: &str) -> worker::Result<Option<String>> {
     let rows: Vec<VariantRow> = sql
         .exec(
@@ -53,102 +49,240 @@ fn variant_of(sql: &SqlStorage, user_id: &str) -> worker::Result<Option<String>>
     Ok(rows.into_iter().next().map(|r| r.variant))
 }
 
-/// Records first exposures; a unit already exposed keeps its first variant.
-pub fn expose(sql: &SqlStorage, exposures: &[UnitExposure]) -> worker::Result<Exposed> {
-    let mut new = 0;
-    for x in exposures {
-        let inserted: Vec<IgnoredAny> = sql
+/// Bound parameters per statement (Durable Object SQL allows 100).
+const MAX_PARAMS: usize = 100;
+
+/// Runs `head VALUES (…), (…) tail` over `rows` in as few statements as the parameter
+/// limit allows (`width` values per row, appended by `bind`); the rows each returns.
+fn insert_many<T, R: serde::de::DeserializeOwned>(
+    sql: &SqlStorage,
+    head: &str,
+    tail: &str,
+    width: usize,
+    rows: &[T],
+    bind: impl Fn(&T, &mut Vec<V>),
+) -> worker::Result<Vec<R>> {
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    let mut out = Vec::new();
+    for chunk in rows.chunks(MAX_PARAMS / width) {
+        let mut values = Vec::with_capacity(chunk.len() * width);
+        for row in chunk {
+            bind(row, &mut values);
+        }
+        let placeholders = vec![tuple.as_str(); chunk.len()].join(", ");
+        let cursor = sql.exec(&format!("{head} VALUES {placeholders} {tail}"), values)?;
+        out.extend(cursor.to_array::<R>()?);
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct UnitVariant {
+    user_id: String,
+    variant: String,
+}
+
+/// The recorded variants of `user_ids` (absent: not exposed), in a few statements.
+fn variants_of(
+    sql: &SqlStorage,
+    user_ids: &[&str],
+) -> worker::Result<std::collections::HashMap<String, String>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in user_ids.chunks(MAX_PARAMS) {
+        let list = vec!["?"; chunk.len()].join(", ");
+        let rows: Vec<UnitVariant> = sql
             .exec(
-                "INSERT INTO units (user_id, variant, reason, first_at, context) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (user_id) DO NOTHING RETURNING variant",
-                vec![
-                    V::from(x.user_id.as_str()),
-                    V::from(x.variant.as_str()),
-                    V::from(x.reason.as_str()),
-                    V::from(x.at),
-                    V::from(x.context.clone()),
-                ],
+                &format!("SELECT user_id, variant FROM units WHERE user_id IN ({list})"),
+                chunk.iter().map(|u| V::from(*u)).collect::<Vec<_>>(),
             )?
             .to_array()?;
-        if !inserted.is_empty() {
-            new += 1;
-            sql.exec(
-                "INSERT INTO arm_units (variant, units) VALUES (?, 1)
-                 ON CONFLICT (variant) DO UPDATE SET units = units + 1",
-                vec![V::from(x.variant.as_str())],
-            )?;
-        }
+        found.extend(rows.into_iter().map(|r| (r.user_id, r.variant)));
     }
-    Ok(Exposed { new })
+    Ok(found)
+}
+
+/// Adds `n` to each variant's unit count.
+fn add_units(sql: &SqlStorage, per_variant: &BTreeMap<String, i64>) -> worker::Result<()> {
+    for (variant, n) in per_variant {
+        sql.exec(
+            "INSERT INTO arm_units (variant, units) VALUES (?, ?)
+             ON CONFLICT (variant) DO UPDATE SET units = units + excluded.units",
+            vec![V::from(variant.as_str()), V::from(*n)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Records first exposures; a unit already exposed keeps its first variant.
+pub fn expose(sql: &SqlStorage, exposures: &[UnitExposure]) -> worker::Result<Exposed> {
+    let inserted: Vec<UnitVariant> = insert_many(
+        sql,
+        "INSERT INTO units (user_id, variant, reason, first_at, context)",
+        "ON CONFLICT (user_id) DO NOTHING RETURNING user_id, variant",
+        5,
+        exposures,
+        |x, v| {
+            v.push(V::from(x.user_id.as_str()));
+            v.push(V::from(x.variant.as_str()));
+            v.push(V::from(x.reason.as_str()));
+            v.push(V::from(x.at));
+            v.push(V::from(x.context.clone()));
+        },
+    )?;
+    let mut per_variant: BTreeMap<String, i64> = BTreeMap::new();
+    for row in &inserted {
+        *per_variant.entry(row.variant.clone()).or_default() += 1;
+    }
+    add_units(sql, &per_variant)?;
+    Ok(Exposed {
+        new: inserted.len() as u64,
+    })
 }
 
 /// The variant of each unit.
 pub fn variants(sql: &SqlStorage, user_ids: &[String]) -> worker::Result<Variants> {
-    let variants = user_ids
-        .iter()
-        .map(|u| variant_of(sql, u))
-        .collect::<worker::Result<_>>()?;
-    Ok(Variants { variants })
+    let ids: Vec<&str> = user_ids.iter().map(String::as_str).collect();
+    let found = variants_of(sql, &ids)?;
+    Ok(Variants {
+        variants: user_ids.iter().map(|u| found.get(u).cloned()).collect(),
+    })
 }
 
-/// Counts each event of an exposed unit once: the unit's total of the metric and its
-/// variant's sums move together.
+#[derive(Deserialize)]
+struct SeenRow {
+    user_id: String,
+    event_id: String,
+}
+
+#[derive(Deserialize)]
+struct UnitMetricTotal {
+    user_id: String,
+    metric: String,
+    total: f64,
+}
+
+/// The per-unit totals of `user_ids`, by (unit, metric).
+fn totals(
+    sql: &SqlStorage,
+    user_ids: &[&str],
+) -> worker::Result<std::collections::HashMap<(String, String), f64>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in user_ids.chunks(MAX_PARAMS) {
+        let list = vec!["?"; chunk.len()].join(", ");
+        let rows: Vec<UnitMetricTotal> = sql
+            .exec(
+                &format!(
+                    "SELECT user_id, metric, total FROM unit_metrics WHERE user_id IN ({list})"
+                ),
+                chunk.iter().map(|u| V::from(*u)).collect::<Vec<_>>(),
+            )?
+            .to_array()?;
+        found.extend(rows.into_iter().map(|r| ((r.user_id, r.metric), r.total)));
+    }
+    Ok(found)
+}
+
+/// Counts each event of an exposed unit once: the units' totals and their variants' sums
+/// move together. Set-based: a request of any size takes a few statements per hundred
+/// events (one exposure lookup, one de-duplicating insert, one totals read and upsert, one
+/// upsert per (variant, metric)), not several per event.
 pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEvents> {
+    let mut users: Vec<&str> = events.iter().map(|e| e.user_id.as_str()).collect();
+    users.sort_unstable();
+    users.dedup();
+    let exposed = variants_of(sql, &users)?;
+    let candidates: Vec<&UnitEvent> = events
+        .iter()
+        .filter(|e| exposed.contains_key(&e.user_id))
+        .collect();
+    let fresh: Vec<SeenRow> = insert_many(
+        sql,
+        "INSERT INTO seen_events (user_id, event_id, metric, value, at)",
+        "ON CONFLICT (user_id, event_id) DO NOTHING RETURNING user_id, event_id",
+        5,
+        &candidates,
+        |e, v| {
+            v.push(V::from(e.user_id.as_str()));
+            v.push(V::from(e.event_id.as_str()));
+            v.push(V::from(e.event_name.as_str()));
+            v.push(V::from(e.value));
+            v.push(V::from(e.at));
+        },
+    )?;
+    // The first occurrence of an inserted (unit, id) is the new one; repeats are duplicates.
+    let mut unclaimed: std::collections::HashSet<(String, String)> = fresh
+        .into_iter()
+        .map(|r| (r.user_id, r.event_id))
+        .collect();
     let mut outcomes = Vec::with_capacity(events.len());
-    for ev in events {
-        let Some(variant) = variant_of(sql, &ev.user_id)? else {
+    // Per (unit, metric): the sum and number of this request's new events.
+    let mut added: BTreeMap<(&str, &str), (f64, i64)> = BTreeMap::new();
+    for e in events {
+        let Some(variant) = exposed.get(&e.user_id) else {
             outcomes.push(Tracked::NotExposed);
             continue;
         };
-        let fresh: Vec<IgnoredAny> = sql
-            .exec(
-                "INSERT INTO seen_events (user_id, event_id, metric, value, at) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (user_id, event_id) DO NOTHING RETURNING event_id",
-                vec![
-                    V::from(ev.user_id.as_str()),
-                    V::from(ev.event_id.as_str()),
-                    V::from(ev.event_name.as_str()),
-                    V::from(ev.value),
-                    V::from(ev.at),
-                ],
-            )?
-            .to_array()?;
-        if fresh.is_empty() {
-            outcomes.push(Tracked::Duplicate(variant));
-            continue;
+        if unclaimed.remove(&(e.user_id.clone(), e.event_id.clone())) {
+            let slot = added
+                .entry((e.user_id.as_str(), e.event_name.as_str()))
+                .or_default();
+            slot.0 += e.value;
+            slot.1 += 1;
+            outcomes.push(Tracked::Recorded(variant.clone()));
+        } else {
+            outcomes.push(Tracked::Duplicate(variant.clone()));
         }
-        let previous: Vec<TotalRow> = sql
-            .exec(
-                "SELECT total FROM unit_metrics WHERE user_id = ? AND metric = ?",
-                vec![
-                    V::from(ev.user_id.as_str()),
-                    V::from(ev.event_name.as_str()),
-                ],
-            )?
-            .to_array()?;
-        let (total, delta) = add_event(previous.first().map(|r| r.total), ev.value);
+    }
+    if added.is_empty() {
+        return Ok(TrackedEvents { outcomes });
+    }
+    let touched: Vec<&str> = {
+        let mut t: Vec<&str> = added.keys().map(|(u, _)| *u).collect();
+        t.dedup();
+        t
+    };
+    let previous = totals(sql, &touched)?;
+    // Per (variant, metric): converters, events, Σy and Σy² changes.
+    let mut arms: BTreeMap<(&str, &str), (i64, i64, f64, f64)> = BTreeMap::new();
+    let mut rows: Vec<(&str, &str, f64, i64)> = Vec::with_capacity(added.len());
+    for (&(user, metric), &(sum, count)) in &added {
+        let old = previous.get(&(user.to_string(), metric.to_string())).copied();
+        let (total, delta) = add_event(old, sum);
+        let variant = exposed.get(user).map_or("", String::as_str);
+        let arm = arms.entry((variant, metric)).or_default();
+        arm.0 += delta.converters as i64;
+        arm.1 += count;
+        arm.2 += delta.sum;
+        arm.3 += delta.sum_sq;
+        rows.push((user, metric, total, count));
+    }
+    let _: Vec<IgnoredAny> = insert_many(
+        sql,
+        "INSERT INTO unit_metrics (user_id, metric, total, events)",
+        "ON CONFLICT (user_id, metric) DO UPDATE SET total = excluded.total, events = events + excluded.events",
+        4,
+        &rows,
+        |r, v| {
+            v.push(V::from(r.0));
+            v.push(V::from(r.1));
+            v.push(V::from(r.2));
+            v.push(V::from(r.3));
+        },
+    )?;
+    for ((variant, metric), (converters, count, sum, sum_sq)) in arms {
         sql.exec(
-            "INSERT INTO unit_metrics (user_id, metric, total, events) VALUES (?, ?, ?, 1)
-             ON CONFLICT (user_id, metric) DO UPDATE SET total = excluded.total, events = events + 1",
-            vec![
-                V::from(ev.user_id.as_str()),
-                V::from(ev.event_name.as_str()),
-                V::from(total),
-            ],
-        )?;
-        sql.exec(
-            "INSERT INTO arm_metrics (variant, metric, converters, events, sum, sum_sq) VALUES (?, ?, ?, 1, ?, ?)
+            "INSERT INTO arm_metrics (variant, metric, converters, events, sum, sum_sq) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (variant, metric) DO UPDATE SET converters = converters + excluded.converters,
-               events = events + 1, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq",
+               events = events + excluded.events, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq",
             vec![
-                V::from(variant.as_str()),
-                V::from(ev.event_name.as_str()),
-                V::from(delta.converters as i64),
-                V::from(delta.sum),
-                V::from(delta.sum_sq),
+                V::from(variant),
+                V::from(metric),
+                V::from(converters),
+                V::from(count),
+                V::from(sum),
+                V::from(sum_sq),
             ],
         )?;
-        outcomes.push(Tracked::Recorded(variant));
     }
     Ok(TrackedEvents { outcomes })
 }
