@@ -37,15 +37,34 @@ api POST "/api/v1/experiments/$EXP/start" >/dev/null
 DARK=$(api POST /api/v1/experiments '{"name":"Bench dark","traffic_allocation":0,"variants":[{"name":"control"},{"name":"treatment"}]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 api POST "/api/v1/experiments/$DARK/start" >/dev/null
 
-log "1. /assign vs /ping (wrk -t2 -c32 -d$DURATION)"
-wrk -t2 -c32 -d"$DURATION" --latency "$BASE/ping" | tee "$STATE/ping.txt"
-EXPERIMENT=$EXP TOKEN=$TOKEN wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" | tee "$STATE/assign.txt"
-EXPERIMENT=$DARK TOKEN=$TOKEN wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" | tee "$STATE/dark.txt"
-python3 - "$STATE" <<'PY'
-import re, sys
-rps = lambda f: float(re.search(r"Requests/sec:\s+([\d.]+)", open(f).read()).group(1))
-ping, assign, dark = (rps(sys.argv[1] + f) for f in ("/ping.txt", "/assign.txt", "/dark.txt"))
-print(f"RESULT assign_rps={assign:.0f} ping_rps={ping:.0f} ratio={assign / ping:.2f} no_exposure_rps={dark:.0f} no_exposure_ratio={dark / ping:.2f}")
+ROUNDS=${BENCH_ROUNDS:-3}
+log "1. /assign vs /ping (wrk -t2 -c32 -d$DURATION, $ROUNDS interleaved rounds, medians)"
+for round in $(seq 1 "$ROUNDS"); do
+  wrk -t2 -c32 -d"$DURATION" --latency "$BASE/ping" > "$STATE/ping-$round.txt"
+  EXPERIMENT=$EXP TOKEN=$TOKEN USER_PREFIX="r$round-" wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" > "$STATE/assign-$round.txt"
+  EXPERIMENT=$DARK TOKEN=$TOKEN USER_PREFIX="r$round-" wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" > "$STATE/dark-$round.txt"
+done
+cat "$STATE/assign-1.txt"
+python3 - "$STATE" "$ROUNDS" <<'PY'
+import re, statistics, sys
+state, rounds = sys.argv[1], int(sys.argv[2])
+def rps(kind):
+    return [float(re.search(r"Requests/sec:\s+([\d.]+)", open(f"{state}/{kind}-{r}.txt").read()).group(1)) for r in range(1, rounds + 1)]
+def latency(kind, pct):
+    vals = []
+    for r in range(1, rounds + 1):
+        m = re.search(pct + r"%\s+([\d.]+)(us|ms|s)", open(f"{state}/{kind}-{r}.txt").read())
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+        vals.append(float(m.group(1)) * scale)
+    return statistics.median(vals)
+ping, assign, dark = rps("ping"), rps("assign"), rps("dark")
+ratios = [a / p for a, p in zip(assign, ping)]
+dark_ratios = [d / p for d, p in zip(dark, ping)]
+print(f"RESULT assign_rps={statistics.median(assign):.0f} ping_rps={statistics.median(ping):.0f} "
+      f"ratio={statistics.median(ratios):.2f} (rounds {', '.join(f'{r:.2f}' for r in ratios)}) "
+      f"no_exposure_ratio={statistics.median(dark_ratios):.2f}")
+print(f"RESULT assign_p50_ms={latency('assign', '50'):.1f} assign_p99_ms={latency('assign', '99'):.1f} "
+      f"no_exposure_p50_ms={latency('dark', '50'):.1f} no_exposure_p99_ms={latency('dark', '99'):.1f}")
 PY
 
 log "2. batch ingestion into the shards (1,000 events per request, 4 clients)"
