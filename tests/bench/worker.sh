@@ -68,35 +68,7 @@ print(f"RESULT assign_p50_ms={latency('assign', '50'):.1f} assign_p99_ms={latenc
 PY
 
 log "2. batch ingestion into the shards (1,000 events per request, 4 clients)"
-python3 - "$BASE" "$EXP" "$TOKEN" <<'PY'
-import json, sys, time, urllib.request
-from concurrent.futures import ThreadPoolExecutor
-base, exp, token = sys.argv[1], sys.argv[2], sys.argv[3]
-# One client IP sends everything: the token exempts it from the per-client rate limit,
-# as it would a backend.
-def post(path, body):
-    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), headers={"content-type": "application/json", "authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.load(r)
-users = 20_000
-# Exposures must carry the variant the Worker assigns: ask /assign's twin, the core, via /assign itself once.
-variants = {}
-def assign(i):
-    u = f"ingest-{i}"
-    return u, post(f"/api/v1/experiments/{exp}/assign", {"user_id": u})["variant"]
-with ThreadPoolExecutor(8) as pool:
-    variants = dict(pool.map(assign, range(users)))
-time.sleep(2)
-events = [{"experiment_id": exp, "user_id": f"ingest-{i % users}", "event_name": "purchase", "value": 1.0, "event_id": f"ev-{i}"} for i in range(100_000)]
-batches = [events[i:i + 1000] for i in range(0, len(events), 1000)]
-start = time.perf_counter()
-with ThreadPoolExecutor(4) as pool:
-    results = list(pool.map(lambda b: post("/api/v1/events/batch", {"events": b}), batches))
-elapsed = time.perf_counter() - start
-recorded = sum(r["recorded"] for r in results)
-rejected = sum(r["rejected"] for r in results)
-print(f"RESULT events={len(events)} recorded={recorded} rejected={rejected} seconds={elapsed:.2f} events_per_s={len(events) / elapsed:.0f}")
-PY
+python3 tests/bench/ingest.py "$BASE" "$EXP" "$TOKEN" 20000 100000 ingest
 python3 - "$BASE" "$EXP" "$TOKEN" <<'PY'
 import sys, urllib.request
 base, exp, token = sys.argv[1:4]
@@ -106,6 +78,11 @@ counted = sum(int(float(l.rsplit(" ", 1)[1])) for l in text.splitlines()
               if l.startswith("experimentation_events_total{") and exp in l)
 print(f"RESULT events_counted_in_shards={counted}")
 PY
+
+log "2b. ingestion into one shard (an experiment with \"shards\": 1; 50,000 events, 1,000 per request, 4 clients)"
+ONE=$(api POST /api/v1/experiments '{"name":"One shard","shards":1,"variants":[{"name":"control"},{"name":"treatment"}],"metrics":["purchase"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+api POST "/api/v1/experiments/$ONE/start" >/dev/null
+python3 tests/bench/ingest.py "$BASE" "$ONE" "$TOKEN" 5000 50000 one_shard
 
 log "3. /stats at 100k, 1M and 10M events over ${STATS_UNITS:=1000000} units (8 shards each)"
 SIZES=${STATS_EVENTS:-"100000 1000000 10000000"}

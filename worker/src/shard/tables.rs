@@ -210,10 +210,8 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
         },
     )?;
     // The first occurrence of an inserted (unit, id) is the new one; repeats are duplicates.
-    let mut unclaimed: std::collections::HashSet<(String, String)> = fresh
-        .into_iter()
-        .map(|r| (r.user_id, r.event_id))
-        .collect();
+    let mut unclaimed: std::collections::HashSet<(String, String)> =
+        fresh.into_iter().map(|r| (r.user_id, r.event_id)).collect();
     let mut outcomes = Vec::with_capacity(events.len());
     // Per (unit, metric): the sum and number of this request's new events.
     let mut added: BTreeMap<(&str, &str), (f64, i64)> = BTreeMap::new();
@@ -246,7 +244,9 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
     let mut arms: BTreeMap<(&str, &str), (i64, i64, f64, f64)> = BTreeMap::new();
     let mut rows: Vec<(&str, &str, f64, i64)> = Vec::with_capacity(added.len());
     for (&(user, metric), &(sum, count)) in &added {
-        let old = previous.get(&(user.to_string(), metric.to_string())).copied();
+        let old = previous
+            .get(&(user.to_string(), metric.to_string()))
+            .copied();
         let (total, delta) = add_event(old, sum);
         let variant = exposed.get(user).map_or("", String::as_str);
         let arm = arms.entry((variant, metric)).or_default();
