@@ -214,13 +214,22 @@ fn an_event_value_cannot_break_an_experiments_results() {
     let (status, report) = api.admin("GET", &stats, None);
     assert_eq!(status, 200, "{report}");
 
-    // Data stored before values were limited: one event of 1e155 makes the sum of squares
-    // infinite. That metric answers a clear 4xx; other metrics and experiments are unharmed.
+    // Data stored before values were limited: one event of 1e155, kept in D1 by a version
+    // before the sharded data plane and moved into the shards by the upgrade, makes the sum
+    // of squares infinite. That metric answers a clear 4xx; other metrics and experiments
+    // are unharmed.
     api.w.d1_execute(&format!(
-        "INSERT INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at) \
-         SELECT 'legacy-1', experiment_id, user_id, variant, 'legacy', 1e155, 0 FROM assignments \
-         WHERE experiment_id = '{id}' AND user_id = 'attacker'"
+        "INSERT INTO assignments (experiment_id, user_id, variant, reason, assigned_at) \
+         VALUES ('{id}', 'legacy-unit', 'a', 'assigned', 0); \
+         INSERT INTO events (event_id, experiment_id, user_id, variant, event_name, value, occurred_at) \
+         VALUES ('legacy-1', '{id}', 'legacy-unit', 'a', 'legacy', 1e155, 0)"
     ));
+    let (status, moved) = api.admin("POST", "/api/v1/data-plane/upgrade", None);
+    assert_eq!(
+        (status, moved["moved_events"].clone()),
+        (200, json!(1)),
+        "{moved}"
+    );
     let legacy = format!("/api/v1/experiments/{id}/stats?metric=legacy&metric_type=continuous");
     for _ in 0..2 {
         let (status, err) = api.admin("GET", &legacy, None);

@@ -121,6 +121,13 @@ fn export_lists_every_unit_and_a_deleted_unit_leaves_the_results() {
     );
     assert_eq!(status, 409);
     let (_, again) = api.admin("DELETE", "/api/v1/units/u-5", None);
+    // A unit id that needs percent-encoding in the path is decoded before it is looked up.
+    let (status, odd) = api.admin("DELETE", "/api/v1/units/caf%C3%A9%20%2F%201", None);
+    assert_eq!(
+        (status, odd["user_id"].clone()),
+        (200, json!("café / 1")),
+        "{odd}"
+    );
     assert_eq!(
         (again["experiments"].clone(), again["events"].clone()),
         (json!(0), json!(0))

@@ -611,7 +611,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Experiment id or key */
+                /** @description The unit (user) id */
                 id: string;
             };
             cookie?: never;
@@ -4816,7 +4816,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Experiment id or key */
+                /** @description The unit (user) id */
                 id: string;
             };
             cookie?: never;

@@ -30,6 +30,13 @@ fn path_parameters(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|s| s.strip_prefix(':'))
         .map(|name| {
+            if path.starts_with("/api/v1/units/") {
+                // A unit id: the rules every unit id follows (percent-encoded in the path).
+                return json!({"name": name, "in": "path", "required": true,
+                    "description": "The unit (user) id",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 256,
+                               "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"}});
+            }
             let description = match name {
                 "id" => "Experiment id or key",
                 _ => "Experiment name, key or id",

@@ -9,9 +9,13 @@ use crate::shard::protocol::ExportPage;
 use futures_util::stream;
 use worker::Response;
 
-/// `DELETE /api/v1/units/{id}`.
+/// `DELETE /api/v1/units/{id}` (the id percent-decoded: unit ids may hold any character
+/// but control characters).
 pub async fn delete(c: Call) -> ApiResult<Response> {
-    json(200, &units::delete(&store(&c.env)?, c.param("id")).await?)
+    let id = percent_encoding::percent_decode_str(c.param("id"))
+        .decode_utf8()
+        .map_err(|_| ApiError::invalid("id", "must be UTF-8 once percent-decoded"))?;
+    json(200, &units::delete(&store(&c.env)?, &id).await?)
 }
 
 /// Where an export is: the shard being read and the unit to continue after.

@@ -177,9 +177,18 @@ pub struct VariantAggregate {
     /// Exposed users with at least one event of the metric.
     pub converters: u64,
     /// Sum over exposed users of their summed event values.
+    #[serde(deserialize_with = "number_or_nan")]
     pub sum: f64,
     /// Sum over exposed users of the square of their summed event values.
+    #[serde(deserialize_with = "number_or_nan")]
     pub sum_sq: f64,
+}
+
+/// A sum that overflowed (values stored before they were limited) is written by JSON as
+/// `null`: read it back as NaN, so the analysis refuses that one metric (422
+/// `metric_not_finite`) instead of the shard's answer failing to parse.
+fn number_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// The latest analysis of an experiment.
