@@ -78,6 +78,8 @@ pub(super) async fn handle_assign(
 ) -> ApiResult<assign::AssignResponse> {
     let req: assign::AssignRequest = crate::service::input::json_body(body)?;
     let now = WorkerHost.now_ms();
+    // The bindings only (no I/O until a call needs it).
+    let store = store(env)?;
     // Running experiments come prepared with the cached snapshot (with the holdouts and
     // groups they use); others (and keys given as names) are read from D1, which answers
     // not_running or 404.
@@ -102,7 +104,7 @@ pub(super) async fn handle_assign(
             )?,
         ),
         None => {
-            loaded = experiments::load(&store(env)?, id).await?;
+            loaded = experiments::load(&store, id).await?;
             let experiment = &loaded;
             let allocation = experiment
                 .allocation()
@@ -110,7 +112,7 @@ pub(super) async fn handle_assign(
             // Not in this isolate's snapshot: not running (decided without holdouts or
             // groups), or started in the last seconds (decided with the stored ones).
             let (holdouts, groups) = if experiment.status == cleave_core::model::Status::Running {
-                crate::service::audience::load(&store(env)?).await?
+                crate::service::audience::load(&store).await?
             } else {
                 (Vec::new(), Vec::new())
             };
@@ -129,7 +131,6 @@ pub(super) async fn handle_assign(
     };
     let exposures: Vec<_> = assigned.exposure.into_iter().collect();
     if !exposures.is_empty() || !assigned.members.is_empty() {
-        let store = store(env)?;
         let (written, members) = futures_util::future::join(
             store.record_exposures(experiment, &exposures),
             store.record_holdout_members(&assigned.members),

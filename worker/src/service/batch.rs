@@ -166,6 +166,15 @@ async fn experiments_by_ref<S: Store>(
     Ok(found)
 }
 
+/// The found experiments of a batch by id.
+fn experiments_by_id(found: &BTreeMap<String, Option<Experiment>>) -> BTreeMap<&str, &Experiment> {
+    found
+        .values()
+        .flatten()
+        .map(|e| (e.id.as_str(), e))
+        .collect()
+}
+
 /// `POST /events/batch`.
 pub async fn events<S: Store>(
     store: &S,
@@ -214,11 +223,7 @@ pub async fn events<S: Store>(
             .or_default()
             .push(k);
     }
-    let by_id: BTreeMap<&str, &Experiment> = experiments
-        .values()
-        .flatten()
-        .map(|e| (e.id.as_str(), e))
-        .collect();
+    let by_id = experiments_by_id(&experiments);
     let calls = by_experiment.iter().filter_map(|(id, ks)| {
         let experiment = *by_id.get(id)?;
         let records: Vec<EventRecord> = ks.iter().map(|&k| candidates[k].1.clone()).collect();
@@ -452,13 +457,10 @@ pub async fn exposures<S: Store>(
         }
     }
     // Each experiment's exposures in its shards, experiments in parallel.
+    let by_id = experiments_by_id(&experiments);
     let mut by_experiment: BTreeMap<&str, (&Experiment, Vec<Exposure>)> = BTreeMap::new();
     for x in records {
-        if let Some(e) = experiments
-            .values()
-            .flatten()
-            .find(|e| e.id == x.experiment_id)
-        {
+        if let Some(&e) = by_id.get(x.experiment_id.as_str()) {
             by_experiment
                 .entry(e.id.as_str())
                 .or_insert((e, Vec::new()))

@@ -3,8 +3,7 @@
 
 use super::input::identifier;
 use crate::error::ApiResult;
-use crate::store::{Store, UnitForgotten};
-use cleave_core::model::Status;
+use crate::store::{Store, UnitForgotten, experiments_with_data};
 use serde::Serialize;
 
 /// The answer.
@@ -22,12 +21,7 @@ pub struct UnitDeleted {
 /// the holdouts' results. Idempotent: a second call removes nothing and says so.
 pub async fn delete<S: Store>(store: &S, user_id: &str) -> ApiResult<UnitDeleted> {
     identifier("id", user_id)?;
-    let experiments: Vec<_> = store
-        .experiments(None)
-        .await?
-        .into_iter()
-        .filter(|e| e.status != Status::Draft)
-        .collect();
+    let experiments = experiments_with_data(store).await?;
     let removed = store.forget_unit(&experiments, user_id).await?;
     Ok(UnitDeleted {
         user_id: user_id.to_string(),

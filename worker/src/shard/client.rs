@@ -107,23 +107,43 @@ impl ShardPlane {
         Ok(answers.iter().map(|a| a.new).sum())
     }
 
+    /// Sends each item to its unit's shard (shards in parallel) as `request(items)` and
+    /// puts the answers `outcomes(answer)` back in item order (`missing` where none came).
+    async fn scatter<T, A: DeserializeOwned, R: Clone>(
+        &self,
+        experiment: &Experiment,
+        items: Vec<T>,
+        unit: fn(&T) -> &str,
+        request: fn(Vec<T>) -> ShardRequest,
+        outcomes: fn(A) -> Vec<R>,
+        missing: R,
+    ) -> StoreResult<Vec<R>> {
+        let len = items.len();
+        let groups = by_shard(experiment, items, unit);
+        let answers = try_join_all(groups.into_iter().map(|(shard, items)| async move {
+            let (positions, items): (Vec<usize>, Vec<T>) = items.into_iter().unzip();
+            let answer: A = self.call(&experiment.id, shard, &request(items)).await?;
+            Ok::<_, StoreError>((positions, outcomes(answer)))
+        }))
+        .await?;
+        Ok(reorder(len, answers, missing))
+    }
+
     /// The recorded variant of each unit, in order.
     pub async fn variants(
         &self,
         experiment: &Experiment,
         user_ids: Vec<String>,
     ) -> StoreResult<Vec<Option<String>>> {
-        let len = user_ids.len();
-        let groups = by_shard(experiment, user_ids, |u| u);
-        let answers = try_join_all(groups.into_iter().map(|(shard, items)| async move {
-            let (positions, user_ids): (Vec<usize>, Vec<String>) = items.into_iter().unzip();
-            let answer: Variants = self
-                .call(&experiment.id, shard, &ShardRequest::Variants { user_ids })
-                .await?;
-            Ok::<_, StoreError>((positions, answer.variants))
-        }))
-        .await?;
-        Ok(reorder(len, answers, None))
+        self.scatter(
+            experiment,
+            user_ids,
+            |u| u.as_str(),
+            |user_ids| ShardRequest::Variants { user_ids },
+            |a: Variants| a.variants,
+            None,
+        )
+        .await
     }
 
     /// Counts events (each in its unit's shard); per event, in order, what it did.
@@ -132,17 +152,15 @@ impl ShardPlane {
         experiment: &Experiment,
         events: Vec<UnitEvent>,
     ) -> StoreResult<Vec<Tracked>> {
-        let len = events.len();
-        let groups = by_shard(experiment, events, |e| &e.user_id);
-        let answers = try_join_all(groups.into_iter().map(|(shard, items)| async move {
-            let (positions, events): (Vec<usize>, Vec<UnitEvent>) = items.into_iter().unzip();
-            let answer: TrackedEvents = self
-                .call(&experiment.id, shard, &ShardRequest::Track { events })
-                .await?;
-            Ok::<_, StoreError>((positions, answer.outcomes))
-        }))
-        .await?;
-        Ok(reorder(len, answers, Tracked::NotExposed))
+        self.scatter(
+            experiment,
+            events,
+            |e| e.user_id.as_str(),
+            |events| ShardRequest::Track { events },
+            |a: TrackedEvents| a.outcomes,
+            Tracked::NotExposed,
+        )
+        .await
     }
 
     /// Per-variant statistics of a metric merged over the shards, with the rows read.

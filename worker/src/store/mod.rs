@@ -33,6 +33,16 @@ impl fmt::Display for StoreError {
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Every experiment that can hold data-plane data: all but drafts (a draft never assigns).
+pub async fn experiments_with_data<S: Store>(store: &S) -> StoreResult<Vec<Experiment>> {
+    Ok(store
+        .experiments(None)
+        .await?
+        .into_iter()
+        .filter(|e| e.status != Status::Draft)
+        .collect())
+}
+
 /// A first exposure of a user to an experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exposure {

@@ -34,21 +34,6 @@ CREATE TABLE IF NOT EXISTS arm_metrics (
   PRIMARY KEY (variant, metric));
 ";
 
-#[derive(Deserialize)]
-struct VariantRow {
-    variant: String,
-}
-
-pub(super) fn variant_of(sql: &SqlStorage, user_id: &str) -> worker::Result<Option<String>> {
-    let rows: Vec<VariantRow> = sql
-        .exec(
-            "SELECT variant FROM units WHERE user_id = ?",
-            vec![V::from(user_id)],
-        )?
-        .to_array()?;
-    Ok(rows.into_iter().next().map(|r| r.variant))
-}
-
 /// Bound parameters per statement (Durable Object SQL allows 100).
 pub(super) const MAX_PARAMS: usize = 100;
 

@@ -1,6 +1,6 @@
 //! One unit at a time: the data-subject deletion and the per-unit export.
 
-use super::{V, variant_of};
+use super::{V, variants_of};
 use crate::shard::protocol::{ExportPage, Forgotten, MetricTotal, UnitRow};
 use cleave_core::analysis::sufficient::remove_unit;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ fn totals_of(sql: &SqlStorage, user_id: &str) -> worker::Result<Vec<UnitTotal>> 
 
 /// Removes one unit and takes its share out of the statistics.
 pub fn forget(sql: &SqlStorage, user_id: &str) -> worker::Result<Forgotten> {
-    let Some(variant) = variant_of(sql, user_id)? else {
+    let Some(variant) = variants_of(sql, &[user_id])?.remove(user_id) else {
         return Ok(Forgotten::default());
     };
     let mut events = 0;

@@ -3,8 +3,8 @@
 
 use super::{CloudStore, backend};
 use crate::shard::protocol::ShardCounts;
-use crate::store::{AnalysisRun, MetricsData, Store, StoreError, StoreResult};
-use cleave_core::model::{Experiment, Status};
+use crate::store::{AnalysisRun, MetricsData, StoreError, StoreResult, experiments_with_data};
+use cleave_core::model::Experiment;
 use futures_util::future::try_join_all;
 use serde::Deserialize;
 use worker::query;
@@ -31,12 +31,7 @@ impl CloudStore {
     /// The counts of every experiment that can have data (drafts never do), from their
     /// shards, all in parallel.
     async fn shard_counts(&self) -> StoreResult<Vec<(Experiment, ShardCounts)>> {
-        let experiments: Vec<Experiment> = self
-            .experiments(None)
-            .await?
-            .into_iter()
-            .filter(|e| e.status != Status::Draft)
-            .collect();
+        let experiments = experiments_with_data(self).await?;
         let counts = try_join_all(experiments.iter().map(|e| self.plane.counts(e))).await?;
         Ok(experiments.into_iter().zip(counts).collect())
     }
