@@ -30,13 +30,14 @@ if [[ -n "${CLEAVE_URL:-}" ]]; then
 fi
 
 legacy=$("$WRANGLER" d1 execute DB --local --json \
-  --command "SELECT (SELECT COUNT(*) FROM assignments) + (SELECT COUNT(*) FROM events) AS n" |
+  --command "SELECT (SELECT COUNT(*) FROM assignments) + (SELECT COUNT(*) FROM events)
+             + (SELECT COUNT(*) FROM holdout_members) + (SELECT COUNT(*) FROM holdout_events) AS n" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["results"][0]["n"])')
 if [[ "$legacy" == "0" ]]; then
-  echo "[upgrade] no exposures or events left in D1: the data plane is up to date"
+  echo "[upgrade] no exposures, events or holdout rows left in D1: the data plane is up to date"
   exit 0
 fi
-echo "[upgrade] moving $legacy D1 rows (exposures + events) into the shards"
+echo "[upgrade] moving $legacy D1 rows (exposures, events, holdout members and events) into the shards"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token="upgrade-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 log=$(mktemp /tmp/cleave-upgrade.XXXXXX.log)

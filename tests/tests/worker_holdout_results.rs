@@ -134,6 +134,47 @@ fn held_out_and_exposed_units_from_assign_and_the_proxy_are_compared() {
     };
     assert_eq!(arm("held_out"), (Some(held), Some(held_buyers)), "{r}");
     assert_eq!(arm("exposed"), (Some(exposed), Some(exposed_buyers)), "{r}");
+
+    // Deleting a held-out buyer's data takes its membership and its event out of the
+    // holdout's results (they live in the holdout's shards).
+    let (status, d) = api.admin("DELETE", &format!("/api/v1/units/{late}"), None);
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["holdout_rows"], 2, "a membership and one event: {d}");
+    let (_, r) = api.admin("GET", "/api/v1/holdouts/longterm/results", None);
+    let arm = |name: &str| {
+        let v = r["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["variant"] == name)
+            .cloned()
+            .unwrap_or_default();
+        (v["sample_size"].as_u64(), v["conversions"].as_u64())
+    };
+    assert_eq!(
+        arm("held_out"),
+        (Some(held - 1), Some(held_buyers - 1)),
+        "{r}"
+    );
+    assert_eq!(arm("exposed"), (Some(exposed), Some(exposed_buyers)), "{r}");
+
+    // A new share restarts the holdout's results: every shard is cleared.
+    let (status, h) = api.admin(
+        "PUT",
+        "/api/v1/holdouts/longterm",
+        Some(json!({"share": 0.3, "metrics": ["buy"]})),
+    );
+    assert_eq!(status, 200, "{h}");
+    let (status, r) = api.admin("GET", "/api/v1/holdouts/longterm/results", None);
+    assert_eq!(status, 200, "{r}");
+    let users: u64 = r["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["sample_size"].as_u64())
+        .sum();
+    assert_eq!(users, 0, "restarted: {r}");
+
     let (status, _) = api.public("GET", "/api/v1/holdouts/longterm/results", None);
     assert_eq!(status, 401);
     let (status, err) = api.admin("GET", "/api/v1/holdouts/nope/results", None);

@@ -158,7 +158,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** One step of moving exposures and events kept in D1 by earlier versions into the shards (repeat until done) */
+        /** One step of moving exposures, events and holdout members kept in D1 by earlier versions into the shards (repeat until done) */
         post: operations["upgradeDataPlane"];
         delete?: never;
         options?: never;
@@ -1844,8 +1844,8 @@ export interface components {
             done: boolean;
             /**
              * Format: int64
-             * @description Events dropped: of no exposure, or of an experiment that no longer exists (no
-             *     result ever counted them).
+             * @description Events dropped: of no exposure or membership, or of an experiment or holdout that no
+             *     longer exists (no result ever counted them).
              */
             dropped_events: number;
             /**
@@ -1860,6 +1860,16 @@ export interface components {
             moved_exposures: number;
             /**
              * Format: int64
+             * @description Holdout events moved (each counted once in its member's shard).
+             */
+            moved_holdout_events: number;
+            /**
+             * Format: int64
+             * @description Holdout members moved into the holdouts' shards by this step.
+             */
+            moved_holdout_members: number;
+            /**
+             * Format: int64
              * @description Events still in D1.
              */
             remaining_events: number;
@@ -1868,6 +1878,16 @@ export interface components {
              * @description Exposures still in D1.
              */
             remaining_exposures: number;
+            /**
+             * Format: int64
+             * @description Holdout events still in D1.
+             */
+            remaining_holdout_events: number;
+            /**
+             * Format: int64
+             * @description Holdout members still in D1.
+             */
+            remaining_holdout_members: number;
         };
         /** @description One arm of an experiment. */
         Variant: {

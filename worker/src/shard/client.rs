@@ -19,7 +19,29 @@ pub const BINDING: &str = "SHARD";
 /// Units per page of an export (one shard request each).
 pub const EXPORT_PAGE: u32 = 500;
 
-/// The shards of every experiment.
+/// Shards of every holdout's results. Part of where data lives: changing it would strand
+/// the units already recorded, so it is fixed.
+pub const HOLDOUT_SHARDS: u16 = 8;
+
+/// Whose data a set of shards holds: an experiment's, or a holdout's results.
+pub trait Sharded: Sync {
+    /// The id the shards' object names start with (`<id>/<shard>`).
+    fn data_id(&self) -> &str;
+    /// How many shards (at least 1).
+    fn shard_count(&self) -> u16;
+}
+
+impl Sharded for Experiment {
+    fn data_id(&self) -> &str {
+        &self.id
+    }
+
+    fn shard_count(&self) -> u16 {
+        self.shards.max(1)
+    }
+}
+
+/// The shards of every experiment and holdout.
 #[derive(Clone)]
 pub struct ShardPlane {
     namespace: ObjectNamespace,
@@ -83,25 +105,24 @@ impl ShardPlane {
     /// Sends `request` to every shard of the experiment, in parallel.
     async fn every_shard<T: DeserializeOwned>(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         request: &ShardRequest,
     ) -> StoreResult<Vec<T>> {
-        let shards = experiment.shards.max(1);
-        try_join_all((0..shards).map(|s| self.call(&experiment.id, s, request))).await
+        try_join_all((0..owner.shard_count()).map(|s| self.call(owner.data_id(), s, request))).await
     }
 
     /// Records first exposures, each in its unit's shard (shards in parallel).
     pub async fn expose(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         exposures: Vec<UnitExposure>,
     ) -> StoreResult<u64> {
-        let groups = by_shard(experiment, exposures, |x| &x.user_id);
+        let groups = by_shard(owner.shard_count(), exposures, |x| &x.user_id);
         let answers: Vec<Exposed> = try_join_all(groups.into_iter().map(|(shard, items)| {
             let request = ShardRequest::Expose {
                 exposures: items.into_iter().map(|(_, x)| x).collect(),
             };
-            async move { self.call(&experiment.id, shard, &request).await }
+            async move { self.call(owner.data_id(), shard, &request).await }
         }))
         .await?;
         Ok(answers.iter().map(|a| a.new).sum())
@@ -111,7 +132,7 @@ impl ShardPlane {
     /// puts the answers `outcomes(answer)` back in item order (`missing` where none came).
     async fn scatter<T, A: DeserializeOwned, R: Clone>(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         items: Vec<T>,
         unit: fn(&T) -> &str,
         request: fn(Vec<T>) -> ShardRequest,
@@ -119,10 +140,10 @@ impl ShardPlane {
         missing: R,
     ) -> StoreResult<Vec<R>> {
         let len = items.len();
-        let groups = by_shard(experiment, items, unit);
+        let groups = by_shard(owner.shard_count(), items, unit);
         let answers = try_join_all(groups.into_iter().map(|(shard, items)| async move {
             let (positions, items): (Vec<usize>, Vec<T>) = items.into_iter().unzip();
-            let answer: A = self.call(&experiment.id, shard, &request(items)).await?;
+            let answer: A = self.call(owner.data_id(), shard, &request(items)).await?;
             Ok::<_, StoreError>((positions, outcomes(answer)))
         }))
         .await?;
@@ -132,11 +153,11 @@ impl ShardPlane {
     /// The recorded variant of each unit, in order.
     pub async fn variants(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         user_ids: Vec<String>,
     ) -> StoreResult<Vec<Option<String>>> {
         self.scatter(
-            experiment,
+            owner,
             user_ids,
             |u| u.as_str(),
             |user_ids| ShardRequest::Variants { user_ids },
@@ -149,11 +170,11 @@ impl ShardPlane {
     /// Counts events (each in its unit's shard); per event, in order, what it did.
     pub async fn track(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         events: Vec<UnitEvent>,
     ) -> StoreResult<Vec<Tracked>> {
         self.scatter(
-            experiment,
+            owner,
             events,
             |e| e.user_id.as_str(),
             |events| ShardRequest::Track { events },
@@ -166,12 +187,12 @@ impl ShardPlane {
     /// Per-variant statistics of a metric merged over the shards, with the rows read.
     pub async fn stats(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         metric: &str,
     ) -> StoreResult<(Vec<VariantAggregate>, u64)> {
         let answers: Vec<ShardStats> = self
             .every_shard(
-                experiment,
+                owner,
                 &ShardRequest::Stats {
                     metric: metric.to_string(),
                 },
@@ -183,8 +204,8 @@ impl ShardPlane {
     }
 
     /// Units per variant and events per (variant, metric), merged over the shards.
-    pub async fn counts(&self, experiment: &Experiment) -> StoreResult<ShardCounts> {
-        let answers: Vec<ShardCounts> = self.every_shard(experiment, &ShardRequest::Counts).await?;
+    pub async fn counts(&self, owner: &impl Sharded) -> StoreResult<ShardCounts> {
+        let answers: Vec<ShardCounts> = self.every_shard(owner, &ShardRequest::Counts).await?;
         let mut units: BTreeMap<String, u64> = BTreeMap::new();
         let mut events: BTreeMap<(String, String), u64> = BTreeMap::new();
         for a in answers {
@@ -204,13 +225,13 @@ impl ShardPlane {
     /// Per-(segment, variant) statistics merged over the shards.
     pub async fn segments(
         &self,
-        experiment: &Experiment,
+        owner: &impl Sharded,
         metric: &str,
         json_path: &str,
     ) -> StoreResult<Vec<(Option<String>, VariantAggregate)>> {
         let answers: Vec<ShardSegments> = self
             .every_shard(
-                experiment,
+                owner,
                 &ShardRequest::Segments {
                     metric: metric.to_string(),
                     json_path: json_path.to_string(),
@@ -221,12 +242,12 @@ impl ShardPlane {
     }
 
     /// Removes one unit from the experiment (its shard only holds it).
-    pub async fn forget(&self, experiment: &Experiment, user_id: &str) -> StoreResult<Forgotten> {
-        let shard = shard_of(user_id, experiment.shards);
+    pub async fn forget(&self, owner: &impl Sharded, user_id: &str) -> StoreResult<Forgotten> {
+        let shard = shard_of(user_id, owner.shard_count());
         let request = ShardRequest::Forget {
             user_id: user_id.to_string(),
         };
-        self.call(&experiment.id, shard, &request).await
+        self.call(owner.data_id(), shard, &request).await
     }
 
     /// A page of shard `shard`'s per-unit rows after `after`.
@@ -244,21 +265,21 @@ impl ShardPlane {
     }
 
     /// Forgets every shard's data.
-    pub async fn clear(&self, experiment: &Experiment) -> StoreResult<()> {
-        let _: Vec<serde_json::Value> = self.every_shard(experiment, &ShardRequest::Clear).await?;
+    pub async fn clear(&self, owner: &impl Sharded) -> StoreResult<()> {
+        let _: Vec<serde_json::Value> = self.every_shard(owner, &ShardRequest::Clear).await?;
         Ok(())
     }
 }
 
 /// Items grouped by their unit's shard, each with its position in `items`.
 fn by_shard<T>(
-    experiment: &Experiment,
+    shards: u16,
     items: Vec<T>,
     unit: impl Fn(&T) -> &str,
 ) -> BTreeMap<u16, Vec<(usize, T)>> {
     let mut groups: BTreeMap<u16, Vec<(usize, T)>> = BTreeMap::new();
     for (i, item) in items.into_iter().enumerate() {
-        let shard = shard_of(unit(&item), experiment.shards);
+        let shard = shard_of(unit(&item), shards);
         groups.entry(shard).or_default().push((i, item));
     }
     groups

@@ -14,5 +14,5 @@ mod object;
 pub mod protocol;
 mod tables;
 
-pub use client::ShardPlane;
+pub use client::{HOLDOUT_SHARDS, ShardPlane, Sharded};
 pub use object::Shard;

@@ -1,7 +1,7 @@
 //! The production [`Store`]: the control plane (experiments, holdouts, groups, analysis
 //! runs) in D1 — bound parameters only, one round trip per call, batches for writes — and
-//! the data plane (exposures, events, their statistics) in the experiments' shards
-//! ([`crate::shard`]).
+//! the data plane (exposures, events, their statistics; holdout members and their events)
+//! in the experiments' and holdouts' shards ([`crate::shard`]).
 
 use super::{
     AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HoldoutEvent, HoldoutMember,
@@ -75,34 +75,6 @@ impl CloudStore {
             return Ok(Vec::new());
         }
         self.db.batch(statements).await.map_err(backend)
-    }
-
-    /// Multi-row `INSERT` statements for `rows`, `per` rows each: `head` is the statement up
-    /// to `VALUES` (its column list names `width` columns), `tail` follows the values (a
-    /// `RETURNING` clause, or nothing), and `bind` appends one row's values in column order.
-    fn multi_row_inserts<T>(
-        &self,
-        head: &str,
-        width: usize,
-        tail: &str,
-        per: usize,
-        rows: &[T],
-        bind: impl Fn(&T, &mut Vec<JsValue>),
-    ) -> StoreResult<Vec<D1PreparedStatement>> {
-        let tuple = format!("({})", vec!["?"; width].join(", "));
-        rows.chunks(per)
-            .map(|chunk| {
-                let placeholders = vec![tuple.as_str(); chunk.len()].join(", ");
-                let mut values: Vec<JsValue> = Vec::with_capacity(chunk.len() * width);
-                for row in chunk {
-                    bind(row, &mut values);
-                }
-                self.db
-                    .prepare(format!("{head} VALUES {placeholders}{tail}"))
-                    .bind(&values)
-                    .map_err(backend)
-            })
-            .collect()
     }
 
     /// Runs one statement with bound `values`; how many rows it changed.
@@ -322,26 +294,20 @@ impl Store for CloudStore {
             experiments.iter().map(|e| self.plane.forget(e, user_id)),
         )
         .await?;
-        let results = self
-            .run_batch(vec![
-                query!(
-                    &self.db,
-                    "DELETE FROM holdout_members WHERE user_id = ?1",
-                    user_id
-                )
-                .map_err(backend)?,
-                query!(
-                    &self.db,
-                    "DELETE FROM holdout_events WHERE user_id = ?1",
-                    user_id
-                )
-                .map_err(backend)?,
-            ])
-            .await?;
-        let holdout_rows = results
-            .iter()
-            .filter_map(|r| r.meta().ok().flatten().and_then(|m| m.changes))
-            .sum::<usize>() as u64;
+        #[derive(Deserialize)]
+        struct Name {
+            name: String,
+        }
+        let holdouts: Vec<String> = query!(&self.db, "SELECT name FROM holdouts")
+            .all()
+            .await
+            .map_err(backend)?
+            .results::<Name>()
+            .map_err(backend)?
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
+        let holdout_rows = self.forget_in_holdouts(&holdouts, user_id).await?;
         Ok(UnitForgotten {
             experiments: forgotten.iter().filter(|f| f.exposed).count() as u64,
             events: forgotten.iter().map(|f| f.events).sum(),
@@ -364,7 +330,7 @@ impl Store for CloudStore {
     }
 
     async fn record_holdout_members(&self, members: &[HoldoutMember]) -> StoreResult<()> {
-        self.insert_holdout_members(members).await
+        self.expose_holdout_members(members).await
     }
 
     async fn holdout_memberships(
@@ -372,11 +338,11 @@ impl Store for CloudStore {
         holdouts: &[&str],
         user_ids: &[&str],
     ) -> StoreResult<Vec<(String, String)>> {
-        self.read_holdout_memberships(holdouts, user_ids).await
+        self.holdout_members_among(holdouts, user_ids).await
     }
 
     async fn record_holdout_events(&self, events: &[HoldoutEvent]) -> StoreResult<Vec<bool>> {
-        self.insert_holdout_events(events).await
+        self.track_holdout_events(events).await
     }
 
     async fn holdout_aggregates(
@@ -384,11 +350,11 @@ impl Store for CloudStore {
         holdout: &str,
         metric: &str,
     ) -> StoreResult<Vec<VariantAggregate>> {
-        self.read_holdout_aggregates(holdout, metric).await
+        self.holdout_arm_stats(holdout, metric).await
     }
 
     async fn clear_holdout(&self, holdout: &str) -> StoreResult<()> {
-        self.delete_holdout_results(holdout).await
+        self.clear_holdout_data(holdout).await
     }
 
     async fn catalog(&self, kind: Catalog) -> StoreResult<Vec<String>> {

@@ -47,7 +47,7 @@ pub static DATA_ROUTES: [Route; 3] = [
         handler: |c| Box::pin(upgrade::step(c)),
         doc: Doc {
             id: "upgradeDataPlane",
-            summary: "One step of moving exposures and events kept in D1 by earlier versions into the shards (repeat until done)",
+            summary: "One step of moving exposures, events and holdout members kept in D1 by earlier versions into the shards (repeat until done)",
             tag: Tag::Operations,
             body: Body::None,
             reply: Reply::Json(200, "UpgradeProgress"),

@@ -1,13 +1,18 @@
 //! The upgrade from the single-database layout: exposures and events that earlier versions
-//! kept in D1 (`assignments`, `events`) move into the experiments' shards, a bounded step
-//! at a time (`POST /api/v1/data-plane/upgrade`, driven by `make migrate`).
+//! kept in D1 (`assignments`, `events`) move into the experiments' shards, and holdout
+//! members and their events (`holdout_members`, `holdout_events`) into the holdouts'
+//! shards, a bounded step at a time (`POST /api/v1/data-plane/upgrade`, driven by
+//! `make migrate`).
 //!
-//! A step writes one experiment's next units (with all their events) to the shards, then
-//! deletes those rows from D1. A crash between the two only repeats work: an exposure
-//! already in its shard keeps its variant and an event already counted is a duplicate.
+//! A step writes one experiment's (or, once no experiment has rows left, one holdout's)
+//! next units with all their events to the shards, then deletes those rows from D1. A crash
+//! between the two only repeats work: an exposure already in its shard keeps its variant
+//! and an event already counted is a duplicate.
 
+use super::holdouts::HoldoutData;
 use super::{CloudStore, backend};
 use crate::shard::protocol::{UnitEvent, UnitExposure};
+use crate::store::HoldoutMember;
 use crate::store::{Store, StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 use worker::query;
@@ -24,13 +29,21 @@ pub struct UpgradeProgress {
     pub moved_exposures: u64,
     /// Events moved (each counted once in its unit's shard).
     pub moved_events: u64,
-    /// Events dropped: of no exposure, or of an experiment that no longer exists (no
-    /// result ever counted them).
+    /// Holdout members moved into the holdouts' shards by this step.
+    pub moved_holdout_members: u64,
+    /// Holdout events moved (each counted once in its member's shard).
+    pub moved_holdout_events: u64,
+    /// Events dropped: of no exposure or membership, or of an experiment or holdout that no
+    /// longer exists (no result ever counted them).
     pub dropped_events: u64,
     /// Exposures still in D1.
     pub remaining_exposures: u64,
     /// Events still in D1.
     pub remaining_events: u64,
+    /// Holdout members still in D1.
+    pub remaining_holdout_members: u64,
+    /// Holdout events still in D1.
+    pub remaining_holdout_events: u64,
     /// Nothing is left: the upgrade is complete.
     pub done: bool,
 }
@@ -43,6 +56,18 @@ struct Count {
 #[derive(Deserialize)]
 struct ExperimentRow {
     experiment_id: String,
+}
+
+#[derive(Deserialize)]
+struct HoldoutRow {
+    holdout: String,
+}
+
+#[derive(Deserialize)]
+struct MemberRow {
+    user_id: String,
+    held_out: i64,
+    first_at: i64,
 }
 
 #[derive(Deserialize)]
@@ -69,18 +94,19 @@ impl CloudStore {
         Ok(row.map_or(0, |c| c.n))
     }
 
-    /// `sql` (ending in `IN`) with the experiment and a list of units bound, per chunk.
+    /// `sql` (ending in `IN`) with the experiment (or holdout) and a list of units bound,
+    /// per chunk.
     fn per_unit_chunk(
         &self,
         sql: &str,
-        experiment_id: &str,
+        owner: &str,
         users: &[String],
     ) -> StoreResult<Vec<worker::D1PreparedStatement>> {
         users
             .chunks(IDS_PER_LIST)
             .map(|chunk| {
                 let list = vec!["?"; chunk.len()].join(", ");
-                let mut values: Vec<JsValue> = vec![experiment_id.into()];
+                let mut values: Vec<JsValue> = vec![owner.into()];
                 values.extend(chunk.iter().map(|u| JsValue::from(u.as_str())));
                 self.db
                     .prepare(format!("{sql} ({list})"))
@@ -104,16 +130,155 @@ impl CloudStore {
                 self.move_units(&row.experiment_id, max_units, &mut progress)
                     .await?
             }
-            // Every exposure moved: events left behind belong to no exposure.
+            // Every exposure moved: events left behind belong to no exposure. Then the
+            // holdouts.
             None => {
                 progress.dropped_events =
                     self.run_one("DELETE FROM events".to_string(), &[]).await? as u64;
+                self.move_holdout_members(max_units, &mut progress).await?;
             }
         }
         progress.remaining_exposures = self.count("SELECT COUNT(*) AS n FROM assignments").await?;
         progress.remaining_events = self.count("SELECT COUNT(*) AS n FROM events").await?;
-        progress.done = progress.remaining_exposures == 0 && progress.remaining_events == 0;
+        progress.remaining_holdout_members = self
+            .count("SELECT COUNT(*) AS n FROM holdout_members")
+            .await?;
+        progress.remaining_holdout_events = self
+            .count("SELECT COUNT(*) AS n FROM holdout_events")
+            .await?;
+        progress.done = progress.remaining_exposures == 0
+            && progress.remaining_events == 0
+            && progress.remaining_holdout_members == 0
+            && progress.remaining_holdout_events == 0;
         Ok(progress)
+    }
+
+    /// Moves up to `max_units` members of one holdout, with their holdout events, from D1
+    /// into the holdout's shards.
+    async fn move_holdout_members(
+        &self,
+        max_units: u32,
+        progress: &mut UpgradeProgress,
+    ) -> StoreResult<()> {
+        let next: Option<HoldoutRow> =
+            query!(&self.db, "SELECT holdout FROM holdout_members LIMIT 1")
+                .first(None)
+                .await
+                .map_err(backend)?;
+        let Some(HoldoutRow { holdout }) = next else {
+            // Every member moved: holdout events left behind belong to no member.
+            progress.dropped_events += self
+                .run_one("DELETE FROM holdout_events".to_string(), &[])
+                .await? as u64;
+            return Ok(());
+        };
+        let name = JsValue::from(holdout.as_str());
+        let exists: Option<HoldoutRow> = query!(
+            &self.db,
+            "SELECT name AS holdout FROM holdouts WHERE name = ?1",
+            holdout
+        )
+        .map_err(backend)?
+        .first(None)
+        .await
+        .map_err(backend)?;
+        if exists.is_none() {
+            // Rows of a deleted holdout: nothing can read them.
+            progress.dropped_events += self
+                .run_one(
+                    "DELETE FROM holdout_events WHERE holdout = ?".into(),
+                    std::slice::from_ref(&name),
+                )
+                .await? as u64;
+            self.run_one(
+                "DELETE FROM holdout_members WHERE holdout = ?".into(),
+                &[name],
+            )
+            .await?;
+            return Ok(());
+        }
+        let rows: Vec<MemberRow> = query!(
+            &self.db,
+            "SELECT user_id, held_out, first_at FROM holdout_members
+             WHERE holdout = ?1 ORDER BY user_id LIMIT ?2",
+            holdout,
+            max_units.clamp(1, 2_000)
+        )
+        .map_err(backend)?
+        .all()
+        .await
+        .map_err(backend)?
+        .results()
+        .map_err(backend)?;
+        let users: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+        let events = self
+            .events_of(
+                "SELECT event_id, user_id, event_name, value, occurred_at FROM holdout_events
+                 WHERE holdout = ? AND user_id IN",
+                &holdout,
+                &users,
+            )
+            .await?;
+        let members: Vec<HoldoutMember> = rows
+            .into_iter()
+            .map(|r| HoldoutMember {
+                holdout: holdout.clone(),
+                user_id: r.user_id,
+                held_out: r.held_out != 0,
+                at: r.first_at,
+            })
+            .collect();
+        // Members first: an event counts only for a recorded member.
+        self.expose_holdout_members(&members).await?;
+        let tracked = self.plane.track(&HoldoutData::of(&holdout), events).await?;
+        if tracked.iter().any(|t| t.variant().is_none()) {
+            return Err(StoreError::Backend(
+                "a holdout event of a moved member found no membership in its shard".into(),
+            ));
+        }
+        progress.moved_holdout_members = users.len() as u64;
+        progress.moved_holdout_events = tracked.len() as u64;
+        let mut deletes = self.per_unit_chunk(
+            "DELETE FROM holdout_events WHERE holdout = ? AND user_id IN",
+            &holdout,
+            &users,
+        )?;
+        deletes.extend(self.per_unit_chunk(
+            "DELETE FROM holdout_members WHERE holdout = ? AND user_id IN",
+            &holdout,
+            &users,
+        )?);
+        self.run_batch(deletes).await?;
+        Ok(())
+    }
+
+    /// The events `sql` (ending in `IN`) selects for `owner`'s `users`, as shard events.
+    async fn events_of(
+        &self,
+        sql: &str,
+        owner: &str,
+        users: &[String],
+    ) -> StoreResult<Vec<UnitEvent>> {
+        let mut events = Vec::new();
+        for result in self
+            .run_batch(self.per_unit_chunk(sql, owner, users)?)
+            .await?
+        {
+            events.extend(
+                result
+                    .results::<EventRow>()
+                    .map_err(backend)?
+                    .into_iter()
+                    .map(|e| UnitEvent {
+                        event_id: e.event_id,
+                        user_id: e.user_id,
+                        event_name: e.event_name,
+                        value: e.value,
+                        at: e.occurred_at,
+                    }),
+            );
+        }
+        Ok(events)
     }
 
     async fn move_units(
@@ -152,16 +317,14 @@ impl CloudStore {
         .results()
         .map_err(backend)?;
         let users: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
-        let mut events: Vec<EventRow> = Vec::new();
-        let lookups = self.per_unit_chunk(
-            "SELECT event_id, user_id, event_name, value, occurred_at FROM events
-             WHERE experiment_id = ? AND user_id IN",
-            experiment_id,
-            &users,
-        )?;
-        for result in self.run_batch(lookups).await? {
-            events.extend(result.results::<EventRow>().map_err(backend)?);
-        }
+        let units = self
+            .events_of(
+                "SELECT event_id, user_id, event_name, value, occurred_at FROM events
+                 WHERE experiment_id = ? AND user_id IN",
+                experiment_id,
+                &users,
+            )
+            .await?;
         let exposures: Vec<UnitExposure> = rows
             .into_iter()
             .map(|r| UnitExposure {
@@ -170,16 +333,6 @@ impl CloudStore {
                 reason: r.reason,
                 at: r.assigned_at,
                 context: r.context,
-            })
-            .collect();
-        let units: Vec<UnitEvent> = events
-            .into_iter()
-            .map(|e| UnitEvent {
-                event_id: e.event_id,
-                user_id: e.user_id,
-                event_name: e.event_name,
-                value: e.value,
-                at: e.occurred_at,
             })
             .collect();
         // Exposures first: an event counts only for an exposed unit.
