@@ -207,6 +207,22 @@ async function desktopFlow(browser, watcher) {
   assert.match(lines[0], /^experiment_id,metric,variant,/);
   assert.ok(lines[1].startsWith(`${id},signup,control,true,${signup.variants[0].sample_size},`), lines[1]);
 
+  step('export units: one NDJSON line per exposed unit, with its variant and per-metric totals');
+  const [ndjson] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-units').click()]);
+  const units = readFileSync(await ndjson.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(units.length, signup.variants.reduce((n, v) => n + v.sample_size, 0));
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=export-units-status]')?.textContent === `${n} units exported.`,
+    count(units.length),
+  );
+  const first = units.find((u) => u.user_id === 'browser-user-0');
+  assert.ok(first, 'browser-user-0 is exported');
+  assert.equal(first.variant, (await api.post(`/api/v1/experiments/${id}/assign`, { user_id: 'browser-user-0' })).variant);
+  assert.deepEqual(Object.keys(first.metrics).sort(), ['checkout', 'signup']);
+  for (const v of signup.variants) {
+    assert.equal(units.filter((u) => u.variant === v.variant).length, v.sample_size, `${v.variant} units exported`);
+  }
+
   step('edit page keeps the split locked while running');
   await page.locator('[data-action=edit]').click();
   await page.getByTestId('experiment-form').waitFor();
@@ -253,13 +269,9 @@ async function desktopFlow(browser, watcher) {
   for (const user of [...Object.keys(forced), ...Array.from({ length: 60 }, (_, i) => `random-${i}`)]) {
     await api.post(`/api/v1/experiments/${skewed.id}/assign`, { user_id: user });
   }
-  // Exposures are written within 50 ms; wait until all 210 users count.
-  let report;
-  for (let i = 0; i < 50; i++) {
-    report = await api.get(`/api/v1/experiments/${skewed.id}/stats`);
-    if (report.variants.reduce((n, v) => n + v.sample_size, 0) === 210) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // An acknowledged /assign is durable: all 210 users count at once.
+  const report = await api.get(`/api/v1/experiments/${skewed.id}/stats`);
+  assert.equal(report.variants.reduce((n, v) => n + v.sample_size, 0), 210);
   assert.ok(report.srm.mismatch, JSON.stringify(report.srm));
   await page.goto(`${BASE}/admin/#/experiments/${skewed.id}`);
   await page.waitForFunction(
@@ -293,6 +305,31 @@ async function desktopFlow(browser, watcher) {
     pValue(analysis.comparisons[0].p_value),
   );
   await shot(page, 'desktop-calculator');
+
+  step('units page: delete one unit (confirmation dialog); it leaves the results');
+  const before = await api.get(`/api/v1/experiments/${id}/stats?metric=checkout`);
+  const users = (r) => r.variants.reduce((n, v) => n + v.sample_size, 0);
+  await page.click('nav >> text=Units');
+  await page.getByTestId('unit-delete-form').waitFor();
+  assert.ok(await page.getByTestId('unit-delete').isDisabled(), 'nothing to delete without an id');
+  await page.fill('[data-testid=unit-id]', 'browser-user-0');
+  await page.getByTestId('unit-delete').click();
+  await page.getByTestId('confirm-dialog').waitFor();
+  await shot(page, 'desktop-units-confirm');
+  await page.getByTestId('confirm').click();
+  await page.getByTestId('unit-deleted').waitFor();
+  assert.equal(
+    (await page.getByTestId('unit-deleted').innerText()).trim(),
+    'Removed browser-user-0: 1 experiment, 2 events, 0 holdout rows.',
+  );
+  const after = await api.get(`/api/v1/experiments/${id}/stats?metric=checkout`);
+  assert.equal(users(after), users(before) - 1);
+  assert.equal(after.total_conversions, before.total_conversions - 1);
+  await shot(page, 'desktop-units');
+  await page.fill('[data-testid=unit-id]', 'browser-user-0');
+  await page.getByTestId('unit-delete').click();
+  await page.getByTestId('confirm').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=unit-deleted]')?.textContent.includes('not in any experiment'));
 
   step('sign out forgets the token');
   await page.getByTestId('sign-out').click();
@@ -328,6 +365,10 @@ async function phoneFlow(browser, watcher, id) {
   await page.getByTestId('sample-size-calculator').locator('[data-testid=per-variant]').waitFor();
   await assertFits(page, 'calculator');
   await shot(page, 'phone-calculator');
+  await page.goto(`${BASE}/admin/#/units`);
+  await page.getByTestId('unit-delete-form').waitFor();
+  await assertFits(page, 'units');
+  await shot(page, 'phone-units');
 
   step('phone: delete a stopped experiment through the confirmation dialog');
   await page.goto(`${BASE}/admin/#/experiments/${encodeURIComponent(id)}`);

@@ -36,15 +36,15 @@ export function onTokenRefused(f: () => void): () => void {
   return () => refusedListeners.delete(f);
 }
 
-/** Sends a request (with the stored token and any `extra` headers) and parses the JSON answer;
- * throws [`ApiError`] for any non-2xx. */
-export async function request<T>(
+/** Sends a request (with the stored token and any `extra` headers) and returns the answer's
+ * text; throws [`ApiError`] for a network failure or any non-2xx. */
+export async function requestText(
   method: string,
   path: string,
   body?: unknown,
   bearer: string | null = token(),
   extra: Record<string, string> = {},
-): Promise<T> {
+): Promise<string> {
   const headers: Record<string, string> = { accept: 'application/json', ...extra };
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -59,13 +59,13 @@ export async function request<T>(
     throw new ApiError(0, 'network', `The server could not be reached (${String(e)}).`);
   }
   const text = await response.text();
+  if (response.ok) return text;
   let data: unknown = null;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
     // A non-JSON answer (e.g. a proxy error page) is reported below.
   }
-  if (response.ok) return data as T;
   const error = (data as { error?: Partial<ApiError> & { details?: FieldProblem[] } } | null)?.error;
   const failure = new ApiError(
     response.status,
@@ -76,4 +76,21 @@ export async function request<T>(
   );
   if (failure.unauthorized && bearer) refusedListeners.forEach((f) => f());
   throw failure;
+}
+
+/** Sends a request (with the stored token and any `extra` headers) and parses the JSON answer;
+ * throws [`ApiError`] for any non-2xx. */
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  bearer: string | null = token(),
+  extra: Record<string, string> = {},
+): Promise<T> {
+  const text = await requestText(method, path, body, bearer, extra);
+  try {
+    return (text ? JSON.parse(text) : null) as T;
+  } catch {
+    throw new ApiError(200, 'http_error', `${method} ${path} answered with something other than JSON.`);
+  }
 }

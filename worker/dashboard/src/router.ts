@@ -9,7 +9,8 @@ export type Route =
   | { page: 'results'; id: string }
   | { page: 'edit'; id: string }
   | { page: 'calculator' }
-  | { page: 'audience' };
+  | { page: 'audience' }
+  | { page: 'units' };
 
 /** Parses `#/…` into a route; anything unknown is the list. */
 export function parse(hash: string): Route {
@@ -17,6 +18,7 @@ export function parse(hash: string): Route {
   if (parts[0] === 'new') return { page: 'new' };
   if (parts[0] === 'calculator') return { page: 'calculator' };
   if (parts[0] === 'audience') return { page: 'audience' };
+  if (parts[0] === 'units') return { page: 'units' };
   if (parts[0] === 'experiments' && parts[1]) {
     return parts[2] === 'edit' ? { page: 'edit', id: parts[1] } : { page: 'results', id: parts[1] };
   }
@@ -34,6 +36,8 @@ export function href(route: Route): string {
       return '#/calculator';
     case 'audience':
       return '#/audience';
+    case 'units':
+      return '#/units';
     case 'results':
       return `#/experiments/${encodeURIComponent(route.id)}`;
     case 'edit':

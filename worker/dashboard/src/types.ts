@@ -44,3 +44,5 @@ export type Segments = Schemas['Segments'];
 
 /** A holdout's results: `held_out` (control) against `exposed`. */
 export type HoldoutResults = Schemas['HoldoutResults'];
+/** `DELETE /api/v1/units/{id}`: what removing a unit removed. */
+export type UnitDeleted = Schemas['UnitDeleted'];

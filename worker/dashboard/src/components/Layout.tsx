@@ -37,6 +37,11 @@ export function Layout({
               Holdouts &amp; groups
             </a>
           )}
+          {signedIn && (
+            <a href={href({ page: 'units' })} aria-current={current(['units'])}>
+              Units
+            </a>
+          )}
           <a href={href({ page: 'calculator' })} aria-current={current(['calculator'])}>
             Calculator
           </a>

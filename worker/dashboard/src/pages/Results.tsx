@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, request } from '../api';
+import { ApiError, request, requestText } from '../api';
 import { CiChart } from '../components/CiChart';
 import { Lifecycle } from '../components/Lifecycle';
 import { Notice } from '../components/Notice';
@@ -24,6 +24,7 @@ export function Results({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [auto, setAuto] = useState(true);
   const [updated, setUpdated] = useState<Date | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
   const path = `/api/v1/experiments/${encodeURIComponent(id)}`;
 
   const refresh = useCallback(async () => {
@@ -51,6 +52,17 @@ export function Results({ id }: { id: string }) {
   if (!experiment) {
     return error ? <Notice kind="error">Could not load the experiment: {error}</Notice> : <p class="muted">Loading…</p>;
   }
+  const exportUnits = async () => {
+    setExported('Exporting…');
+    try {
+      const text = await requestText('GET', `${path}/export`, undefined, undefined, { accept: 'application/x-ndjson' });
+      const units = text.split('\n').filter(Boolean).length;
+      download(`cleave-${experiment.key}-units.ndjson`, 'application/x-ndjson', text);
+      setExported(`${count(units)} ${units === 1 ? 'unit' : 'units'} exported.`);
+    } catch (e) {
+      setExported(`The export failed: ${(e as ApiError).message}`);
+    }
+  };
   const metrics = Array.from(new Set([...(experiment.metrics ?? []), report?.metric ?? 'conversion']));
   const name = `cleave-${experiment.key}-${report?.metric ?? 'report'}`;
   return (
@@ -120,7 +132,15 @@ export function Results({ id }: { id: string }) {
         <button type="button" disabled={!report} onClick={() => report && download(`${name}.csv`, 'text/csv', reportCsv(report))} data-testid="export-csv">
           Export CSV
         </button>
+        <button type="button" onClick={exportUnits} title="One JSON line per exposed unit: variant, first exposure, context, per-metric totals" data-testid="export-units">
+          Export units
+        </button>
       </div>
+      {exported && (
+        <p class="muted small" role="status" data-testid="export-units-status">
+          {exported}
+        </p>
+      )}
       {error && <Notice kind="error">Refreshing failed: {error}</Notice>}
       {report && <Report report={report} />}
       {report?.segments && <SegmentsTable segments={report.segments} />}
