@@ -35,7 +35,7 @@ WORKER_SOURCES := $(CORE_SOURCES) $(shell find worker/src -name '*.rs') worker/C
   worker/openapi.json
 FILTER_SOURCES := $(CORE_SOURCES) $(shell find envoy-filter/src -name '*.rs') envoy-filter/Cargo.toml Cargo.toml Cargo.lock
 
-.PHONY: bench-envoy bench-memory bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e sizes openapi openapi-check clean
+.PHONY: bench-envoy bench-memory bench-proxy bench-worker help dev test bench tools dev-tools worker dashboard filter migrate lint unit nostd wasm-test e2e sizes openapi openapi-check clean
 
 help:
 	@echo "make dev    build the Worker and serve it on http://127.0.0.1:$(PORT) (local KV/D1, demo data)"
@@ -163,6 +163,10 @@ bench: tools
 bench-worker: tools worker
 	@.ci/tools.sh wrk
 	tests/bench/worker.sh
+
+bench-proxy: tools worker
+	@.ci/tools.sh wrk
+	tests/bench/proxy.sh
 
 bench-memory: tools worker
 	@.ci/tools.sh wrk
