@@ -660,6 +660,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ofrep/v1/evaluate/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OFREP: evaluate every running experiment for the context's targetingKey (ETag; 304 on If-None-Match), recording the exposures */
+        post: operations["ofrepEvaluateFlags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ofrep/v1/evaluate/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The flag: an experiment's key (or id) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OFREP: evaluate one flag (an experiment by key) for the context's targetingKey, recording the exposure */
+        post: operations["ofrepEvaluateFlag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1477,6 +1514,74 @@ export interface components {
          * @enum {string}
          */
         MetricType: "binary" | "continuous";
+        /** @description A bulk answer: every running experiment. */
+        OfrepBulk: {
+            /** @description The flags, in experiment order. */
+            flags: components["schemas"]["OfrepFlag"][];
+        };
+        /**
+         * @description The evaluation context as the document describes it: the unit, and any other field as
+         *     an attribute for targeting (at most 50 keys across all levels, 8 KB and 8 levels, as for
+         *     `/assign`'s `context`), stored with the exposure.
+         */
+        OfrepContext: {
+            /** @description The unit (user) id. */
+            targetingKey: string;
+        };
+        /**
+         * @description The protocol's error codes a request can get.
+         * @enum {string}
+         */
+        OfrepErrorCode: "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "FLAG_NOT_FOUND" | "GENERAL";
+        /** @description A successful evaluation. */
+        OfrepEvaluation: {
+            /** @description The flag: the experiment's key. */
+            key: string;
+            /** @description Cleave's decision. */
+            metadata: components["schemas"]["OfrepMetadata"];
+            /** @description Why. */
+            reason: components["schemas"]["OfrepReason"];
+            /**
+             * @description The variant's `config` when it has one (any JSON: an object, a boolean, a number, a
+             *     string), else the variant's name.
+             */
+            value: unknown;
+            /** @description The variant's name (the control's when the unit is not in the experiment). */
+            variant: string;
+        };
+        /** @description A failed evaluation. */
+        OfrepFailure: {
+            /** @description What went wrong. */
+            errorCode: components["schemas"]["OfrepErrorCode"];
+            /** @description For people: which field and why. */
+            errorDetails: string;
+            /** @description The flag (absent for a bulk request's failure). */
+            key?: string | null;
+        };
+        /** @description One flag of a bulk answer. */
+        OfrepFlag: components["schemas"]["OfrepEvaluation"] | components["schemas"]["OfrepFailure"];
+        /** @description Cleave's side of an evaluation, as the protocol's flag metadata. */
+        OfrepMetadata: {
+            /**
+             * @description Cleave's reason (`assigned`, `forced`, `not_in_traffic`, `not_running`, `holdout`,
+             *     `not_targeted`, `not_in_layer`; `docs/assignment.md`).
+             */
+            cleaveReason: string;
+            /** @description The experiment's id. */
+            experimentId: string;
+            /** @description Whether the unit takes part (an exposure is recorded only then). */
+            inExperiment: boolean;
+        };
+        /**
+         * @description Why a flag has its value (OpenFeature's resolution reasons).
+         * @enum {string}
+         */
+        OfrepReason: "SPLIT" | "TARGETING_MATCH" | "DISABLED" | "DEFAULT";
+        /** @description An evaluation request: `{"context": {"targetingKey": "user-1", …attributes}}`. */
+        OfrepRequest: {
+            /** @description The evaluation context (missing: `TARGETING_KEY_MISSING`). */
+            context: components["schemas"]["OfrepContext"];
+        };
         /** @description The whole analysis. */
         Report: {
             /**
@@ -4956,6 +5061,177 @@ export interface operations {
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ofrepEvaluateFlags: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the answer held: 304 while it is current */
+                "If-None-Match"?: string;
+                /** @description `false`: evaluate without recording the exposure (any other value, or none: recorded, as by /assign) */
+                "x-cleave-record-exposure"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfrepRequest"];
+            };
+        };
+        responses: {
+            /** @description Every running experiment, evaluated */
+            200: {
+                headers: {
+                    /** @description A hash of this answer: send it as If-None-Match to poll */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepBulk"];
+                };
+            };
+            /** @description Not modified since the If-None-Match ETag (nothing recorded) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PARSE_ERROR, TARGETING_KEY_MISSING or INVALID_CONTEXT */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"] | components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description GENERAL: the flag could not be evaluated */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"];
+                };
+            };
+            /** @description Error (storage_unavailable, snapshot_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ofrepEvaluateFlag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `false`: evaluate without recording the exposure (any other value, or none: recorded, as by /assign) */
+                "x-cleave-record-exposure"?: string;
+            };
+            path: {
+                /** @description The flag: an experiment's key (or id) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfrepRequest"];
+            };
+        };
+        responses: {
+            /** @description The flag, evaluated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepEvaluation"];
+                };
+            };
+            /** @description PARSE_ERROR, TARGETING_KEY_MISSING or INVALID_CONTEXT */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"] | components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FLAG_NOT_FOUND: no experiment has this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description GENERAL: the flag could not be evaluated */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"];
+                };
+            };
+            /** @description Error (storage_unavailable, snapshot_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -30,7 +30,8 @@ pub fn document() -> Value {
             {"name": "assignment", "description": "Assignment, tracking and the batches"},
             {"name": "analysis", "description": "The stateless calculators"},
             {"name": "operations", "description": "Liveness, health, metrics, documents, the edge snapshot"},
-            {"name": "compatibility", "description": "The compatibility API for ab-testing-service clients"}
+            {"name": "compatibility", "description": "The compatibility API for ab-testing-service clients"},
+            {"name": "openfeature", "description": "OpenFeature's remote evaluation protocol (OFREP v0.3.0): flags are experiments by key"}
         ],
         "paths": paths::paths(),
         "components": {

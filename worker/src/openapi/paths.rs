@@ -39,6 +39,7 @@ fn path_parameters(path: &str) -> Vec<Value> {
             }
             let description = match name {
                 "id" => "Experiment id or key",
+                "key" => "The flag: an experiment's key (or id)",
                 _ => "Experiment name, key or id",
             };
             json!({"name": name, "in": "path", "required": true, "description": description,
@@ -156,6 +157,7 @@ fn success_responses(route: &Route) -> BTreeMap<String, Value> {
                 json!({"description": "OK", "content": json_content(schema)}),
             );
         }
+        Reply::Ofrep { bulk } => ofrep_responses(bulk, &mut out),
     }
     if route.doc.id == "snapshot" {
         out.insert(
@@ -164,6 +166,39 @@ fn success_responses(route: &Route) -> BTreeMap<String, Value> {
         );
     }
     out
+}
+
+/// The protocol's answers: its success and failure shapes (a body Cleave could not read at
+/// all is still Cleave's `invalid_request`, hence the `oneOf` at 400).
+fn ofrep_responses(bulk: bool, out: &mut BTreeMap<String, Value>) {
+    let failure = schema_ref("OfrepFailure");
+    if bulk {
+        out.insert("200".into(), json!({"description": "Every running experiment, evaluated",
+            "headers": {"ETag": {"description": "A hash of this answer: send it as If-None-Match to poll", "schema": {"type": "string"}}},
+            "content": json_content(schema_ref("OfrepBulk"))}));
+        out.insert(
+            "304".into(),
+            json!({"description": "Not modified since the If-None-Match ETag (nothing recorded)"}),
+        );
+    } else {
+        out.insert(
+            "200".into(),
+            json!({"description": "The flag, evaluated", "content": json_content(schema_ref("OfrepEvaluation"))}),
+        );
+        out.insert(
+            "404".into(),
+            json!({"description": "FLAG_NOT_FOUND: no experiment has this key", "content": json_content(failure.clone())}),
+        );
+    }
+    out.insert(
+        "400".into(),
+        json!({"description": "PARSE_ERROR, TARGETING_KEY_MISSING or INVALID_CONTEXT",
+        "content": json_content(json!({"oneOf": [failure.clone(), schema_ref("ErrorBody")]}))}),
+    );
+    out.insert(
+        "500".into(),
+        json!({"description": "GENERAL: the flag could not be evaluated", "content": json_content(failure)}),
+    );
 }
 
 /// Stateful links from an experiment response to the operations on it.
@@ -194,6 +229,15 @@ fn operation(route: &Route) -> Value {
     if doc.id == "snapshot" {
         parameters.push(json!({"name": "If-None-Match", "in": "header", "required": false,
             "description": "The ETag of the snapshot held: 304 while it is current", "schema": {"type": "string"}}));
+    }
+    if let Reply::Ofrep { bulk } = doc.reply {
+        if bulk {
+            parameters.push(json!({"name": "If-None-Match", "in": "header", "required": false,
+                "description": "The ETag of the answer held: 304 while it is current", "schema": {"type": "string"}}));
+        }
+        parameters.push(json!({"name": crate::routes::ofrep::RECORD_HEADER, "in": "header", "required": false,
+            "description": "`false`: evaluate without recording the exposure (any other value, or none: recorded, as by /assign)",
+            "schema": {"type": "string"}}));
     }
     let mut responses: BTreeMap<String, Value> = success_responses(route);
     for (status, response) in error_responses(route) {

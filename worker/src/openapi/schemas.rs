@@ -55,6 +55,11 @@ pub fn components() -> Map<String, Value> {
     add::<crate::service::units::UnitDeleted>(&mut all);
     add::<crate::shard::protocol::UnitRow>(&mut all);
     add::<crate::store::UpgradeProgress>(&mut all);
+    add::<crate::service::ofrep::OfrepRequest>(&mut all);
+    add::<crate::service::ofrep::OfrepContext>(&mut all);
+    add::<crate::service::ofrep::OfrepEvaluation>(&mut all);
+    add::<crate::service::ofrep::OfrepFailure>(&mut all);
+    add::<crate::service::ofrep::OfrepBulk>(&mut all);
     let mut out = Map::new();
     for (name, schema) in all {
         if let Ok(json) = serde_json::to_value(&schema) {

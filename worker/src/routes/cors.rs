@@ -34,10 +34,11 @@ fn policy(env: &Env, access: Access, origin: Option<&str>, methods: &[Method]) -
         .with_max_age(MAX_AGE)
         .with_exposed_headers(EXPOSED);
     if access.any_origin() {
-        return Some(
-            cors.with_origins(["*"])
-                .with_allowed_headers(["content-type"]),
-        );
+        return Some(cors.with_origins(["*"]).with_allowed_headers([
+            "content-type",
+            "if-none-match",
+            super::ofrep::RECORD_HEADER,
+        ]));
     }
     let origin = origin?;
     admin_origins(env).iter().any(|o| o == origin).then(|| {

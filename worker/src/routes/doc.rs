@@ -21,6 +21,8 @@ pub enum Tag {
     Operations,
     /// The compatibility API for ab-testing-service clients.
     Compatibility,
+    /// OpenFeature's remote evaluation protocol (OFREP).
+    OpenFeature,
 }
 
 impl Tag {
@@ -33,6 +35,7 @@ impl Tag {
             Self::Analysis => "analysis",
             Self::Operations => "operations",
             Self::Compatibility => "compatibility",
+            Self::OpenFeature => "openfeature",
         }
     }
 }
@@ -65,6 +68,12 @@ pub enum Reply {
     Text(&'static str),
     /// An OpenAPI 3.1 document (a JSON object).
     OpenApi,
+    /// An OFREP evaluation: of one flag, or (`bulk`) of every flag with an `ETag` and 304;
+    /// failures in the protocol's own shape.
+    Ofrep {
+        /// The bulk endpoint.
+        bulk: bool,
+    },
 }
 
 /// The type of a query parameter.

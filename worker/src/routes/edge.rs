@@ -5,7 +5,8 @@ use super::{Call, call::json, query_as_json, store};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
 use crate::service::{Host, assign, batch, experiments, snapshot as snapshot_service, track};
-use crate::store::Store;
+use crate::store::{CloudStore, Store};
+use cleave_core::model::Experiment;
 use worker::{Env, Response};
 
 /// `POST /api/v1/experiments/{id}/assign`.
@@ -77,12 +78,25 @@ pub(super) async fn handle_assign(
     body: &[u8],
 ) -> ApiResult<assign::AssignResponse> {
     let req: assign::AssignRequest = crate::service::input::json_body(body)?;
-    let now = WorkerHost.now_ms();
     // The bindings only (no I/O until a call needs it).
     let store = store(env)?;
-    // Running experiments come prepared with the cached snapshot (with the holdouts and
-    // groups they use); others (and keys given as names) are read from D1, which answers
-    // not_running or 404.
+    let (experiment, assigned) = decide(env, &store, id, &req).await?;
+    record(&store, &experiment, &assigned).await?;
+    Ok(assigned.response)
+}
+
+/// Decides `req`'s unit for experiment `id` (by id or key), recording nothing.
+///
+/// Running experiments come prepared with the cached snapshot (with the holdouts and
+/// groups they use); others (and keys given as names) are read from D1, which answers
+/// not_running or 404.
+pub(super) async fn decide(
+    env: &Env,
+    store: &CloudStore,
+    id: &str,
+    req: &assign::AssignRequest,
+) -> ApiResult<(Experiment, assign::Assigned)> {
+    let now = WorkerHost.now_ms();
     let published = crate::cache::snapshot(env).await;
     let prepared = published.as_ref().and_then(|p| {
         p.prepared
@@ -90,56 +104,57 @@ pub(super) async fn handle_assign(
             .find(|p| p.experiment.id == id || p.experiment.key == id)
             .map(|prepared| (p, prepared))
     });
-    let loaded;
-    let (experiment, assigned) = match prepared {
-        Some((p, prepared)) => (
+    if let Some((p, prepared)) = prepared {
+        let assigned = assign::assign(
             &prepared.experiment,
-            assign::assign(
-                &prepared.experiment,
-                &prepared.allocation,
-                prepared.targeting.as_ref(),
-                &req,
-                &p.audience(),
-                now,
-            )?,
-        ),
-        None => {
-            loaded = experiments::load(&store, id).await?;
-            let experiment = &loaded;
-            let allocation = experiment
-                .allocation()
-                .map_err(|e| ApiError::invalid("variants", e.to_string()))?;
-            // Not in this isolate's snapshot: not running (decided without holdouts or
-            // groups), or started in the last seconds (decided with the stored ones).
-            let (holdouts, groups) = if experiment.status == cleave_core::model::Status::Running {
-                crate::service::audience::load(&store).await?
-            } else {
-                (Vec::new(), Vec::new())
-            };
-            let groups = crate::service::audience::groups_of(&groups);
-            let regex = cleave_core::targeting::LiteRegex;
-            let config = assign::AudienceConfig {
-                holdouts: &holdouts,
-                groups: &groups,
-                regex: &regex,
-            };
-            (
-                experiment,
-                assign::assign(experiment, &allocation, None, &req, &config, now)?,
-            )
-        }
-    };
-    let exposures: Vec<_> = assigned.exposure.into_iter().collect();
-    if !exposures.is_empty() || !assigned.members.is_empty() {
-        let (written, members) = futures_util::future::join(
-            store.record_exposures(experiment, &exposures),
-            store.record_holdout_members(&assigned.members),
-        )
-        .await;
-        written?;
-        members?;
+            &prepared.allocation,
+            prepared.targeting.as_ref(),
+            req,
+            &p.audience(),
+            now,
+        )?;
+        return Ok((prepared.experiment.clone(), assigned));
     }
-    Ok(assigned.response)
+    let experiment = experiments::load(store, id).await?;
+    let allocation = experiment
+        .allocation()
+        .map_err(|e| ApiError::invalid("variants", e.to_string()))?;
+    // Not in this isolate's snapshot: not running (decided without holdouts or groups), or
+    // started in the last seconds (decided with the stored ones).
+    let (holdouts, groups) = if experiment.status == cleave_core::model::Status::Running {
+        crate::service::audience::load(store).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let groups = crate::service::audience::groups_of(&groups);
+    let regex = cleave_core::targeting::LiteRegex;
+    let config = assign::AudienceConfig {
+        holdouts: &holdouts,
+        groups: &groups,
+        regex: &regex,
+    };
+    let assigned = assign::assign(&experiment, &allocation, None, req, &config, now)?;
+    Ok((experiment, assigned))
+}
+
+/// Records a decision's exposure and holdout arms durably (both in parallel).
+pub(super) async fn record(
+    store: &CloudStore,
+    experiment: &Experiment,
+    assigned: &assign::Assigned,
+) -> ApiResult<()> {
+    let exposures: Vec<_> = assigned.exposure.iter().cloned().collect();
+    if exposures.is_empty() && assigned.members.is_empty() {
+        return Ok(());
+    }
+    let (written, members) = futures_util::future::join(
+        store.record_exposures(experiment, &exposures),
+        store.record_holdout_members(&assigned.members),
+    )
+    .await;
+    written?;
+    members?;
+    Ok(())
 }
 
 /// Records the event in `body` for experiment `id` (by id or key).

@@ -10,6 +10,7 @@ mod cors;
 pub mod doc;
 mod edge;
 mod experiments;
+pub mod ofrep;
 mod ops;
 mod policy;
 pub mod table;

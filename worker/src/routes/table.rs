@@ -111,8 +111,10 @@ const GOING_LIVE: &[ErrorCode] = &[
 
 mod catalog;
 mod data;
+mod ofrep;
 pub use catalog::{AUDIENCE_ROUTES, HOLDOUT_RESULTS_ROUTES};
 pub use data::DATA_ROUTES;
+pub use ofrep::OFREP_ROUTES;
 
 const STATS_QUERY: &[Query] = &[
     Query {
@@ -632,6 +634,7 @@ impl Routes {
             .chain(AUDIENCE_ROUTES.iter().flatten())
             .chain(HOLDOUT_RESULTS_ROUTES.iter())
             .chain(DATA_ROUTES.iter())
+            .chain(OFREP_ROUTES.iter())
     }
 
     /// The route at `index` of [`Routes::iter`].

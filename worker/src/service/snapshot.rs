@@ -2,7 +2,6 @@
 
 use cleave_core::model::{Experiment, Holdout, SavedGroup, Status};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// KV key of the snapshot.
 pub const KV_KEY: &str = "snapshot";
@@ -43,15 +42,9 @@ pub fn build(
     holdouts.sort_by(|a, b| a.name.cmp(&b.name));
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     let body = serde_json::to_vec(&(&experiments, &holdouts, &groups)).unwrap_or_default();
-    let digest = Sha256::digest(&body);
-    let etag = digest
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
     Snapshot {
         spec_version: cleave_core::assign::SPEC_VERSION,
-        etag: format!("\"{etag}\""),
+        etag: super::etag::of(&body),
         generated_at: now_ms,
         experiments,
         holdouts,
@@ -61,8 +54,5 @@ pub fn build(
 
 /// Whether an `If-None-Match` header value matches the snapshot's ETag.
 pub fn not_modified(if_none_match: Option<&str>, snapshot: &Snapshot) -> bool {
-    if_none_match.is_some_and(|v| {
-        v.split(',')
-            .any(|t| t.trim() == snapshot.etag || t.trim() == "*")
-    })
+    super::etag::matches(if_none_match, &snapshot.etag)
 }

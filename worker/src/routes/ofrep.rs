@@ -1,0 +1,140 @@
+//! OpenFeature's remote evaluation protocol (`/ofrep/v1/...`): a flag is an experiment by
+//! key; evaluating it decides the context's `targetingKey` like `/assign` (same code) and
+//! records the exposure, unless the request says `x-cleave-record-exposure: false`.
+
+use super::edge::{decide, record};
+use super::{Call, store};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::host::WorkerHost;
+use crate::service::ofrep::{
+    OfrepBulk, OfrepErrorCode, OfrepFailure, OfrepFlag, evaluation, parse,
+};
+use crate::service::{Host, assign, etag};
+use worker::{Request, Response};
+
+/// The request header that turns recording off for one evaluation (`false`).
+pub const RECORD_HEADER: &str = "x-cleave-record-exposure";
+
+/// Whether this request's evaluations record exposures (the default).
+fn records(req: &Request) -> bool {
+    !req.headers()
+        .get(RECORD_HEADER)
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
+}
+
+/// A JSON answer with this status.
+fn answer<T: serde::Serialize>(status: u16, body: &T) -> ApiResult<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+/// The protocol's answer to an API error of a flag's decision: unknown flags are
+/// `FLAG_NOT_FOUND`, bad input `INVALID_CONTEXT`; storage failures stay Cleave's 503.
+fn failure_of(e: ApiError, key: &str) -> Result<OfrepFailure, ApiError> {
+    let code = match e.code {
+        ErrorCode::NotFound => OfrepErrorCode::FlagNotFound,
+        ErrorCode::ValidationFailed | ErrorCode::InvalidRequest => OfrepErrorCode::InvalidContext,
+        ErrorCode::StorageUnavailable | ErrorCode::SnapshotUnavailable => return Err(e),
+        _ => OfrepErrorCode::General,
+    };
+    let details = match &e.field {
+        Some(field) => format!("{field}: {}", e.message),
+        None => e.message.clone(),
+    };
+    Ok(OfrepFailure::new(code, details).for_flag(key))
+}
+
+/// `POST /ofrep/v1/evaluate/flags/{key}`: one flag.
+pub async fn evaluate_flag(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let key = c.param("key").to_string();
+    let req = match parse(&body) {
+        Ok(r) => r,
+        Err(f) => {
+            let f = f.for_flag(&key);
+            return answer(f.status(), &f);
+        }
+    };
+    let store = store(&c.env)?;
+    match decide(&c.env, &store, &key, &req).await {
+        Ok((experiment, assigned)) => {
+            if records(&c.req) {
+                record(&store, &experiment, &assigned).await?;
+            }
+            answer(200, &evaluation(&experiment, &assigned.response))
+        }
+        Err(e) => {
+            let f = failure_of(e, &key)?;
+            answer(f.status(), &f)
+        }
+    }
+}
+
+/// `POST /ofrep/v1/evaluate/flags`: every running experiment, with an `ETag` of the
+/// answer; `If-None-Match` naming it is a 304 (and records nothing: the 200 that gave the
+/// tag did).
+pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
+    let body = c.body().await?;
+    let req = match parse(&body) {
+        Ok(r) => r,
+        Err(f) => return answer(f.status(), &f),
+    };
+    let Some(published) = crate::cache::snapshot(&c.env).await else {
+        return Err(ApiError::new(
+            ErrorCode::SnapshotUnavailable,
+            "the running experiments could not be read",
+        ));
+    };
+    let now = WorkerHost.now_ms();
+    let mut flags = Vec::with_capacity(published.prepared.len());
+    let mut decided = Vec::new();
+    for prepared in &published.prepared {
+        let e = &prepared.experiment;
+        match assign::assign(
+            e,
+            &prepared.allocation,
+            prepared.targeting.as_ref(),
+            &req,
+            &published.audience(),
+            now,
+        ) {
+            Ok(assigned) => {
+                flags.push(OfrepFlag::Evaluated(evaluation(e, &assigned.response)));
+                decided.push((e, assigned));
+            }
+            Err(err) => match failure_of(err, &e.key) {
+                // A failure of the unit itself (its id, its context) fails the request.
+                Ok(f) if f.error_code == OfrepErrorCode::InvalidContext => {
+                    let f = OfrepFailure { key: None, ..f };
+                    return answer(f.status(), &f);
+                }
+                Ok(f) => flags.push(OfrepFlag::Failed(f)),
+                Err(e) => return Err(e),
+            },
+        }
+    }
+    let text = serde_json::to_vec(&OfrepBulk { flags })
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+    let tag = etag::of(&text);
+    let if_none_match = c.req.headers().get("if-none-match").ok().flatten();
+    let mut response = if etag::matches(if_none_match.as_deref(), &tag) {
+        Response::empty()?.with_status(304)
+    } else {
+        if records(&c.req) {
+            let store = store(&c.env)?;
+            futures_util::future::try_join_all(
+                decided
+                    .iter()
+                    .map(|(e, assigned)| record(&store, e, assigned)),
+            )
+            .await?;
+        }
+        let mut r = Response::from_bytes(text)?;
+        r.headers_mut().set("content-type", "application/json")?;
+        r
+    };
+    response.headers_mut().set("etag", &tag)?;
+    response.headers_mut().set("cache-control", "no-cache")?;
+    Ok(response)
+}
