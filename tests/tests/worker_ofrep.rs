@@ -2,10 +2,13 @@
 //! single and bulk evaluation decide exactly as the core does, record the exposure (unless
 //! asked not to), map reasons and errors as the protocol says, and the bulk answer's ETag
 //! gives 304; then OpenFeature's own server SDK with its OFREP provider (npm) evaluates the
-//! same flags, and its web SDK with the OFREP web provider does in Chromium (polling).
+//! same flags, its web SDK with the OFREP web provider does in Chromium (polling), and its
+//! Rust SDK with the OFREP provider crate does here.
 
 use cleave_core::model::{Audience, Experiment};
 use cleave_e2e::{Api, contract, exposed_users, http, repo_root};
+use open_feature::{EvaluationContext, EvaluationErrorCode, OpenFeature, StructValue};
+use open_feature_ofrep::{OfrepOptions, OfrepProvider};
 use serde_json::{Value, json};
 use std::process::Command;
 
@@ -274,13 +277,99 @@ fn ofrep_evaluates_experiments_as_flags_for_raw_requests_and_the_openfeature_sdk
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    println!("{log}");
     assert!(
         output.status.success() && log.contains("[ofrep-node] ok"),
         "{log}"
     );
+
+    // OpenFeature's Rust SDK with its OFREP provider (crates.io), as a Rust service uses it.
+    let rust_user = "rust-user-3";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let provider = OfrepProvider::new(OfrepOptions {
+            base_url: api.w.base.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("provider");
+        let mut features = OpenFeature::singleton_mut().await;
+        features.set_provider(provider).await;
+        let client = features.create_client();
+        drop(features);
+        let context = EvaluationContext::default()
+            .with_targeting_key(rust_user)
+            .with_custom_field("country", "DE");
+        let de_only = client
+            .get_string_details("de-only", Some(&context), None)
+            .await
+            .expect("de-only");
+        assert_eq!(de_only.value, variant_of(&de, rust_user));
+        assert_eq!(de_only.variant.as_deref(), Some(de_only.value.as_str()));
+        let on = client
+            .get_bool_value("new-nav", Some(&context), None)
+            .await
+            .expect("new-nav");
+        assert_eq!(on, variant_of(&nav, rust_user) == "on");
+        let button = client
+            .get_struct_details::<StructValue>("checkout-button", Some(&context), None)
+            .await
+            .expect("checkout-button");
+        let v = variant_of(&checkout, rust_user);
+        assert_eq!(button.variant.as_deref(), Some(v.as_str()));
+        let color = button
+            .value
+            .fields
+            .get("color")
+            .and_then(|c| c.as_str().map(str::to_string));
+        assert_eq!(
+            color.as_deref(),
+            Some(if v == "control" { "blue" } else { "green" })
+        );
+        // The wrong type is an evaluation error the caller handles, not a crash.
+        let wrong = client
+            .get_bool_value("checkout-button", Some(&context), None)
+            .await
+            .expect_err("an object flag read as a boolean");
+        assert!(
+            matches!(
+                wrong.code,
+                EvaluationErrorCode::ParseError | EvaluationErrorCode::TypeMismatch
+            ),
+            "{wrong:?}"
+        );
+        let missing = client
+            .get_string_value("no-such-flag", Some(&context), None)
+            .await
+            .expect_err("unknown flag");
+        assert_eq!(missing.code, EvaluationErrorCode::FlagNotFound);
+    });
     assert_eq!(
         users(&api, &checkout.id),
-        3,
-        "raw-1, bulk-1 and the SDK's unit: {log}"
+        4,
+        "raw-1, bulk-1 and the node and Rust SDKs' units: {log}"
+    );
+
+    // OpenFeature's web SDK and OFREP web provider in Chromium: bulk, polling, a change.
+    let output = Command::new("node")
+        .arg("tests/openfeature/web.mjs")
+        .current_dir(repo_root())
+        .env("CLEAVE_URL", &api.w.base)
+        .env("CLEAVE_ADMIN_TOKEN", &api.w.admin_token)
+        .env("EXPECTED", expected.to_string())
+        .output()
+        .expect("node runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{log}");
+    assert!(
+        output.status.success() && log.contains("[ofrep-web] ok"),
+        "{log}"
     );
 }
