@@ -5,6 +5,7 @@ mod api;
 pub mod contract;
 mod echo;
 mod envoy;
+mod node;
 mod parallel;
 mod process;
 pub mod promql;
@@ -17,6 +18,7 @@ pub use envoy::{
     Envoy, envoy_binary as envoy_binary_path, example_config as envoy_example_config,
     synced_config as envoy_synced_config,
 };
+pub use node::run_node;
 pub use parallel::{THREADS, parallel};
 pub use process::{Process, free_port, repo_root, wait_for};
 pub use raw::RawClient;

@@ -3,27 +3,20 @@
 //! results equal to the API's, exports, list filters, calculators, phone layout, delete.
 //! Screenshots go to target/test-artifacts/browser/.
 
-use cleave_e2e::{Wrangler, repo_root};
-use std::process::Command;
+use cleave_e2e::{Wrangler, repo_root, run_node};
 
 #[test]
 fn dashboard_works_in_a_real_browser() {
     let worker = Wrangler::start("dashboard-browser");
     let artifacts = repo_root().join("target/test-artifacts/browser");
-    let output = Command::new("node")
-        .arg("tests/browser/dashboard.mjs")
-        .current_dir(repo_root())
-        .env("CLEAVE_URL", &worker.base)
-        .env("CLEAVE_ADMIN_TOKEN", &worker.admin_token)
-        .env("ARTIFACTS", &artifacts)
-        .output()
-        .expect("node runs");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let artifacts = artifacts.to_string_lossy().into_owned();
+    run_node(
+        "tests/browser/dashboard.mjs",
+        &[
+            ("CLEAVE_URL", &worker.base),
+            ("CLEAVE_ADMIN_TOKEN", &worker.admin_token),
+            ("ARTIFACTS", &artifacts),
+        ],
+        "[browser] all steps passed",
     );
-    println!("{log}");
-    assert!(output.status.success(), "browser test failed:\n{log}");
-    assert!(log.contains("[browser] all steps passed"), "{log}");
 }

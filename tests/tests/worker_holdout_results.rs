@@ -122,18 +122,12 @@ fn held_out_and_exposed_units_from_assign_and_the_proxy_are_compared() {
         (r["metric"].as_str(), r["control_variant"].as_str()),
         (Some("buy"), Some("held_out"))
     );
-    let arm = |name: &str| {
-        let v = r["variants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|v| v["variant"] == name)
-            .cloned()
-            .unwrap_or_default();
-        (v["sample_size"].as_u64(), v["conversions"].as_u64())
-    };
-    assert_eq!(arm("held_out"), (Some(held), Some(held_buyers)), "{r}");
-    assert_eq!(arm("exposed"), (Some(exposed), Some(exposed_buyers)), "{r}");
+    assert_eq!(arm(&r, "held_out"), (Some(held), Some(held_buyers)), "{r}");
+    assert_eq!(
+        arm(&r, "exposed"),
+        (Some(exposed), Some(exposed_buyers)),
+        "{r}"
+    );
 
     // Deleting a held-out buyer's data takes its membership and its event out of the
     // holdout's results (they live in the holdout's shards).
@@ -141,22 +135,16 @@ fn held_out_and_exposed_units_from_assign_and_the_proxy_are_compared() {
     assert_eq!(status, 200, "{d}");
     assert_eq!(d["holdout_rows"], 2, "a membership and one event: {d}");
     let (_, r) = api.admin("GET", "/api/v1/holdouts/longterm/results", None);
-    let arm = |name: &str| {
-        let v = r["variants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|v| v["variant"] == name)
-            .cloned()
-            .unwrap_or_default();
-        (v["sample_size"].as_u64(), v["conversions"].as_u64())
-    };
     assert_eq!(
-        arm("held_out"),
+        arm(&r, "held_out"),
         (Some(held - 1), Some(held_buyers - 1)),
         "{r}"
     );
-    assert_eq!(arm("exposed"), (Some(exposed), Some(exposed_buyers)), "{r}");
+    assert_eq!(
+        arm(&r, "exposed"),
+        (Some(exposed), Some(exposed_buyers)),
+        "{r}"
+    );
 
     // A new share restarts the holdout's results: every shard is cleared.
     let (status, h) = api.admin(
@@ -179,4 +167,16 @@ fn held_out_and_exposed_units_from_assign_and_the_proxy_are_compared() {
     assert_eq!(status, 401);
     let (status, err) = api.admin("GET", "/api/v1/holdouts/nope/results", None);
     assert_eq!(status, 404, "{err}");
+}
+
+/// (users, converters) of one arm of a holdout's results.
+fn arm(results: &Value, name: &str) -> (Option<u64>, Option<u64>) {
+    let v = results["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| v["variant"] == name)
+        .cloned()
+        .unwrap_or_default();
+    (v["sample_size"].as_u64(), v["conversions"].as_u64())
 }

@@ -6,11 +6,10 @@
 //! Rust SDK with the OFREP provider crate does here.
 
 use cleave_core::model::{Audience, Experiment};
-use cleave_e2e::{Api, contract, exposed_users, http, repo_root};
+use cleave_e2e::{Api, contract, exposed_users, http, run_node};
 use open_feature::{EvaluationContext, EvaluationErrorCode, OpenFeature, StructValue};
 use open_feature_ofrep::{OfrepOptions, OfrepProvider};
 use serde_json::{Value, json};
-use std::process::Command;
 
 /// `POST path` with `body` and extra headers: (status, ETag, JSON body), checked against
 /// the OpenAPI document like every response.
@@ -265,22 +264,13 @@ fn ofrep_evaluates_experiments_as_flags_for_raw_requests_and_the_openfeature_sdk
         "de": {"variant": variant_of(&de, user)},
         "de_id": de.id,
     });
-    let output = Command::new("node")
-        .arg("tests/openfeature/server.mjs")
-        .current_dir(repo_root())
-        .env("CLEAVE_URL", &api.w.base)
-        .env("EXPECTED", expected.to_string())
-        .output()
-        .expect("node runs");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{log}");
-    assert!(
-        output.status.success() && log.contains("[ofrep-node] ok"),
-        "{log}"
+    let log = run_node(
+        "tests/openfeature/server.mjs",
+        &[
+            ("CLEAVE_URL", &api.w.base),
+            ("EXPECTED", &expected.to_string()),
+        ],
+        "[ofrep-node] ok",
     );
 
     // OpenFeature's Rust SDK with its OFREP provider (crates.io), as a Rust service uses it.
@@ -354,22 +344,13 @@ fn ofrep_evaluates_experiments_as_flags_for_raw_requests_and_the_openfeature_sdk
     );
 
     // OpenFeature's web SDK and OFREP web provider in Chromium: bulk, polling, a change.
-    let output = Command::new("node")
-        .arg("tests/openfeature/web.mjs")
-        .current_dir(repo_root())
-        .env("CLEAVE_URL", &api.w.base)
-        .env("CLEAVE_ADMIN_TOKEN", &api.w.admin_token)
-        .env("EXPECTED", expected.to_string())
-        .output()
-        .expect("node runs");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{log}");
-    assert!(
-        output.status.success() && log.contains("[ofrep-web] ok"),
-        "{log}"
+    run_node(
+        "tests/openfeature/web.mjs",
+        &[
+            ("CLEAVE_URL", &api.w.base),
+            ("CLEAVE_ADMIN_TOKEN", &api.w.admin_token),
+            ("EXPECTED", &expected.to_string()),
+        ],
+        "[ofrep-web] ok",
     );
 }

@@ -21,6 +21,26 @@ use worker::wasm_bindgen::JsValue;
 /// Units per `IN (...)` list (one more parameter for the experiment; D1 allows 100).
 const IDS_PER_LIST: usize = 90;
 
+/// Old tables of one kind of owner: its units, their events, and the column naming the
+/// owner (an experiment or a holdout).
+struct OldTables {
+    units: &'static str,
+    events: &'static str,
+    owner: &'static str,
+}
+
+const EXPERIMENT_TABLES: OldTables = OldTables {
+    units: "assignments",
+    events: "events",
+    owner: "experiment_id",
+};
+
+const HOLDOUT_TABLES: OldTables = OldTables {
+    units: "holdout_members",
+    events: "holdout_events",
+    owner: "holdout",
+};
+
 /// What one step did and what is left.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -172,7 +192,6 @@ impl CloudStore {
                 .await? as u64;
             return Ok(());
         };
-        let name = JsValue::from(holdout.as_str());
         let exists: Option<HoldoutRow> = query!(
             &self.db,
             "SELECT name AS holdout FROM holdouts WHERE name = ?1",
@@ -184,17 +203,7 @@ impl CloudStore {
         .map_err(backend)?;
         if exists.is_none() {
             // Rows of a deleted holdout: nothing can read them.
-            progress.dropped_events += self
-                .run_one(
-                    "DELETE FROM holdout_events WHERE holdout = ?".into(),
-                    std::slice::from_ref(&name),
-                )
-                .await? as u64;
-            self.run_one(
-                "DELETE FROM holdout_members WHERE holdout = ?".into(),
-                &[name],
-            )
-            .await?;
+            progress.dropped_events += self.drop_owner(&HOLDOUT_TABLES, &holdout).await?;
             return Ok(());
         }
         let rows: Vec<MemberRow> = query!(
@@ -211,14 +220,7 @@ impl CloudStore {
         .results()
         .map_err(backend)?;
         let users: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
-        let events = self
-            .events_of(
-                "SELECT event_id, user_id, event_name, value, occurred_at FROM holdout_events
-                 WHERE holdout = ? AND user_id IN",
-                &holdout,
-                &users,
-            )
-            .await?;
+        let events = self.events_of(&HOLDOUT_TABLES, &holdout, &users).await?;
         let members: Vec<HoldoutMember> = rows
             .into_iter()
             .map(|r| HoldoutMember {
@@ -238,30 +240,64 @@ impl CloudStore {
         }
         progress.moved_holdout_members = users.len() as u64;
         progress.moved_holdout_events = tracked.len() as u64;
+        self.delete_moved(&HOLDOUT_TABLES, &holdout, &users).await
+    }
+
+    /// Deletes every row of `owner` from the old tables `t` (its experiment or holdout no
+    /// longer exists, so nothing can read them); how many events that dropped.
+    async fn drop_owner(&self, t: &OldTables, owner: &str) -> StoreResult<u64> {
+        let owner = JsValue::from(owner);
+        let dropped = self
+            .run_one(
+                format!("DELETE FROM {} WHERE {} = ?", t.events, t.owner),
+                std::slice::from_ref(&owner),
+            )
+            .await?;
+        self.run_one(
+            format!("DELETE FROM {} WHERE {} = ?", t.units, t.owner),
+            &[owner],
+        )
+        .await?;
+        Ok(dropped as u64)
+    }
+
+    /// Deletes moved `users` of `owner` and their events from the old tables `t`, in one
+    /// batch.
+    async fn delete_moved(&self, t: &OldTables, owner: &str, users: &[String]) -> StoreResult<()> {
         let mut deletes = self.per_unit_chunk(
-            "DELETE FROM holdout_events WHERE holdout = ? AND user_id IN",
-            &holdout,
-            &users,
+            &format!(
+                "DELETE FROM {} WHERE {} = ? AND user_id IN",
+                t.events, t.owner
+            ),
+            owner,
+            users,
         )?;
         deletes.extend(self.per_unit_chunk(
-            "DELETE FROM holdout_members WHERE holdout = ? AND user_id IN",
-            &holdout,
-            &users,
+            &format!(
+                "DELETE FROM {} WHERE {} = ? AND user_id IN",
+                t.units, t.owner
+            ),
+            owner,
+            users,
         )?);
         self.run_batch(deletes).await?;
         Ok(())
     }
 
-    /// The events `sql` (ending in `IN`) selects for `owner`'s `users`, as shard events.
+    /// Every event of `owner`'s `users` in the old tables `t`, as shard events.
     async fn events_of(
         &self,
-        sql: &str,
+        t: &OldTables,
         owner: &str,
         users: &[String],
     ) -> StoreResult<Vec<UnitEvent>> {
+        let sql = format!(
+            "SELECT event_id, user_id, event_name, value, occurred_at FROM {} WHERE {} = ? AND user_id IN",
+            t.events, t.owner
+        );
         let mut events = Vec::new();
         for result in self
-            .run_batch(self.per_unit_chunk(sql, owner, users)?)
+            .run_batch(self.per_unit_chunk(&sql, owner, users)?)
             .await?
         {
             events.extend(
@@ -289,18 +325,7 @@ impl CloudStore {
     ) -> StoreResult<()> {
         let Some(experiment) = self.experiment(experiment_id).await? else {
             // Rows of a deleted experiment: nothing can read them.
-            let id = JsValue::from(experiment_id);
-            progress.dropped_events = self
-                .run_one(
-                    "DELETE FROM events WHERE experiment_id = ?".into(),
-                    std::slice::from_ref(&id),
-                )
-                .await? as u64;
-            self.run_one(
-                "DELETE FROM assignments WHERE experiment_id = ?".into(),
-                &[id],
-            )
-            .await?;
+            progress.dropped_events = self.drop_owner(&EXPERIMENT_TABLES, experiment_id).await?;
             return Ok(());
         };
         let rows: Vec<AssignmentRow> = query!(
@@ -318,12 +343,7 @@ impl CloudStore {
         .map_err(backend)?;
         let users: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
         let units = self
-            .events_of(
-                "SELECT event_id, user_id, event_name, value, occurred_at FROM events
-                 WHERE experiment_id = ? AND user_id IN",
-                experiment_id,
-                &users,
-            )
+            .events_of(&EXPERIMENT_TABLES, experiment_id, &users)
             .await?;
         let exposures: Vec<UnitExposure> = rows
             .into_iter()
@@ -345,17 +365,7 @@ impl CloudStore {
         }
         progress.moved_exposures = users.len() as u64;
         progress.moved_events = tracked.len() as u64;
-        let mut deletes = self.per_unit_chunk(
-            "DELETE FROM events WHERE experiment_id = ? AND user_id IN",
-            experiment_id,
-            &users,
-        )?;
-        deletes.extend(self.per_unit_chunk(
-            "DELETE FROM assignments WHERE experiment_id = ? AND user_id IN",
-            experiment_id,
-            &users,
-        )?);
-        self.run_batch(deletes).await?;
-        Ok(())
+        self.delete_moved(&EXPERIMENT_TABLES, experiment_id, &users)
+            .await
     }
 }
