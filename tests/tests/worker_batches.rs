@@ -1,6 +1,6 @@
 //! Batch ingestion, the ab-testing-service clients' flow, concurrency and durability.
 
-use cleave_e2e::{Api, Wrangler};
+use cleave_e2e::{Api, Wrangler, http, send};
 use serde_json::{Value, json};
 
 fn two_arms(name: &str) -> Value {
@@ -177,6 +177,99 @@ fn ab_testing_service_client_calls_work() {
         Some(json!({"status": "paused"})),
     );
     assert_eq!((status, paused["status"].clone()), (200, json!("paused")));
+}
+
+/// `Authorization: Basic base64(user:password)`.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+#[test]
+fn ab_testing_service_clients_check_health_sign_in_with_basic_and_create_active() {
+    let api = Api::start("ab-testing-service-basic");
+    // Step 1 of its load script: the health check.
+    let (status, h) = api.public("GET", "/api/health", None);
+    assert_eq!(
+        (status, h["status"].as_str()),
+        (200, Some("healthy")),
+        "{h}"
+    );
+    // Step 2: HTTP Basic with the admin token as the password (any user name), creating
+    // with "status": "active".
+    let body = json!({"name": "load_test", "variants": [{"name": "control", "is_control": true}, {"name": "b"}],
+                      "status": "active", "base_rate": 0.1, "min_detectable_effect": 0.05});
+    let with = |auth: &str, method: &str, path: &str, body: Option<&Value>| {
+        send(
+            http()
+                .request(method, &api.url(path))
+                .set("authorization", auth),
+            body,
+        )
+    };
+    let (status, text) = with(
+        &basic("admin", "wrong"),
+        "POST",
+        "/api/experiments",
+        Some(&body),
+    );
+    assert_eq!(status, 403, "{text}");
+    let (status, text) = with(
+        &basic("anyone", &api.w.admin_token),
+        "POST",
+        "/api/experiments",
+        Some(&body),
+    );
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(created["status"], "running", "{created}");
+    let (status, a) = api.public(
+        "POST",
+        "/api/assignments/get",
+        Some(json!({"subid": "u1", "experiment_id": "load_test"})),
+    );
+    assert_eq!(status, 200, "{a}");
+    assert!(a["variant"].is_string(), "started at once: {a}");
+    let (status, text) = with(
+        &basic("admin", &api.w.admin_token),
+        "GET",
+        "/api/experiments/load_test/stats",
+        None,
+    );
+    assert_eq!(status, 200, "{text}");
+    // Basic is for the ab-testing-service routes only: the v1 API stays Bearer.
+    let (status, text) = with(
+        &basic("admin", &api.w.admin_token),
+        "GET",
+        "/api/v1/experiments",
+        None,
+    );
+    assert_eq!(status, 401, "{text}");
+    // A status a new experiment cannot have is refused naming the field; a start that is
+    // refused leaves no draft behind.
+    let (status, r) = api.admin(
+        "POST",
+        "/api/experiments",
+        Some(json!({"name": "odd", "variants": [{"name": "a"}, {"name": "b"}], "status": "completed"})),
+    );
+    assert_eq!(
+        (status, r["error"]["field"].as_str()),
+        (422, Some("status")),
+        "{r}"
+    );
+    let layered = |name: &str| {
+        json!({"name": name, "variants": [{"name": "a"}, {"name": "b"}], "status": "active",
+                                      "layer": {"name": "checkout", "start": 0.0, "end": 0.6}})
+    };
+    let (status, r) = api.admin("POST", "/api/experiments", Some(layered("first")));
+    assert_eq!(status, 201, "{r}");
+    let (status, r) = api.admin("POST", "/api/experiments", Some(layered("second")));
+    assert_eq!(status, 409, "overlapping layer ranges: {r}");
+    let (status, r) = api.admin("GET", "/api/experiments/second", None);
+    assert_eq!(status, 404, "the unstarted draft was removed: {r}");
 }
 
 #[test]

@@ -58,8 +58,30 @@ async fn timed<F: core::future::Future<Output = Result<()>>>(f: F) -> Check {
     }
 }
 
+/// The health document in the ab-testing-service's shape (`GET /api/health`).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CompatHealth {
+    /// `healthy` or `unhealthy`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(healthy|unhealthy)$"))]
+    pub status: &'static str,
+    /// `cleave`.
+    pub service: &'static str,
+    /// Version of the Worker (and core) crate.
+    pub version: &'static str,
+    /// Per-dependency results.
+    pub checks: Checks,
+}
+
 /// Runs both checks; 200 when both pass, 503 otherwise.
 pub async fn handle(env: &Env) -> Result<Response> {
+    let body = check(env).await;
+    let status = if body.status == "ok" { 200 } else { 503 };
+    Ok(Response::from_json(&body)?.with_status(status))
+}
+
+/// Runs both checks (D1, KV).
+pub async fn check(env: &Env) -> Health {
     let d1 = timed(async {
         env.d1("DB")?
             .prepare("SELECT COUNT(*) AS n FROM experiments")
@@ -78,11 +100,10 @@ pub async fn handle(env: &Env) -> Result<Response> {
     })
     .await;
     let healthy = d1.ok && kv.ok;
-    let body = Health {
+    Health {
         status: if healthy { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
         assignment_spec: cleave_core::assign::SPEC_VERSION,
         checks: Checks { d1, kv },
-    };
-    Ok(Response::from_json(&body)?.with_status(if healthy { 200 } else { 503 }))
+    }
 }

@@ -9,7 +9,7 @@ use pollster::block_on;
 use serde_json::json;
 
 mod support;
-use support::{body, create, host, two_arms};
+use support::{body, create, host, running, two_arms};
 
 #[test]
 fn create_sets_server_fields_and_rejects_client_ones() {
@@ -188,6 +188,45 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
     };
     let err = block_on(track::track(&store, &h, &e, nan)).unwrap_err();
     assert_eq!(err.field.as_deref(), Some("value"));
+}
+
+#[test]
+fn timestamps_are_accepted_within_javascripts_date_range_and_refused_beyond_naming_the_field() {
+    let (store, h) = (MemoryStore::default(), host());
+    let e = running(&store, &h, &two_arms());
+    let user = "ts-user";
+    let variant = e.assign(user).unwrap().variant_name().unwrap().to_string();
+    block_on(store.record_exposures(
+        &e,
+        &[cleave_worker::store::Exposure {
+            experiment_id: e.id.clone(),
+            user_id: user.into(),
+            variant,
+            reason: "assigned".into(),
+            at: 0,
+            context: None,
+        }],
+    ))
+    .unwrap();
+    let track_at = |t: &str| {
+        let req: track::TrackRequest = cleave_worker::service::input::json_body(
+            format!(r#"{{"user_id": "{user}", "event_name": "click", "timestamp": {t}}}"#)
+                .as_bytes(),
+        )?;
+        block_on(track::track(&store, &h, &e, req))
+    };
+    for edge in ["8640000000000000", "-8640000000000000", "1763856000000.0"] {
+        assert!(track_at(edge).is_ok(), "{edge}");
+    }
+    for beyond in [
+        "8640000000000001",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ] {
+        let err = track_at(beyond).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("timestamp"), "{beyond}: {err:?}");
+        assert_eq!(err.status(), 422, "{beyond}");
+    }
 }
 
 #[test]

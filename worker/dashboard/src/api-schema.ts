@@ -132,6 +132,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The health checks in the ab-testing-service's shape (`healthy` / `unhealthy`; 503 when unhealthy) */
+        get: operations["compatHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analyze": {
         parameters: {
             query?: never;
@@ -791,10 +808,10 @@ export interface components {
              */
             significance_level?: number;
             /**
-             * @description New experiments start as drafts
+             * @description `draft` (the default), or `active` (= `running`): created and started in one call
              * @enum {string}
              */
-            status?: "draft";
+            status?: "draft" | "active" | "running";
             /**
              * Format: int64
              * @description Planned total number of users across all variants.
@@ -911,7 +928,8 @@ export interface components {
             experiment_id: string;
             /**
              * Format: int64
-             * @description When it happened, ms since the epoch (default: now).
+             * @description When it happened, ms since the epoch (default: now), within ±8.64e15 (JavaScript's
+             *     `Date` range).
              */
             timestamp?: number | null;
             /** @description The user; must have been exposed. */
@@ -946,7 +964,8 @@ export interface components {
             reason?: string | null;
             /**
              * Format: int64
-             * @description When, ms since the epoch (default: now).
+             * @description When, ms since the epoch (default: now), within ±8.64e15 (JavaScript's `Date`
+             *     range).
              */
             timestamp?: number | null;
             /** @description The user. */
@@ -1054,6 +1073,17 @@ export interface components {
             test: string;
             /** @description Treatment variant name. */
             variant: string;
+        };
+        /** @description The health document in the ab-testing-service's shape (`GET /api/health`). */
+        CompatHealth: {
+            /** @description Per-dependency results. */
+            checks: components["schemas"]["Checks"];
+            /** @description `cleave`. */
+            service: string;
+            /** @description `healthy` or `unhealthy`. */
+            status: string;
+            /** @description Version of the Worker (and core) crate. */
+            version: string;
         };
         /**
          * @description A multiple-testing correction.
@@ -1859,7 +1889,8 @@ export interface components {
             event_name: string;
             /**
              * Format: int64
-             * @description When it happened, ms since the epoch (default: now).
+             * @description When it happened, ms since the epoch (default: now), within ±8.64e15 (JavaScript's
+             *     `Date` range).
              */
             timestamp?: number | null;
             /** @description The user; must have been exposed. */
@@ -2620,6 +2651,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compatHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatHealth"];
+                };
+            };
+            /** @description Degraded: a dependency failed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompatHealth"];
                 };
             };
         };

@@ -37,6 +37,8 @@ pub fn document() -> Value {
         "components": {
             "schemas": schemas::components(),
             "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic",
+                    "description": "ADMIN_TOKEN as the password, any user name (the ab-testing-service clients' way)"},
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                     "description": "ADMIN_TOKEN; SNAPSHOT_TOKEN for the snapshot; METRICS_TOKEN for /metrics"}
             }

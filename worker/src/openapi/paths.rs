@@ -130,8 +130,8 @@ fn success_responses(route: &Route) -> BTreeMap<String, Value> {
                 json!({"description": "OK", "content": json_content(schema_ref(schema))}),
             );
         }
-        Reply::Health => {
-            let body = json_content(schema_ref("Health"));
+        Reply::Health(schema) => {
+            let body = json_content(schema_ref(schema));
             out.insert(
                 "200".into(),
                 json!({"description": "Healthy", "content": body}),
@@ -243,7 +243,9 @@ fn operation(route: &Route) -> Value {
     for (status, response) in error_responses(route) {
         responses.entry(status).or_insert(response);
     }
-    let security = if route.access.needs_token() {
+    let security = if route.access == Access::AdminOrBasic {
+        json!([{"bearerAuth": []}, {"basicAuth": []}])
+    } else if route.access.needs_token() {
         json!([{"bearerAuth": []}])
     } else {
         json!([])

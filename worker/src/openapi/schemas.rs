@@ -41,6 +41,7 @@ pub fn components() -> Map<String, Value> {
     add::<snapshot::Snapshot>(&mut all);
     add::<progress::ExperimentProgress>(&mut all);
     add::<crate::health::Health>(&mut all);
+    add::<crate::health::CompatHealth>(&mut all);
     add::<crate::error::ErrorBody>(&mut all);
     add::<crate::routes::Deleted>(&mut all);
     add::<crate::routes::StatusRequest>(&mut all);
@@ -163,7 +164,7 @@ fn ab_testing_service_create(experiment: &Value) -> Value {
     );
     props.insert(
         "status".into(),
-        json!({"type": "string", "enum": ["draft"], "description": "New experiments start as drafts"}),
+        json!({"type": "string", "enum": ["draft", "active", "running"], "description": "`draft` (the default), or `active` (= `running`): created and started in one call"}),
     );
     json!({
         "type": "object",

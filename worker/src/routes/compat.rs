@@ -9,11 +9,40 @@ use crate::host::WorkerHost;
 use crate::service::{experiments, stats};
 use worker::Response;
 
-/// `POST /api/experiments`.
+/// `POST /api/experiments`: a draft, or — with `"status": "active"`, as its clients send —
+/// created and started in one call (if the start is refused, e.g. by a taken layer range,
+/// the draft is removed again and the refusal answered).
 pub async fn create(mut c: Call) -> ApiResult<Response> {
     let body = c.body().await?;
+    let (body, start) = experiments::split_initial_status(&body)?;
     let e = create_published(&c.env, &body, experiments::Dialect::AbTestingService).await?;
-    json(201, &e)
+    if !start {
+        return json(201, &e);
+    }
+    match transition_published(&c.env, &e.id, cleave_core::model::Action::Start, None).await {
+        Ok(started) => json(201, &started),
+        Err(refused) => {
+            let store = store(&c.env)?;
+            if let Err(err) = experiments::delete(&store, &e.id).await {
+                worker::console_error!("removing the unstarted draft {} failed: {err:?}", e.id);
+            }
+            Err(refused)
+        }
+    }
+}
+
+/// `GET /api/health`: the health checks in the ab-testing-service's shape
+/// (`{"status": "healthy" | "unhealthy", …}`), 200 or 503.
+pub async fn health(c: Call) -> ApiResult<Response> {
+    let report = crate::health::check(&c.env).await;
+    let healthy = report.status == "ok";
+    let body = crate::health::CompatHealth {
+        status: if healthy { "healthy" } else { "unhealthy" },
+        service: "cleave",
+        version: report.version,
+        checks: report.checks,
+    };
+    Ok(Response::from_json(&body)?.with_status(if healthy { 200 } else { 503 }))
 }
 
 /// `GET /api/experiments/{name}`.

@@ -58,8 +58,9 @@ pub enum Body {
 pub enum Reply {
     /// JSON of this schema, with this status.
     Json(u16, &'static str),
-    /// The health document: 200 when healthy, 503 with the same schema when degraded.
-    Health,
+    /// A health document of this schema: 200 when healthy, 503 with the same schema when
+    /// degraded.
+    Health(&'static str),
     /// A JSON array of this schema.
     List(&'static str),
     /// An experiment with its revision as `ETag`.

@@ -2,7 +2,7 @@
 //! admin, edge and metrics classes; a per-client rate limit for public endpoints.
 
 use super::table::Access;
-use crate::auth::{bearer, constant_time_eq, require};
+use crate::auth::{Scheme, bearer, constant_time_eq, require, require_with};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::setting;
 use worker::{Env, Request};
@@ -20,6 +20,12 @@ pub async fn admit(req: &Request, env: &Env, access: Access) -> ApiResult<()> {
     match access {
         Access::Open => Ok(()),
         Access::Admin => require(auth, &[setting(env, "ADMIN_TOKEN")], "admin"),
+        Access::AdminOrBasic => require_with(
+            auth,
+            &[setting(env, "ADMIN_TOKEN")],
+            "admin",
+            Scheme::BearerOrBasic,
+        ),
         Access::Edge => require(
             auth,
             &[setting(env, "ADMIN_TOKEN"), setting(env, "SNAPSHOT_TOKEN")],

@@ -19,6 +19,9 @@ pub enum Access {
     Public,
     /// `ADMIN_TOKEN`; CORS only from `ADMIN_ORIGINS`.
     Admin,
+    /// `ADMIN_TOKEN` as a Bearer token or as the password of HTTP Basic (any user name):
+    /// the ab-testing-service compatibility API's admin routes, whose clients use Basic.
+    AdminOrBasic,
     /// `ADMIN_TOKEN` or `SNAPSHOT_TOKEN` (edges, the Envoy filter).
     Edge,
     /// `METRICS_TOKEN` or `ADMIN_TOKEN`, unless `METRICS_PUBLIC=true`.
@@ -34,7 +37,10 @@ impl Access {
 
     /// Whether it needs a bearer token.
     pub fn needs_token(self) -> bool {
-        matches!(self, Self::Admin | Self::Edge | Self::Metrics)
+        matches!(
+            self,
+            Self::Admin | Self::AdminOrBasic | Self::Edge | Self::Metrics
+        )
     }
 }
 
@@ -55,7 +61,7 @@ pub struct Route {
     pub doc: Doc,
 }
 
-use Access::{Admin, Edge, Metrics, Open, Public};
+use Access::{Admin, AdminOrBasic, Edge, Metrics, Open, Public};
 use ErrorCode::{
     Conflict, EditConflict, IllegalTransition, LayerOverlap, MetricNotFinite, NotAssigned,
     NotFound, PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable,
@@ -152,7 +158,7 @@ const STATUS_QUERY: &[Query] = &[Query {
 }];
 
 /// The experiment, data-plane, operations and compatibility endpoints.
-pub static ROUTES_CORE: [Route; 32] = [
+pub static ROUTES_CORE: [Route; 33] = [
     Route {
         method: Get,
         path: "/ping",
@@ -178,7 +184,7 @@ pub static ROUTES_CORE: [Route; 32] = [
             summary: "D1 and KV checks (503 with the same body when degraded)",
             tag: Tag::Operations,
             body: Body::None,
-            reply: Reply::Health,
+            reply: Reply::Health("Health"),
             errors: &[],
             query: &[],
         },
@@ -502,9 +508,24 @@ pub static ROUTES_CORE: [Route; 32] = [
         },
     },
     Route {
+        method: Get,
+        path: "/api/health",
+        access: Open,
+        handler: |c| Box::pin(compat::health(c)),
+        doc: Doc {
+            id: "compatHealth",
+            summary: "The health checks in the ab-testing-service's shape (`healthy` / `unhealthy`; 503 when unhealthy)",
+            tag: Tag::Compatibility,
+            body: Body::None,
+            reply: Reply::Health("CompatHealth"),
+            errors: &[],
+            query: &[],
+        },
+    },
+    Route {
         method: Post,
         path: "/api/experiments",
-        access: Admin,
+        access: AdminOrBasic,
         handler: |c| Box::pin(compat::create(c)),
         doc: Doc {
             id: "compatCreateExperiment",
@@ -519,7 +540,7 @@ pub static ROUTES_CORE: [Route; 32] = [
     Route {
         method: Get,
         path: "/api/experiments/:name",
-        access: Admin,
+        access: AdminOrBasic,
         handler: |c| Box::pin(compat::get(c)),
         doc: Doc {
             id: "compatGetExperiment",
@@ -534,7 +555,7 @@ pub static ROUTES_CORE: [Route; 32] = [
     Route {
         method: Post,
         path: "/api/experiments/:name/status",
-        access: Admin,
+        access: AdminOrBasic,
         handler: |c| Box::pin(compat::status(c)),
         doc: Doc {
             id: "compatSetStatus",
@@ -555,7 +576,7 @@ pub static ROUTES_CORE: [Route; 32] = [
     Route {
         method: Get,
         path: "/api/experiments/:name/stats",
-        access: Admin,
+        access: AdminOrBasic,
         handler: |c| Box::pin(compat::stats(c)),
         doc: Doc {
             id: "compatStats",

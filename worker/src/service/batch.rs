@@ -54,8 +54,13 @@ pub struct BatchExposure {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(pattern = "^(assigned|forced)$"))]
     pub reason: Option<String>,
-    /// When, ms since the epoch (default: now).
+    /// When, ms since the epoch (default: now), within ±8.64e15 (JavaScript's `Date`
+    /// range).
     #[serde(default, deserialize_with = "cleave_core::model::integer::opt_i64")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = -8_640_000_000_000_000_i64, maximum = 8_640_000_000_000_000_i64)
+    )]
     pub timestamp: Option<i64>,
     /// The attributes the edge decided with (same limits as `/assign`'s `context`); the
     /// Worker decides again with them, and stores them with the exposure.
@@ -330,7 +335,9 @@ pub async fn exposures<S: Store>(
     let mut records = Vec::new();
     let mut members = Vec::new();
     for (i, x) in body.exposures.iter().enumerate() {
-        if let Err(e) = identifier("user_id", &x.user_id) {
+        if let Err(e) = identifier("user_id", &x.user_id)
+            .and_then(|()| super::input::timestamp("timestamp", x.timestamp))
+        {
             results.push(rejected("exposures", i, e));
             continue;
         }

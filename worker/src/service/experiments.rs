@@ -103,6 +103,27 @@ pub enum Dialect {
     AbTestingService,
 }
 
+/// The ab-testing-service API's create body without its `status` (`draft` or `active`,
+/// its names), and whether the experiment is to start at once (`active`; `running` works
+/// too). Any other status is 422 naming `status`.
+pub fn split_initial_status(bytes: &[u8]) -> ApiResult<(Vec<u8>, bool)> {
+    let mut body: Map<String, Value> = json_body(bytes)?;
+    let start = match body.remove("status") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) if s == "draft" => false,
+        Some(Value::String(s)) if s == "active" || s == "running" => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "a new experiment is 'draft' or 'active' (created and started)",
+            ));
+        }
+    };
+    let bytes = serde_json::to_vec(&body)
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+    Ok((bytes, start))
+}
+
 /// `POST /experiments`: a new draft with a server-chosen id; the key defaults to the name's slug.
 pub async fn create<S: Store>(
     store: &S,

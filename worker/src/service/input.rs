@@ -33,6 +33,24 @@ pub fn identifier(field: &str, value: &str) -> ApiResult<()> {
     check_id(value).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
+/// The largest timestamp accepted, in ms from the epoch either way: JavaScript's `Date`
+/// range (±100,000,000 days, about the year 275,760), inside the doubles' exact integers, so
+/// every store and host (JSON into a Durable Object, SQLite, a browser) holds it unchanged.
+pub const MAX_TIMESTAMP_MS: i64 = 8_640_000_000_000_000;
+
+/// Checks an optional timestamp: within ±[`MAX_TIMESTAMP_MS`] (422 naming `field`).
+pub fn timestamp(field: &str, value: Option<i64>) -> ApiResult<()> {
+    match value {
+        Some(t) if !(-MAX_TIMESTAMP_MS..=MAX_TIMESTAMP_MS).contains(&t) => Err(ApiError::invalid(
+            field,
+            format!(
+                "must be ms since the epoch within ±{MAX_TIMESTAMP_MS} (JavaScript's Date range)"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Checks an event value: finite, `|value| ≤ 1e15` (`MAX_ABS_EVENT_VALUE`), so that no
 /// event can overflow an experiment's sums.
 pub fn event_value(field: &str, value: f64) -> ApiResult<f64> {

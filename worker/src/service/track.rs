@@ -50,18 +50,24 @@ pub struct TrackRequest {
         )
     )]
     pub event_id: Option<String>,
-    /// When it happened, ms since the epoch (default: now).
+    /// When it happened, ms since the epoch (default: now), within ±8.64e15 (JavaScript's
+    /// `Date` range).
     #[serde(default, deserialize_with = "cleave_core::model::integer::opt_i64")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = -8_640_000_000_000_000_i64, maximum = 8_640_000_000_000_000_i64)
+    )]
     pub timestamp: Option<i64>,
 }
 
 impl TrackRequest {
     /// The rules every tracking endpoint applies: ids of 1–256 characters without control
-    /// characters, a finite value with `|value| ≤ 1e15`.
+    /// characters, a finite value with `|value| ≤ 1e15`, a timestamp in `Date`'s range.
     pub fn validate(&self) -> ApiResult<()> {
         identifier("user_id", &self.user_id)?;
         identifier("event_name", &self.event_name)?;
         event_value("value", self.value)?;
+        super::input::timestamp("timestamp", self.timestamp)?;
         match &self.event_id {
             Some(id) => identifier("event_id", id),
             None => Ok(()),
