@@ -400,9 +400,11 @@ async function docsFlow(browser, watcher) {
 
   step('docs: Authorize with the admin token, then try listExperiments');
   await page.locator('.auth-wrapper .authorize').click();
-  await page.locator('.modal-ux input').first().fill(TOKEN);
-  await page.locator('.modal-ux .auth-btn-wrapper .authorize').click();
-  await page.locator('.modal-ux .btn-done').click();
+  // The bearer scheme's form (the ab-testing-service routes also offer Basic).
+  const bearer = page.locator('.modal-ux form').filter({ hasText: 'bearerAuth' });
+  await bearer.locator('input').fill(TOKEN);
+  await bearer.locator('.auth-btn-wrapper .authorize').click();
+  await page.locator('.modal-ux .btn-done').first().click();
   const op = page.locator('#operations-experiments-listExperiments');
   await op.locator('.opblock-summary').click();
   await op.locator('.btn.execute').click();
