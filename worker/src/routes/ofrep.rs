@@ -10,6 +10,8 @@ use crate::service::ofrep::{
     OfrepBulk, OfrepErrorCode, OfrepFailure, OfrepFlag, evaluation, parse,
 };
 use crate::service::{Host, assign, etag};
+use crate::store::{CloudStore, HoldoutMember, Store};
+use cleave_core::model::Experiment;
 use worker::{Request, Response};
 
 /// The request header that turns recording off for one evaluation (`false`).
@@ -122,13 +124,7 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
         Response::empty()?.with_status(304)
     } else {
         if records(&c.req) {
-            let store = store(&c.env)?;
-            futures_util::future::try_join_all(
-                decided
-                    .iter()
-                    .map(|(e, assigned)| record(&store, e, assigned)),
-            )
-            .await?;
+            record_all(&store(&c.env)?, &decided).await?;
         }
         let mut r = Response::from_bytes(text)?;
         r.headers_mut().set("content-type", "application/json")?;
@@ -137,4 +133,31 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
     response.headers_mut().set("etag", &tag)?;
     response.headers_mut().set("cache-control", "no-cache")?;
     Ok(response)
+}
+
+/// Records every decided experiment's exposure, and the unit's holdout arms once each (the
+/// experiments listing a holdout all report the same arm), all in parallel.
+async fn record_all(
+    store: &CloudStore,
+    decided: &[(&Experiment, assign::Assigned)],
+) -> ApiResult<()> {
+    let mut members: Vec<HoldoutMember> = decided
+        .iter()
+        .flat_map(|(_, a)| a.members.iter().cloned())
+        .collect();
+    members.sort_by(|a, b| a.holdout.cmp(&b.holdout));
+    members.dedup_by(|a, b| a.holdout == b.holdout);
+    let exposures = decided.iter().filter_map(|(e, a)| {
+        a.exposure
+            .as_ref()
+            .map(|x| store.record_exposures(e, std::slice::from_ref(x)))
+    });
+    let (written, arms) = futures_util::future::join(
+        futures_util::future::try_join_all(exposures),
+        store.record_holdout_members(&members),
+    )
+    .await;
+    written?;
+    arms?;
+    Ok(())
 }
