@@ -103,8 +103,19 @@ impl Contract {
         let item = &self.doc["paths"][&template];
         if item.get(&method).is_none() {
             // An undeclared method on a declared path: must be refused as such.
+            // The compatibility section answers errors in its clients' `{"detail": …}`.
+            let compat = item
+                .as_object()
+                .into_iter()
+                .flat_map(|ops| ops.values())
+                .any(|op| op["tags"][0] == "compatibility");
+            let error = if compat {
+                "DetailErrorBody"
+            } else {
+                "ErrorBody"
+            };
             return match status {
-                405 => self.validate("#/components/schemas/ErrorBody", body),
+                405 => self.validate(&format!("#/components/schemas/{error}"), body),
                 204 if method == "options" => Ok(()),
                 _ => Err(format!(
                     "{method} is not an operation of {template}, yet it was not answered 405"

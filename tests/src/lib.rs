@@ -18,7 +18,7 @@ pub use envoy::{
     Envoy, envoy_binary as envoy_binary_path, example_config as envoy_example_config,
     synced_config as envoy_synced_config,
 };
-pub use node::run_node;
+pub use node::{run_node, run_python};
 pub use parallel::{THREADS, parallel};
 pub use process::{Process, free_port, repo_root, wait_for};
 pub use raw::RawClient;

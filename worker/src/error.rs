@@ -116,6 +116,36 @@ impl ApiError {
     }
 }
 
+/// The body of an error of the ab-testing-service compatibility API: FastAPI's
+/// `{"detail": …}`, which its clients read, beside Cleave's own error.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DetailErrorBody<'a> {
+    /// The message (with the field it concerns, when one is to blame).
+    pub detail: String,
+    /// Cleave's error.
+    pub error: &'a ApiError,
+}
+
+impl ApiError {
+    /// Renders the error in the ab-testing-service API's shape.
+    pub fn into_detail_response(self) -> Result<Response> {
+        let detail = match &self.field {
+            Some(field) => format!("{field}: {}", self.message),
+            None => self.message.clone(),
+        };
+        let body = DetailErrorBody {
+            detail,
+            error: &self,
+        };
+        let mut response = Response::from_json(&body)?.with_status(self.status());
+        for (name, value) in &self.headers {
+            response.headers_mut().set(name, value)?;
+        }
+        Ok(response)
+    }
+}
+
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
         Self::new(

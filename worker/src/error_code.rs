@@ -48,6 +48,8 @@ pub enum ErrorCode {
     ValidationFailed,
     /// 422: a metric's stored sums are not finite, so it cannot be analysed.
     MetricNotFinite,
+    /// 422: the experiment holds its `total_population` of units; new ones are refused.
+    PopulationFull,
     /// 429: too many requests from this client (see `Retry-After`).
     RateLimited,
     /// 500: the runtime failed unexpectedly.
@@ -83,7 +85,7 @@ impl ErrorCode {
             | Self::InUse => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
-            Self::ValidationFailed | Self::MetricNotFinite => 422,
+            Self::ValidationFailed | Self::MetricNotFinite | Self::PopulationFull => 422,
             Self::RateLimited => 429,
             Self::InternalError => 500,
             Self::OriginUnreachable => 502,

@@ -102,9 +102,18 @@ async fn record_decisions(
         };
         let store = &store;
         Some(async move {
-            store
+            let exposed = store
                 .record_exposures(&prepared.experiment, std::slice::from_ref(&exposure))
-                .await
+                .await?;
+            if !exposed.refused.is_empty() {
+                // The origin already has the variant's header; the unit is not counted.
+                worker::console_warn!(
+                    "experiment {} is at its total_population: unit {} was not recorded",
+                    prepared.experiment.id,
+                    exposure.user_id
+                );
+            }
+            Ok::<_, crate::store::StoreError>(())
         })
     });
     let members: Vec<HoldoutMember> = plan

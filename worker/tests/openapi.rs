@@ -28,7 +28,7 @@ fn documented_routes() -> BTreeSet<(String, String)> {
     assert_eq!(doc["openapi"], "3.1.0");
     let mut routes = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
-        for method in ["get", "post", "put", "delete"] {
+        for method in ["get", "post", "put", "patch", "delete"] {
             if item.get(method).is_some() {
                 routes.insert((method.to_string(), path.clone()));
             }

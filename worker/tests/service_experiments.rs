@@ -185,6 +185,7 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
         value: f64::NAN,
         event_id: None,
         timestamp: None,
+        metadata: None,
     };
     let err = block_on(track::track(&store, &h, &e, nan)).unwrap_err();
     assert_eq!(err.field.as_deref(), Some("value"));

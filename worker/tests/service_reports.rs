@@ -45,6 +45,7 @@ fn fill(
             event_name: "click".into(),
             value,
             at: 0,
+            metadata: None,
         })
         .collect();
     block_on(store.record_events(e, &events)).unwrap();

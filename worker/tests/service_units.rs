@@ -36,6 +36,7 @@ fn expose_and_convert(store: &MemoryStore, e: &cleave_core::model::Experiment, u
                 event_name: "click".into(),
                 value: 1.0,
                 at: 0,
+                metadata: None,
             })
         })
         .collect();

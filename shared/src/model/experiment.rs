@@ -26,6 +26,12 @@ fn default_alpha() -> f64 {
 fn default_power() -> f64 {
     DEFAULT_POWER
 }
+fn default_true() -> bool {
+    true
+}
+fn is_true(v: &bool) -> bool {
+    *v
+}
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
@@ -224,6 +230,28 @@ pub struct Experiment {
         schema(required = true, minimum = 1, maximum = 256)
     )]
     pub shards: u16,
+    /// The most units that may enter (the ab-testing-service API's `total_population`):
+    /// once this many are exposed, new units are refused and returning ones keep their
+    /// variant. Needs `shards: 1`, where one shard counts every unit exactly.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::integer::opt_u64"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 9007199254740992_u64)
+    )]
+    pub total_population: Option<u64>,
+    /// Extra settings for the application as a JSON object of at most 8 KB (the
+    /// ab-testing-service API's `additional_features`); stored and returned, never read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub additional_features: Option<serde_json::Value>,
+    /// Whether its exposures and conversions are also sent to Plausible when
+    /// `PLAUSIBLE_URL` is set (`docs/integrations.md`); default true.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub plausible: bool,
     /// Creation time, milliseconds since the Unix epoch (supplied by the host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(read_only))]
@@ -274,6 +302,9 @@ impl Default for Experiment {
             layer: None,
             holdouts: Vec::new(),
             shards: default_shards(),
+            total_population: None,
+            additional_features: None,
+            plausible: true,
             created_at: None,
             updated_at: None,
             started_at: None,

@@ -44,3 +44,7 @@ pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_GROUP_VALUES: usize = 10_000;
 /// Longest string value of a saved group, in characters.
 pub const MAX_GROUP_VALUE_CHARS: usize = 256;
+/// Largest `additional_features`, in bytes of compact JSON.
+pub const MAX_ADDITIONAL_FEATURES_BYTES: usize = 8 * 1024;
+/// Largest `total_population` (2^53: every count up to it is exact in a double).
+pub const MAX_TOTAL_POPULATION: u64 = 1 << 53;

@@ -13,6 +13,7 @@ mod live_update;
 mod status;
 mod validate;
 mod validate_audience;
+mod validate_integrations;
 
 pub use assign::{Assignment, Audience, Check, Step};
 pub use audience::{Holdout, LayerRange, SavedGroup};

@@ -167,6 +167,7 @@ impl Experiment {
         self.validate_settings(&mut p);
         self.validate_forced_and_routes(&mut p);
         self.validate_audience(&mut p);
+        self.validate_integrations(&mut p);
         if p.0.is_empty() { Ok(()) } else { Err(p.0) }
     }
 

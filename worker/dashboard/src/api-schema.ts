@@ -4,6 +4,45 @@
  */
 
 export interface paths {
+    "/api/assignments/{subid}/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                experiment_id: string;
+                /** @description Experiment name, key or id */
+                subid: string;
+            };
+            cookie?: never;
+        };
+        /** ab-testing-service: the unit's recorded assignment in one experiment (404 if none; never assigns) */
+        get: operations["compatLookupAssignment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assignments/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ab-testing-service: the unit's variants in several experiments, by experiment */
+        post: operations["compatBulkAssignments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/assignments/get": {
         parameters: {
             query?: never;
@@ -13,8 +52,63 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ab-testing-service: the unit's variant (= assign) */
+        /** ab-testing-service: the unit's variant (assigned and recorded, as /assign) */
         post: operations["compatAssignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assignments/user/{subid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                subid: string;
+            };
+            cookie?: never;
+        };
+        /** ab-testing-service: every experiment the unit was exposed to */
+        get: operations["compatUserAssignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API reference (redirects to /docs/, at this section) */
+        get: operations["compatDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ab-testing-service: stored events, oldest first, filtered */
+        get: operations["compatListEvents"];
+        put?: never;
+        /** ab-testing-service: record an event (`impression` also records the exposure); 202 */
+        post: operations["compatTrackEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -30,7 +124,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ab-testing-service: a conversion (= track `conversion`) */
+        /** ab-testing-service: a conversion (a `conversion` event of an exposed unit); 202 */
         post: operations["compatConversion"];
         delete?: never;
         options?: never;
@@ -47,7 +141,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ab-testing-service: an impression (= assign) */
+        /** ab-testing-service: an impression (the exposure and an `impression` event); 202 */
         post: operations["compatImpression"];
         delete?: never;
         options?: never;
@@ -62,9 +156,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** ab-testing-service: every experiment, or those of one status (`active`, `paused`, …) */
+        get: operations["compatListExperiments"];
         put?: never;
-        /** ab-testing-service: create (absolute MDE by default) */
+        /** ab-testing-service: create (absolute MDE by default; `"status": "active"` starts it) */
         post: operations["compatCreateExperiment"];
         delete?: never;
         options?: never;
@@ -86,10 +181,12 @@ export interface paths {
         get: operations["compatGetExperiment"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** ab-testing-service: delete (204; a running or paused experiment must be completed first) */
+        delete: operations["compatDeleteExperiment"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** ab-testing-service: change the fields given (its names); a `status` given moves it there */
+        patch: operations["compatPatchExperiment"];
         trace?: never;
     };
     "/api/experiments/{name}/stats": {
@@ -102,7 +199,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** ab-testing-service: the analysis report */
+        /** ab-testing-service: counts and the analysis of conversions, per user */
         get: operations["compatStats"];
         put?: never;
         post?: never;
@@ -124,7 +221,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ab-testing-service: set the status (active = running, completed = stopped) */
+        /** ab-testing-service: set the status (active = running, completed = stopped; the same status again changes nothing) */
         post: operations["compatSetStatus"];
         delete?: never;
         options?: never;
@@ -752,8 +849,212 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An experiment in the ab-testing-service API's terms (min_detectable_effect is absolute unless mde_type says otherwise). */
+        /** @description The analysis. */
+        AbAnalysis: {
+            /** @description Per treatment. */
+            comparisons: {
+                [key: string]: components["schemas"]["AbComparison"];
+            };
+            /**
+             * Format: double
+             * @description The experiment's confidence level.
+             */
+            confidence_level: number;
+            /** @description The control variant. */
+            control: string;
+            /** @description What to do, in words. */
+            recommendation: string;
+            /** @description Whether the split differs from the configured weights (sample-ratio mismatch). */
+            sample_ratio_mismatch: boolean;
+            /** @description Per variant, in the experiment's order. */
+            variants: {
+                [key: string]: components["schemas"]["AbVariantStats"];
+            };
+            /** @description The significant best treatment, if any. */
+            winner: string | null;
+        };
+        /** @description One assignment. */
+        AbAssignment: {
+            /** @description When the unit was first exposed (ISO 8601, UTC); null when not in the experiment. */
+            created_at: string | null;
+            /** @description The experiment's name. */
+            experiment_id: string;
+            /** @description Why (Cleave's reason: `assigned`, `forced`, `not_running`, `not_targeted`, …). */
+            reason: string;
+            /** @description The unit. */
+            subid: string;
+            /** @description Its variant, or null when the unit is not in the experiment. */
+            variant: string | null;
+        };
+        /** @description The unit's assignment per experiment, keyed as the request named them. */
+        AbAssignments: {
+            [key: string]: components["schemas"]["AbAssignment"];
+        };
+        /** @description One treatment against the control. */
+        AbComparison: {
+            /**
+             * Format: double
+             * @description After Holm's correction across the treatments.
+             */
+            adjusted_p_value: number | null;
+            /** @description Interval of the difference, `[lower, upper]`. */
+            confidence_interval: number[] | null;
+            /** @description The control it is compared with. */
+            control: string;
+            /**
+             * Format: double
+             * @description Treatment rate minus control rate.
+             */
+            difference: number;
+            /**
+             * Format: double
+             * @description Two-sided p-value.
+             */
+            p_value: number | null;
+            /**
+             * Format: double
+             * @description `difference / control rate` (null when the control's rate is 0).
+             */
+            relative_lift: number | null;
+            /** @description Whether the adjusted p-value is below 1 − confidence level. */
+            significant: boolean;
+        };
+        /** @description A variant's counts, in users. */
+        AbCounts: {
+            /**
+             * Format: int64
+             * @description Users assigned (exposed).
+             */
+            assignments: number;
+            /**
+             * Format: int64
+             * @description Users with at least one conversion event.
+             */
+            conversion: number;
+            /**
+             * Format: int64
+             * @description Users with at least one impression event.
+             */
+            impression: number;
+        };
+        /** @description One stored event. */
+        AbEvent: {
+            /** @description Its idempotency key. */
+            event_id: string;
+            /** @description The event's name. */
+            event_type: string;
+            /** @description The experiment's name. */
+            experiment_id: string;
+            /** @description The JSON object sent with it. */
+            metadata: Record<string, never> | null;
+            /** @description False when this `event_id` had been recorded before (nothing counted twice). */
+            recorded?: boolean | null;
+            /** @description The unit. */
+            subid: string;
+            /** @description When (ISO 8601, UTC). */
+            timestamp: string;
+            /**
+             * Format: double
+             * @description Its value.
+             */
+            value: number;
+            /** @description The unit's variant. */
+            variant: string;
+        };
+        /** @description `POST /api/events`. */
+        AbEventRequest: {
+            /** @description Idempotency key; generated when absent. */
+            event_id?: string | null;
+            /** @description `impression` (records the exposure too), `conversion`, or any event name. */
+            event_type: string;
+            /** @description Experiment name, key or id. */
+            experiment_id: string;
+            /** @description Free JSON object kept with the event (50 keys, 8 KB, 8 levels at most). */
+            metadata?: Record<string, never> | null;
+            /** @description The unit (user). */
+            subid: string;
+            /**
+             * Format: double
+             * @description The value (default 1).
+             */
+            value?: number | null;
+            /**
+             * @description The variant the client showed: it must be the unit's (409 `variant_mismatch`
+             *     otherwise).
+             */
+            variant?: string | null;
+        };
+        /** @description An experiment in its terms, plus Cleave's `id`, `key` and `metrics`. */
+        AbExperiment: {
+            /** @description Extra settings, as given. */
+            additional_features: Record<string, never> | null;
+            /**
+             * Format: double
+             * @description Baseline conversion rate of the control.
+             */
+            base_rate: number | null;
+            /**
+             * Format: double
+             * @description 1 − the significance level.
+             */
+            confidence_level: number;
+            /** @description Creation time (ISO 8601, UTC). */
+            created_at: string | null;
+            /** @description Free text. */
+            description: string;
+            /** @description Cleave's id (any of id, key or name addresses it). */
+            id: string;
+            /** @description Cleave's key (the name's slug unless set). */
+            key: string;
+            /** @description The metrics (event names) Cleave analyses. */
+            metrics: string[];
+            /**
+             * Format: double
+             * @description Smallest absolute change to detect (a relative MDE set through the v1 API reads as
+             *     `relative × base_rate`; null without a base rate).
+             */
+            min_detectable_effect: number | null;
+            /**
+             * Format: int64
+             * @description Users needed per variant (the planned total divided by the variants, rounded up).
+             */
+            min_sample_size_per_group: number | null;
+            /** @description Name. */
+            name: string;
+            /** @description `draft`, `active`, `paused`, `completed` or `archived`. */
+            status: string;
+            /**
+             * Format: int64
+             * @description The most units that may enter.
+             */
+            total_population: number | null;
+            /** @description Last change (ISO 8601, UTC). */
+            updated_at: string | null;
+            /** @description The arms. */
+            variants: components["schemas"]["AbVariant"][];
+        };
+        /** @description The whole answer. */
+        AbStats: {
+            /** @description The analysis of conversions. */
+            analysis: components["schemas"]["AbAnalysis"];
+            /** @description The experiment's name. */
+            experiment_id: string;
+            /** @description Cleave's id. */
+            id: string;
+            /** @description Its status. */
+            status: string;
+            /** @description Per variant, in the experiment's order. */
+            variants: {
+                [key: string]: components["schemas"]["AbCounts"];
+            };
+        };
+        /** @description An experiment in the ab-testing-service API's terms (min_detectable_effect is absolute unless mde_type says otherwise; a total_population without shards gets one shard). */
         AbTestingServiceExperiment: {
+            /**
+             * @description Extra settings for the application as a JSON object of at most 8 KB (the
+             *     ab-testing-service API's `additional_features`); stored and returned, never read.
+             */
+            additional_features?: Record<string, never> | null;
             /**
              * Format: double
              * @description Planning: baseline conversion rate of the primary metric.
@@ -785,8 +1086,13 @@ export interface components {
             min_detectable_effect?: number | null;
             /** @description target_sample_size / variants */
             min_sample_size_per_group?: number;
-            /** @description Human name. */
+            /** @description Its experiment names: letters, digits, `_` and `-` */
             name: string;
+            /**
+             * @description Whether its exposures and conversions are also sent to Plausible when
+             *     `PLAUSIBLE_URL` is set (`docs/integrations.md`); default true.
+             */
+            plausible?: boolean;
             /**
              * Format: double
              * @description Planning: desired power.
@@ -823,12 +1129,150 @@ export interface components {
              */
             targeting?: Record<string, never> | null;
             /**
+             * Format: int64
+             * @description The most units that may enter (the ab-testing-service API's `total_population`):
+             *     once this many are exposed, new units are refused and returning ones keep their
+             *     variant. Needs `shards: 1`, where one shard counts every unit exactly.
+             */
+            total_population?: number | null;
+            /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
              */
             traffic_allocation?: number;
             /** @description The arms, at least two. */
             variants: components["schemas"]["Variant"][];
+        };
+        /** @description The fields to change, in the ab-testing-service API's terms; the others keep their values. */
+        AbTestingServicePatch: {
+            /**
+             * @description Extra settings for the application as a JSON object of at most 8 KB (the
+             *     ab-testing-service API's `additional_features`); stored and returned, never read.
+             */
+            additional_features?: Record<string, never> | null;
+            /**
+             * Format: double
+             * @description Planning: baseline conversion rate of the primary metric.
+             */
+            base_rate?: number | null;
+            /** @description 1 − significance_level */
+            confidence_level?: number;
+            /** @description Free text. */
+            description?: string;
+            /** @description QA overrides: unit id → variant name. They win over hashing while running. */
+            forced?: {
+                [key: string]: string;
+            };
+            /** @description Names of the holdouts whose units never enter this experiment. */
+            holdouts?: string[];
+            /** @description What the experiment is expected to show. */
+            hypothesis?: string;
+            /** @description URL-safe slug (`[a-z0-9-]`), used in headers (`x-cleave-<key>`). */
+            key?: string;
+            layer?: null | components["schemas"]["LayerRange"];
+            /** @description Planning: whether `min_detectable_effect` is relative (default) or absolute. */
+            mde_type?: components["schemas"]["MdeType"];
+            /** @description Event names measured; the first is the primary metric. */
+            metrics?: string[];
+            /**
+             * Format: double
+             * @description Planning: minimum detectable effect (see `mde_type`).
+             */
+            min_detectable_effect?: number | null;
+            /** @description target_sample_size / variants */
+            min_sample_size_per_group?: number;
+            /** @description Its experiment names: letters, digits, `_` and `-` */
+            name?: string;
+            /** @description Re-draw everyone with a new salt; needed to change the split while live */
+            new_phase?: boolean;
+            /**
+             * @description Whether its exposures and conversions are also sent to Plausible when
+             *     `PLAUSIBLE_URL` is set (`docs/integrations.md`); default true.
+             */
+            plausible?: boolean;
+            /**
+             * Format: double
+             * @description Planning: desired power.
+             */
+            power?: number;
+            /** @description Edge routes this experiment applies to (empty: everywhere). */
+            routes?: components["schemas"]["Route"][];
+            /** @description Hash salt; the id when absent. Changing it reshuffles everybody (a new phase). */
+            salt?: string | null;
+            /**
+             * Format: int32
+             * @description Data-plane shards holding the experiment's exposures and events (`docs/assignment.md`,
+             *     *Shards*): chosen at creation, 1–256, default 8; fixed afterwards.
+             */
+            shards?: number;
+            /**
+             * Format: double
+             * @description Two-sided significance level alpha, in (0, 0.5).
+             */
+            significance_level?: number;
+            /**
+             * @description Moves the experiment there after the other changes
+             * @enum {string}
+             */
+            status?: "draft" | "active" | "running" | "paused" | "completed" | "stopped" | "archived";
+            /**
+             * Format: int64
+             * @description Planned total number of users across all variants.
+             */
+            target_sample_size?: number | null;
+            /**
+             * @description Who may enter: a condition over the unit's attributes in GrowthBook's syntax
+             *     (`docs/targeting.md`); absent: everybody.
+             */
+            targeting?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @description The most units that may enter (the ab-testing-service API's `total_population`):
+             *     once this many are exposed, new units are refused and returning ones keep their
+             *     variant. Needs `shards: 1`, where one shard counts every unit exactly.
+             */
+            total_population?: number | null;
+            /**
+             * Format: double
+             * @description Share of units that take part, in [0, 1].
+             */
+            traffic_allocation?: number;
+            /** @description The arms, at least two. */
+            variants?: components["schemas"]["Variant"][];
+        };
+        /** @description One variant in its terms. */
+        AbVariant: {
+            /** @description Free text. */
+            description: string;
+            /** @description Whether it is the control (the first variant when none is marked). */
+            is_control: boolean;
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: double
+             * @description Relative weight (an `allocation` given through the v1 API reads as its weight).
+             */
+            weight: number;
+        };
+        /** @description A variant's analysis. */
+        AbVariantStats: {
+            /** @description Wilson interval of the rate at the experiment's confidence level, `[lower, upper]`. */
+            confidence_interval: number[] | null;
+            /**
+             * Format: int64
+             * @description Users who converted.
+             */
+            conversions: number;
+            /**
+             * Format: int64
+             * @description Users exposed.
+             */
+            impressions: number;
+            /**
+             * Format: double
+             * @description `conversions / impressions` (0 without impressions).
+             */
+            rate: number;
         };
         /** @description The `/analyze` request. */
         AnalyzeRequest: {
@@ -927,6 +1371,11 @@ export interface components {
             /** @description Experiment id or key. */
             experiment_id: string;
             /**
+             * @description Free JSON object kept with the event (the ab-testing-service API's `metadata`; its
+             *     event listing returns it): at most 50 keys, 8 KB and 8 levels, like a context.
+             */
+            metadata?: Record<string, never> | null;
+            /**
              * Format: int64
              * @description When it happened, ms since the epoch (default: now), within ±8.64e15 (JavaScript's
              *     `Date` range).
@@ -983,6 +1432,15 @@ export interface components {
             rejected: number;
             /** @description One result per item, in request order. */
             results: components["schemas"]["ItemResult"][];
+        };
+        /** @description `POST /api/assignments/bulk`: one unit, several experiments. */
+        BulkRequest: {
+            /** @description The unit's attributes for targeting. */
+            context?: Record<string, never> | null;
+            /** @description Experiment names, keys or ids (1–100, none twice). */
+            experiment_ids: string[];
+            /** @description The unit (user). */
+            subid: string;
         };
         /** @description Outcome of one dependency check. */
         Check: {
@@ -1097,6 +1555,16 @@ export interface components {
             /** @description The id of the experiment deleted. */
             id: string;
         };
+        /**
+         * @description The body of an error of the ab-testing-service compatibility API: FastAPI's
+         *     `{"detail": …}`, which its clients read, beside Cleave's own error.
+         */
+        DetailErrorBody: {
+            /** @description The message (with the field it concerns, when one is to blame). */
+            detail: string;
+            /** @description Cleave's error. */
+            error: components["schemas"]["ApiError"];
+        };
         /** @description The body of every error response. */
         ErrorBody: {
             /** @description What went wrong. */
@@ -1106,7 +1574,7 @@ export interface components {
          * @description A machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "illegal_transition" | "not_assigned" | "variant_mismatch" | "variants_locked" | "traffic_decrease" | "read_only" | "edit_conflict" | "layer_overlap" | "in_use" | "precondition_failed" | "payload_too_large" | "validation_failed" | "metric_not_finite" | "rate_limited" | "internal_error" | "origin_unreachable" | "auth_not_configured" | "storage_unavailable" | "snapshot_unavailable";
+        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "illegal_transition" | "not_assigned" | "variant_mismatch" | "variants_locked" | "traffic_decrease" | "read_only" | "edit_conflict" | "layer_overlap" | "in_use" | "precondition_failed" | "payload_too_large" | "validation_failed" | "metric_not_finite" | "population_full" | "rate_limited" | "internal_error" | "origin_unreachable" | "auth_not_configured" | "storage_unavailable" | "snapshot_unavailable";
         /** @description One check of the decision, in order. */
         EvaluatedStep: {
             /** @description `running`, `forced`, `holdout`, `targeting`, `layer` or `traffic`. */
@@ -1159,6 +1627,11 @@ export interface components {
         /** @description An experiment, exactly as stored in D1/KV, sent over the API and given to Envoy. */
         Experiment: {
             /**
+             * @description Extra settings for the application as a JSON object of at most 8 KB (the
+             *     ab-testing-service API's `additional_features`); stored and returned, never read.
+             */
+            additional_features?: Record<string, never> | null;
+            /**
              * Format: double
              * @description Planning: baseline conversion rate of the primary metric.
              */
@@ -1194,6 +1667,11 @@ export interface components {
             min_detectable_effect?: number | null;
             /** @description Human name. */
             name: string;
+            /**
+             * @description Whether its exposures and conversions are also sent to Plausible when
+             *     `PLAUSIBLE_URL` is set (`docs/integrations.md`); default true.
+             */
+            plausible?: boolean;
             /**
              * Format: double
              * @description Planning: desired power.
@@ -1237,6 +1715,13 @@ export interface components {
              */
             targeting?: Record<string, never> | null;
             /**
+             * Format: int64
+             * @description The most units that may enter (the ab-testing-service API's `total_population`):
+             *     once this many are exposed, new units are refused and returning ones keep their
+             *     variant. Needs `shards: 1`, where one shard counts every unit exactly.
+             */
+            total_population?: number | null;
+            /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
              */
@@ -1258,6 +1743,11 @@ export interface components {
         };
         /** @description A new experiment (a draft): the fields a client may set; the others are the server's. */
         ExperimentInput: {
+            /**
+             * @description Extra settings for the application as a JSON object of at most 8 KB (the
+             *     ab-testing-service API's `additional_features`); stored and returned, never read.
+             */
+            additional_features?: Record<string, never> | null;
             /**
              * Format: double
              * @description Planning: baseline conversion rate of the primary metric.
@@ -1287,6 +1777,11 @@ export interface components {
             min_detectable_effect?: number | null;
             /** @description Human name. */
             name: string;
+            /**
+             * @description Whether its exposures and conversions are also sent to Plausible when
+             *     `PLAUSIBLE_URL` is set (`docs/integrations.md`); default true.
+             */
+            plausible?: boolean;
             /**
              * Format: double
              * @description Planning: desired power.
@@ -1320,6 +1815,13 @@ export interface components {
              */
             targeting?: Record<string, never> | null;
             /**
+             * Format: int64
+             * @description The most units that may enter (the ab-testing-service API's `total_population`):
+             *     once this many are exposed, new units are refused and returning ones keep their
+             *     variant. Needs `shards: 1`, where one shard counts every unit exactly.
+             */
+            total_population?: number | null;
+            /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
              */
@@ -1329,6 +1831,11 @@ export interface components {
         };
         /** @description The fields to change; the others keep their values. */
         ExperimentPatch: {
+            /**
+             * @description Extra settings for the application as a JSON object of at most 8 KB (the
+             *     ab-testing-service API's `additional_features`); stored and returned, never read.
+             */
+            additional_features?: Record<string, never> | null;
             /**
              * Format: double
              * @description Planning: baseline conversion rate of the primary metric.
@@ -1361,6 +1868,11 @@ export interface components {
             /** @description Re-draw everyone with a new salt; needed to change the split, the salt or lower the traffic while live */
             new_phase?: boolean;
             /**
+             * @description Whether its exposures and conversions are also sent to Plausible when
+             *     `PLAUSIBLE_URL` is set (`docs/integrations.md`); default true.
+             */
+            plausible?: boolean;
+            /**
              * Format: double
              * @description Planning: desired power.
              */
@@ -1392,6 +1904,13 @@ export interface components {
              *     (`docs/targeting.md`); absent: everybody.
              */
             targeting?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @description The most units that may enter (the ab-testing-service API's `total_population`):
+             *     once this many are exposed, new units are refused and returning ones keep their
+             *     variant. Needs `shards: 1`, where one shard counts every unit exactly.
+             */
+            total_population?: number | null;
             /**
              * Format: double
              * @description Share of units that take part, in [0, 1].
@@ -1869,14 +2388,19 @@ export interface components {
         /** @description The ab-testing-service API's status change. */
         StatusRequest: {
             /**
-             * @description `active` (= running), `paused`, `completed` (= stopped) or `archived`; Cleave's own
-             *     names work too.
+             * @description `draft`, `active` (= running), `paused`, `completed` (= stopped) or `archived`;
+             *     Cleave's own names work too. Setting the current status again changes nothing.
              */
             status: string;
         };
-        /** @description The ab-testing-service API's `{subid, experiment_id}`. */
+        /**
+         * @description `POST /api/assignments/get` (and the impression and conversion endpoints): the unit
+         *     and the experiment (its name, key or id), with the unit's attributes for targeting.
+         */
         SubjectRequest: {
-            /** @description Experiment id, key or name. */
+            /** @description The unit's attributes for targeting, stored with its exposure (as `/assign`'s). */
+            context?: Record<string, never> | null;
+            /** @description Experiment name, key or id. */
             experiment_id: string;
             /** @description The unit (user). */
             subid: string;
@@ -1887,6 +2411,11 @@ export interface components {
             event_id?: string | null;
             /** @description The metric. */
             event_name: string;
+            /**
+             * @description Free JSON object kept with the event (the ab-testing-service API's `metadata`; its
+             *     event listing returns it): at most 50 keys, 8 KB and 8 levels, like a context.
+             */
+            metadata?: Record<string, never> | null;
             /**
              * Format: int64
              * @description When it happened, ms since the epoch (default: now), within ±8.64e15 (JavaScript's
@@ -2091,6 +2620,149 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    compatLookupAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                experiment_id: string;
+                /** @description Experiment name, key or id */
+                subid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbAssignment"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatBulkAssignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbAssignments"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed, population_full) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
     compatAssignment: {
         parameters: {
             query?: never;
@@ -2098,6 +2770,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Also accepted: an empty body with the same fields as query parameters (the form the APIs Cleave replaces used) */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SubjectRequest"];
@@ -2110,7 +2783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssignResponse"];
+                    "application/json": components["schemas"]["AbAssignment"];
                 };
             };
             /** @description Error (invalid_request) */
@@ -2119,7 +2792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_found) */
@@ -2128,7 +2801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (payload_too_large) */
@@ -2137,16 +2810,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
-            /** @description Error (validation_failed) */
+            /** @description Error (validation_failed, population_full) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (rate_limited) */
@@ -2157,7 +2830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable) */
@@ -2166,7 +2839,264 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatUserAssignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                subid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbAssignment"][];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Found: /docs/#/compatibility */
+            302: {
+                headers: {
+                    /** @description Where to go */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    compatListEvents: {
+        parameters: {
+            query?: {
+                /** @description Up to this time (a bare date includes the whole day) */
+                end_date?: string;
+                /** @description Only events of this name (`impression`, `conversion`, …) */
+                event_type?: string;
+                /** @description Only this experiment's events (name, key or id); every experiment's otherwise */
+                experiment_id?: string;
+                /** @description At most this many events, oldest first (default 100, at most 1000) */
+                limit?: number;
+                /** @description From this time on: ISO 8601 (`2026-12-07T12:00:00Z`), a date (`2026-12-07`) or ms since the epoch */
+                start_date?: string;
+                /** @description Only this unit's events */
+                subid?: string;
+                /** @description Only events of units in this variant */
+                variant?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbEvent"][];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatTrackEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbEventRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbEvent"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_assigned, variant_mismatch) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed, population_full) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2186,12 +3116,12 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrackResponse"];
+                    "application/json": components["schemas"]["AbEvent"];
                 };
             };
             /** @description Error (invalid_request) */
@@ -2200,7 +3130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_found) */
@@ -2209,7 +3139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_assigned) */
@@ -2218,7 +3148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (payload_too_large) */
@@ -2227,7 +3157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (validation_failed) */
@@ -2236,7 +3166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (rate_limited) */
@@ -2247,7 +3177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable) */
@@ -2256,7 +3186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2276,12 +3206,12 @@ export interface operations {
         };
         responses: {
             /** @description OK */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssignResponse"];
+                    "application/json": components["schemas"]["AbEvent"];
                 };
             };
             /** @description Error (invalid_request) */
@@ -2290,7 +3220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_found) */
@@ -2299,7 +3229,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_assigned) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (payload_too_large) */
@@ -2308,16 +3247,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
-            /** @description Error (validation_failed) */
+            /** @description Error (validation_failed, population_full) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (rate_limited) */
@@ -2328,7 +3267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable) */
@@ -2337,7 +3276,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatListExperiments: {
+        parameters: {
+            query?: {
+                /** @description Only experiments of this status (`active` = running, `completed` = stopped) */
+                status?: "draft" | "running" | "active" | "paused" | "stopped" | "completed" | "archived";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbExperiment"][];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2361,7 +3368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Experiment"];
+                    "application/json": components["schemas"]["AbExperiment"];
                 };
             };
             /** @description Error (invalid_request) */
@@ -2370,7 +3377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (unauthorized) */
@@ -2379,7 +3386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (forbidden) */
@@ -2388,16 +3395,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
-            /** @description Error (conflict) */
+            /** @description Error (conflict, layer_overlap) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (payload_too_large) */
@@ -2406,7 +3413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (validation_failed) */
@@ -2415,7 +3422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
@@ -2424,7 +3431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2447,7 +3454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Experiment"];
+                    "application/json": components["schemas"]["AbExperiment"];
                 };
             };
             /** @description Error (unauthorized) */
@@ -2456,7 +3463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (forbidden) */
@@ -2465,7 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_found) */
@@ -2474,7 +3481,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
@@ -2483,7 +3499,181 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatDeleteExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (illegal_transition) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    compatPatchExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Experiment name, key or id */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbTestingServicePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbExperiment"];
+                };
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (conflict, illegal_transition, variants_locked, traffic_decrease, read_only, edit_conflict, layer_overlap) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2506,7 +3696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatsResponse"];
+                    "application/json": components["schemas"]["AbStats"];
                 };
             };
             /** @description Error (unauthorized) */
@@ -2515,7 +3705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (forbidden) */
@@ -2524,7 +3714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_found) */
@@ -2533,7 +3723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (validation_failed, metric_not_finite) */
@@ -2542,7 +3732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
@@ -2551,7 +3741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2578,7 +3768,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Experiment"];
+                    "application/json": components["schemas"]["AbExperiment"];
                 };
             };
             /** @description Error (invalid_request) */
@@ -2587,7 +3777,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (unauthorized) */
@@ -2596,7 +3786,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (forbidden) */
@@ -2605,7 +3795,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (not_found) */
@@ -2614,16 +3804,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
-            /** @description Error (illegal_transition, edit_conflict) */
+            /** @description Error (illegal_transition, layer_overlap, edit_conflict) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (payload_too_large) */
@@ -2632,7 +3822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (validation_failed) */
@@ -2641,7 +3831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
@@ -2650,7 +3840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["DetailErrorBody"];
                 };
             };
         };
@@ -2867,8 +4057,8 @@ export interface operations {
     listExperiments: {
         parameters: {
             query?: {
-                /** @description Only experiments of this status (`active` = running) */
-                status?: "draft" | "running" | "active" | "paused" | "stopped" | "archived";
+                /** @description Only experiments of this status (`active` = running, `completed` = stopped) */
+                status?: "draft" | "running" | "active" | "paused" | "stopped" | "completed" | "archived";
             };
             header?: never;
             path?: never;

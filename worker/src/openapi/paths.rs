@@ -105,9 +105,14 @@ fn error_responses(route: &Route) -> BTreeMap<String, Value> {
     by_status
         .into_iter()
         .map(|(status, codes)| {
+            let body = if route.doc.tag == crate::routes::doc::Tag::Compatibility {
+                "DetailErrorBody"
+            } else {
+                "ErrorBody"
+            };
             let mut response = json!({
                 "description": format!("Error ({})", codes.join(", ")),
-                "content": json_content(schema_ref("ErrorBody")),
+                "content": json_content(schema_ref(body)),
             });
             if status == 429 {
                 response["headers"] = json!({"Retry-After": {"description": "Seconds until the client's window resets", "schema": {"type": "integer"}}});
@@ -158,6 +163,13 @@ fn success_responses(route: &Route) -> BTreeMap<String, Value> {
             );
         }
         Reply::Ofrep { bulk } => ofrep_responses(bulk, &mut out),
+        Reply::NoContent => {
+            out.insert("204".into(), json!({"description": "Done"}));
+        }
+        Reply::Redirect(location) => {
+            out.insert("302".into(), json!({"description": format!("Found: {location}"),
+                "headers": {"Location": {"description": "Where to go", "schema": {"type": "string"}}}}));
+        }
     }
     if route.doc.id == "snapshot" {
         out.insert(

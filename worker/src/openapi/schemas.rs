@@ -43,9 +43,20 @@ pub fn components() -> Map<String, Value> {
     add::<crate::health::Health>(&mut all);
     add::<crate::health::CompatHealth>(&mut all);
     add::<crate::error::ErrorBody>(&mut all);
+    add::<crate::error::DetailErrorBody>(&mut all);
+    add::<crate::service::compat::AbExperiment>(&mut all);
+    add::<crate::service::compat::AbStats>(&mut all);
+    add::<crate::service::compat::stats::AbAnalysis>(&mut all);
+    add::<crate::service::compat::stats::AbCounts>(&mut all);
+    add::<crate::service::compat::stats::AbVariantStats>(&mut all);
+    add::<crate::service::compat::stats::AbComparison>(&mut all);
+    add::<crate::service::compat::AbAssignment>(&mut all);
+    add::<crate::service::compat::BulkRequest>(&mut all);
+    add::<crate::service::compat::AbEventRequest>(&mut all);
+    add::<crate::service::compat::AbEvent>(&mut all);
     add::<crate::routes::Deleted>(&mut all);
     add::<crate::routes::StatusRequest>(&mut all);
-    add::<crate::routes::SubjectRequest>(&mut all);
+    add::<crate::service::compat::assignments::SubjectRequest>(&mut all);
     add::<cleave_core::model::Holdout>(&mut all);
     add::<cleave_core::model::SavedGroup>(&mut all);
     add::<crate::service::evaluate::EvaluateRequest>(&mut all);
@@ -81,7 +92,16 @@ pub fn components() -> Map<String, Value> {
             "AbTestingServiceExperiment".into(),
             ab_testing_service_create(&experiment),
         );
+        out.insert(
+            "AbTestingServicePatch".into(),
+            ab_testing_service_patch(&experiment),
+        );
     }
+    out.insert(
+        "AbAssignments".into(),
+        json!({"type": "object", "description": "The unit's assignment per experiment, keyed as the request named them.",
+               "additionalProperties": {"$ref": "#/components/schemas/AbAssignment"}}),
+    );
     for name in ["Holdout", "SavedGroup"] {
         if let Some(schema) = out.get(name).cloned() {
             out.insert(format!("{name}Input"), named_by_path(&schema));
@@ -150,26 +170,56 @@ fn patch_of(experiment: &Value) -> Value {
     })
 }
 
-/// `POST /api/experiments`: the experiment's writable fields plus the ab-testing-service
-/// API's own names.
-fn ab_testing_service_create(experiment: &Value) -> Value {
+/// The ab-testing-service API's own field names, as its create and patch bodies take them.
+fn ab_testing_service_fields(experiment: &Value) -> Map<String, Value> {
     let mut props = writable(experiment);
     props.insert(
+        "name".into(),
+        json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[a-zA-Z0-9_-]+$",
+               "description": "Its experiment names: letters, digits, `_` and `-`"}),
+    );
+    props.insert(
         "confidence_level".into(),
-        json!({"type": "number", "exclusiveMinimum": 0.5, "exclusiveMaximum": 1, "description": "1 − significance_level"}),
+        json!({"type": "number", "minimum": 0.8, "maximum": 0.99, "description": "1 − significance_level"}),
     );
     props.insert(
         "min_sample_size_per_group".into(),
         json!({"type": "integer", "minimum": 1, "description": "target_sample_size / variants"}),
     );
+    props
+}
+
+/// `POST /api/experiments`: the experiment's writable fields plus the ab-testing-service
+/// API's own names.
+fn ab_testing_service_create(experiment: &Value) -> Value {
+    let mut props = ab_testing_service_fields(experiment);
     props.insert(
         "status".into(),
         json!({"type": "string", "enum": ["draft", "active", "running"], "description": "`draft` (the default), or `active` (= `running`): created and started in one call"}),
     );
     json!({
         "type": "object",
-        "description": "An experiment in the ab-testing-service API's terms (min_detectable_effect is absolute unless mde_type says otherwise).",
+        "description": "An experiment in the ab-testing-service API's terms (min_detectable_effect is absolute unless mde_type says otherwise; a total_population without shards gets one shard).",
         "required": INPUT_REQUIRED,
+        "properties": props,
+    })
+}
+
+/// `PATCH /api/experiments/{name}`: any of those fields, and a status to move to.
+fn ab_testing_service_patch(experiment: &Value) -> Value {
+    let mut props = ab_testing_service_fields(experiment);
+    props.insert(
+        "status".into(),
+        json!({"type": "string", "enum": ["draft", "active", "running", "paused", "completed", "stopped", "archived"],
+               "description": "Moves the experiment there after the other changes"}),
+    );
+    props.insert(
+        "new_phase".into(),
+        json!({"type": "boolean", "description": "Re-draw everyone with a new salt; needed to change the split while live"}),
+    );
+    json!({
+        "type": "object",
+        "description": "The fields to change, in the ab-testing-service API's terms; the others keep their values.",
         "properties": props,
     })
 }

@@ -29,6 +29,15 @@ impl Call {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// A path parameter percent-decoded (ids may hold any character); 422 naming it when
+    /// the bytes are not UTF-8.
+    pub fn decoded_param(&self, name: &str) -> ApiResult<String> {
+        percent_encoding::percent_decode_str(self.param(name))
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| ApiError::invalid(name, "must be UTF-8 once percent-decoded"))
+    }
+
     /// A request header's value, if sent.
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()

@@ -69,6 +69,10 @@ pub enum Reply {
     Text(&'static str),
     /// An OpenAPI 3.1 document (a JSON object).
     OpenApi,
+    /// 204 without a body.
+    NoContent,
+    /// A 302 redirect to this location.
+    Redirect(&'static str),
     /// An OFREP evaluation: of one flag, or (`bulk`) of every flag with an `ETag` and 304;
     /// failures in the protocol's own shape.
     Ofrep {

@@ -5,7 +5,7 @@ use super::{Call, call::json, query_as_json, store};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
 use crate::service::{Host, assign, batch, experiments, snapshot as snapshot_service, track};
-use crate::store::{CloudStore, Store};
+use crate::store::{CloudStore, Exposed, Store};
 use cleave_core::model::Experiment;
 use worker::{Env, Response};
 
@@ -71,7 +71,8 @@ async fn body_or_query(c: &mut Call) -> ApiResult<Vec<u8>> {
 }
 
 /// Assigns the unit in `body` to experiment `id` (by id or key) and records its exposure
-/// (and its holdout arms) durably before answering.
+/// (and its holdout arms) durably before answering; 422 `population_full` for a new unit
+/// of an experiment whose `total_population` is reached.
 pub(super) async fn handle_assign(
     env: &Env,
     id: &str,
@@ -81,7 +82,13 @@ pub(super) async fn handle_assign(
     // The bindings only (no I/O until a call needs it).
     let store = store(env)?;
     let (experiment, assigned) = decide(env, &store, id, &req).await?;
-    record(&store, &experiment, &assigned).await?;
+    if !record(&store, &experiment, &assigned)
+        .await?
+        .refused
+        .is_empty()
+    {
+        return Err(assign::population_full(&experiment));
+    }
     Ok(assigned.response)
 }
 
@@ -137,24 +144,24 @@ pub(super) async fn decide(
     Ok((experiment, assigned))
 }
 
-/// Records a decision's exposure and holdout arms durably (both in parallel).
+/// Records a decision's exposure and holdout arms durably (both in parallel): whether the
+/// unit is new to the experiment, or refused by its `total_population` (nothing recorded).
 pub(super) async fn record(
     store: &CloudStore,
     experiment: &Experiment,
     assigned: &assign::Assigned,
-) -> ApiResult<()> {
+) -> ApiResult<Exposed> {
     let exposures: Vec<_> = assigned.exposure.iter().cloned().collect();
     if exposures.is_empty() && assigned.members.is_empty() {
-        return Ok(());
+        return Ok(Exposed::default());
     }
     let (written, members) = futures_util::future::join(
         store.record_exposures(experiment, &exposures),
         store.record_holdout_members(&assigned.members),
     )
     .await;
-    written?;
     members?;
-    Ok(())
+    Ok(written?)
 }
 
 /// Records the event in `body` for experiment `id` (by id or key).

@@ -18,7 +18,7 @@ mod units;
 mod upgrade;
 
 pub use call::Call;
-pub use compat::{StatusRequest, SubjectRequest};
+pub use compat::StatusRequest;
 pub use experiments::Deleted;
 
 use crate::error::{ApiError, ApiResult};
@@ -82,16 +82,19 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response
         return ops::fallback(req, env).await;
     };
     let methods: Vec<Method> = routes.iter().map(|r| r.method.clone()).collect();
-    let Some(access) = routes.first().map(|r| r.access) else {
-        return ApiError::not_found("no route").into_response();
-    };
-    let origin = req.headers().get("origin").ok().flatten();
     // The method as sent: workers-rs reads methods it does not know (`QUERY`, `FOO`) as GET.
     let method = req.inner().method();
+    let matched = routes.iter().find(|r| r.method.as_ref() == method);
+    // A method's own class; a preflight or a wrong method gets the path's most open one.
+    let Some(access) = matched.map(|r| r.access).or_else(|| path_access(&routes)) else {
+        return ApiError::not_found("no route").into_response();
+    };
+    let compat = routes.iter().any(|r| r.doc.tag == doc::Tag::Compatibility);
+    let origin = req.headers().get("origin").ok().flatten();
     let answer = if method == "OPTIONS" {
         cors::preflight(&env, access, &methods, origin.as_deref())
     } else {
-        match routes.iter().find(|r| r.method.as_ref() == method) {
+        match matched {
             None => Err(ApiError::method_not_allowed(
                 &method,
                 &allow_header(&methods),
@@ -112,12 +115,25 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response
     };
     let response = match answer {
         Ok(r) => r,
+        // The ab-testing-service API's clients read FastAPI's `{"detail": …}`.
+        Err(e) if compat => e.into_detail_response()?,
         Err(e) => e.into_response()?,
     };
     match cors::decorate(response, &env, access, &methods, origin.as_deref()) {
         Ok(r) => Ok(r),
         Err(e) => e.into_response(),
     }
+}
+
+/// The access class a path shows before a method is chosen (preflights, wrong methods):
+/// the most open of its routes' classes, so a path whose `POST` is public preflights like a
+/// public endpoint (its admin methods still check their own class).
+fn path_access(routes: &[&Route]) -> Option<table::Access> {
+    routes
+        .iter()
+        .map(|r| r.access)
+        .find(|a| a.any_origin())
+        .or_else(|| routes.first().map(|r| r.access))
 }
 
 /// The store (D1 and the shards), or 503.
@@ -174,8 +190,8 @@ mod tests {
             );
             let same_path: Vec<_> = ROUTES.iter().filter(|o| o.path == r.path).collect();
             assert!(
-                same_path.iter().all(|o| o.access == r.access),
-                "every method of {} has the same access class",
+                same_path.iter().all(|o| o.doc.tag == r.doc.tag),
+                "every method of {} is in the same section (its errors have one shape)",
                 r.path
             );
             assert_eq!(

@@ -61,9 +61,16 @@ pub async fn evaluate_flag(mut c: Call) -> ApiResult<Response> {
     let store = store(&c.env)?;
     match decide(&c.env, &store, &key, &req).await {
         Ok((experiment, assigned)) => {
-            if records(&c.req) {
-                record(&store, &experiment, &assigned).await?;
-            }
+            let admitted = !records(&c.req)
+                || record(&store, &experiment, &assigned)
+                    .await?
+                    .refused
+                    .is_empty();
+            let assigned = if admitted {
+                assigned
+            } else {
+                assigned.refused()
+            };
             answer(200, &evaluation(&experiment, &assigned.response))
         }
         Err(e) => {
@@ -103,7 +110,7 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
         ) {
             Ok(assigned) => {
                 flags.push(OfrepFlag::Evaluated(evaluation(e, &assigned.response)));
-                decided.push((e, assigned));
+                decided.push((flags.len() - 1, e, assigned));
             }
             Err(err) => match failure_of(err, &e.key) {
                 // A failure of the unit itself (its id, its context) fails the request.
@@ -116,15 +123,29 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
             },
         }
     }
-    let text = serde_json::to_vec(&OfrepBulk { flags })
-        .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
-    let tag = etag::of(&text);
+    let bulk = |flags: Vec<OfrepFlag>| {
+        serde_json::to_vec(&OfrepBulk { flags })
+            .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))
+    };
+    let mut text = bulk(flags.clone())?;
+    let mut tag = etag::of(&text);
     let if_none_match = c.req.headers().get("if-none-match").ok().flatten();
     let mut response = if etag::matches(if_none_match.as_deref(), &tag) {
         Response::empty()?.with_status(304)
     } else {
         if records(&c.req) {
-            record_all(&store(&c.env)?, &decided).await?;
+            let refused = record_all(&store(&c.env)?, &decided).await?;
+            if !refused.is_empty() {
+                // A full population admitted nobody new: those flags are the default.
+                for (at, e, assigned) in decided {
+                    if refused.contains(&at) {
+                        flags[at] =
+                            OfrepFlag::Evaluated(evaluation(e, &assigned.refused().response));
+                    }
+                }
+                text = bulk(flags)?;
+                tag = etag::of(&text);
+            }
         }
         let mut r = Response::from_bytes(text)?;
         r.headers_mut().set("content-type", "application/json")?;
@@ -136,28 +157,33 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
 }
 
 /// Records every decided experiment's exposure, and the unit's holdout arms once each (the
-/// experiments listing a holdout all report the same arm), all in parallel.
+/// experiments listing a holdout all report the same arm), all in parallel; the flag
+/// positions whose experiment's population cap refused the unit.
 async fn record_all(
     store: &CloudStore,
-    decided: &[(&Experiment, assign::Assigned)],
-) -> ApiResult<()> {
+    decided: &[(usize, &Experiment, assign::Assigned)],
+) -> ApiResult<Vec<usize>> {
     let mut members: Vec<HoldoutMember> = decided
         .iter()
-        .flat_map(|(_, a)| a.members.iter().cloned())
+        .flat_map(|(_, _, a)| a.members.iter().cloned())
         .collect();
     members.sort_by(|a, b| a.holdout.cmp(&b.holdout));
     members.dedup_by(|a, b| a.holdout == b.holdout);
-    let exposures = decided.iter().filter_map(|(e, a)| {
-        a.exposure
-            .as_ref()
-            .map(|x| store.record_exposures(e, std::slice::from_ref(x)))
+    let exposures = decided.iter().filter_map(|(at, e, a)| {
+        a.exposure.as_ref().map(|x| async move {
+            let exposed = store.record_exposures(e, std::slice::from_ref(x)).await?;
+            Ok::<_, crate::store::StoreError>((*at, exposed.refused.is_empty()))
+        })
     });
     let (written, arms) = futures_util::future::join(
         futures_util::future::try_join_all(exposures),
         store.record_holdout_members(&members),
     )
     .await;
-    written?;
     arms?;
-    Ok(())
+    Ok(written?
+        .into_iter()
+        .filter(|(_, admitted)| !admitted)
+        .map(|(at, _)| at)
+        .collect())
 }

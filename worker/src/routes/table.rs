@@ -4,7 +4,7 @@
 //! (`make openapi`), so no endpoint can differ from its neighbours or its description.
 
 use super::doc::{Body, Doc, Query, QueryType, Reply, Tag};
-use super::{Call, audience, compat, edge, experiments, ops};
+use super::{Call, audience, edge, experiments, ops};
 use crate::error::{ApiResult, ErrorCode};
 use futures_util::future::LocalBoxFuture;
 use worker::{Method, Response};
@@ -61,7 +61,7 @@ pub struct Route {
     pub doc: Doc,
 }
 
-use Access::{Admin, AdminOrBasic, Edge, Metrics, Open, Public};
+use Access::{Admin, Edge, Metrics, Open, Public};
 use ErrorCode::{
     Conflict, EditConflict, IllegalTransition, LayerOverlap, MetricNotFinite, NotAssigned,
     NotFound, PreconditionFailed, ReadOnly, SnapshotUnavailable, StorageUnavailable,
@@ -116,9 +116,11 @@ const GOING_LIVE: &[ErrorCode] = &[
 ];
 
 mod catalog;
+mod compat;
 mod data;
 mod ofrep;
 pub use catalog::{AUDIENCE_ROUTES, HOLDOUT_RESULTS_ROUTES};
+pub use compat::COMPAT_ROUTES;
 pub use data::DATA_ROUTES;
 pub use ofrep::OFREP_ROUTES;
 
@@ -152,13 +154,19 @@ const STATS_QUERY: &[Query] = &[
 const STATUS_QUERY: &[Query] = &[Query {
     name: "status",
     kind: QueryType::OneOf(&[
-        "draft", "running", "active", "paused", "stopped", "archived",
+        "draft",
+        "running",
+        "active",
+        "paused",
+        "stopped",
+        "completed",
+        "archived",
     ]),
-    description: "Only experiments of this status (`active` = running)",
+    description: "Only experiments of this status (`active` = running, `completed` = stopped)",
 }];
 
 /// The experiment, data-plane, operations and compatibility endpoints.
-pub static ROUTES_CORE: [Route; 33] = [
+pub static ROUTES_CORE: [Route; 25] = [
     Route {
         method: Get,
         path: "/ping",
@@ -507,137 +515,6 @@ pub static ROUTES_CORE: [Route; 33] = [
             query: &[],
         },
     },
-    Route {
-        method: Get,
-        path: "/api/health",
-        access: Open,
-        handler: |c| Box::pin(compat::health(c)),
-        doc: Doc {
-            id: "compatHealth",
-            summary: "The health checks in the ab-testing-service's shape (`healthy` / `unhealthy`; 503 when unhealthy)",
-            tag: Tag::Compatibility,
-            body: Body::None,
-            reply: Reply::Health("CompatHealth"),
-            errors: &[],
-            query: &[],
-        },
-    },
-    Route {
-        method: Post,
-        path: "/api/experiments",
-        access: AdminOrBasic,
-        handler: |c| Box::pin(compat::create(c)),
-        doc: Doc {
-            id: "compatCreateExperiment",
-            summary: "ab-testing-service: create (absolute MDE by default)",
-            tag: Tag::Compatibility,
-            body: Body::Json("AbTestingServiceExperiment"),
-            reply: Reply::Json(201, "Experiment"),
-            errors: &[ValidationFailed, Conflict, StorageUnavailable],
-            query: &[],
-        },
-    },
-    Route {
-        method: Get,
-        path: "/api/experiments/:name",
-        access: AdminOrBasic,
-        handler: |c| Box::pin(compat::get(c)),
-        doc: Doc {
-            id: "compatGetExperiment",
-            summary: "ab-testing-service: one experiment by name, key or id",
-            tag: Tag::Compatibility,
-            body: Body::None,
-            reply: Reply::Json(200, "Experiment"),
-            errors: &[NotFound, StorageUnavailable],
-            query: &[],
-        },
-    },
-    Route {
-        method: Post,
-        path: "/api/experiments/:name/status",
-        access: AdminOrBasic,
-        handler: |c| Box::pin(compat::status(c)),
-        doc: Doc {
-            id: "compatSetStatus",
-            summary: "ab-testing-service: set the status (active = running, completed = stopped)",
-            tag: Tag::Compatibility,
-            body: Body::Json("StatusRequest"),
-            reply: Reply::Json(200, "Experiment"),
-            errors: &[
-                NotFound,
-                ValidationFailed,
-                IllegalTransition,
-                EditConflict,
-                StorageUnavailable,
-            ],
-            query: &[],
-        },
-    },
-    Route {
-        method: Get,
-        path: "/api/experiments/:name/stats",
-        access: AdminOrBasic,
-        handler: |c| Box::pin(compat::stats(c)),
-        doc: Doc {
-            id: "compatStats",
-            summary: "ab-testing-service: the analysis report",
-            tag: Tag::Compatibility,
-            body: Body::None,
-            reply: Reply::Json(200, "StatsResponse"),
-            errors: &[
-                NotFound,
-                ValidationFailed,
-                MetricNotFinite,
-                StorageUnavailable,
-            ],
-            query: &[],
-        },
-    },
-    Route {
-        method: Post,
-        path: "/api/assignments/get",
-        access: Public,
-        handler: |c| Box::pin(compat::assignment(c)),
-        doc: Doc {
-            id: "compatAssignment",
-            summary: "ab-testing-service: the unit's variant (= assign)",
-            tag: Tag::Compatibility,
-            body: Body::Json("SubjectRequest"),
-            reply: Reply::Json(200, "AssignResponse"),
-            errors: &[NotFound, ValidationFailed, StorageUnavailable],
-            query: &[],
-        },
-    },
-    Route {
-        method: Post,
-        path: "/api/events/impression",
-        access: Public,
-        handler: |c| Box::pin(compat::impression(c)),
-        doc: Doc {
-            id: "compatImpression",
-            summary: "ab-testing-service: an impression (= assign)",
-            tag: Tag::Compatibility,
-            body: Body::JsonOrQuery("SubjectRequest"),
-            reply: Reply::Json(200, "AssignResponse"),
-            errors: &[NotFound, ValidationFailed, StorageUnavailable],
-            query: &[],
-        },
-    },
-    Route {
-        method: Post,
-        path: "/api/events/conversion",
-        access: Public,
-        handler: |c| Box::pin(compat::conversion(c)),
-        doc: Doc {
-            id: "compatConversion",
-            summary: "ab-testing-service: a conversion (= track `conversion`)",
-            tag: Tag::Compatibility,
-            body: Body::JsonOrQuery("SubjectRequest"),
-            reply: Reply::Json(200, "TrackResponse"),
-            errors: &[NotFound, ValidationFailed, NotAssigned, StorageUnavailable],
-            query: &[],
-        },
-    },
 ];
 
 /// Every endpoint the Worker serves, in document order (anything else falls through to the
@@ -656,6 +533,7 @@ impl Routes {
             .chain(HOLDOUT_RESULTS_ROUTES.iter())
             .chain(DATA_ROUTES.iter())
             .chain(OFREP_ROUTES.iter())
+            .chain(COMPAT_ROUTES.iter())
     }
 
     /// The route at `index` of [`Routes::iter`].

@@ -12,9 +12,7 @@ use worker::Response;
 /// `DELETE /api/v1/units/{id}` (the id percent-decoded: unit ids may hold any character
 /// but control characters).
 pub async fn delete(c: Call) -> ApiResult<Response> {
-    let id = percent_encoding::percent_decode_str(c.param("id"))
-        .decode_utf8()
-        .map_err(|_| ApiError::invalid("id", "must be UTF-8 once percent-decoded"))?;
+    let id = c.decoded_param("id")?;
     json(200, &units::delete(&store(&c.env)?, &id).await?)
 }
 

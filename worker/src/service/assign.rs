@@ -90,7 +90,7 @@ pub struct AssignResponse {
     /// Whether the unit takes part.
     pub in_experiment: bool,
     /// Why (`docs/assignment.md`, *Precedence and reasons*).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|not_in_layer)$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|not_in_layer|population_full)$"))]
     pub reason: &'static str,
 }
 
@@ -137,6 +137,36 @@ pub struct Assigned {
     /// The unit's arm in each holdout the decision checked, for the holdouts' results.
     pub members: Vec<HoldoutMember>,
 }
+
+/// The 422 for a new unit of an experiment whose `total_population` is reached.
+pub fn population_full(experiment: &Experiment) -> ApiError {
+    ApiError::new(
+        crate::error::ErrorCode::PopulationFull,
+        format!(
+            "experiment '{}' has reached its total_population of {} units; new units are not admitted",
+            experiment.name,
+            experiment.total_population.unwrap_or_default()
+        ),
+    )
+    .with_field("total_population")
+}
+
+impl Assigned {
+    /// The decision as it stands once the experiment's population cap refused the unit:
+    /// not in the experiment (reason `population_full`), nothing to record.
+    pub fn refused(mut self) -> Self {
+        self.response.variant = None;
+        self.response.config = None;
+        self.response.in_experiment = false;
+        self.response.reason = POPULATION_FULL;
+        self.exposure = None;
+        self
+    }
+}
+
+/// The reason of a unit a full population refused (not a decision of the core: the cap
+/// depends on how many units the experiment holds).
+pub const POPULATION_FULL: &str = "population_full";
 
 /// Assigns the unit of `req` (validated) with the experiment's prepared `allocation` (and
 /// its compiled `targeting`, when prepared) and returns the response and what to record.

@@ -215,6 +215,11 @@ pub async fn events<S: Store>(
                     event_name: ev.event.event_name.clone(),
                     value: ev.event.value,
                     at: ev.event.timestamp.unwrap_or_else(|| host.now_ms()),
+                    metadata: ev
+                        .event
+                        .metadata
+                        .as_ref()
+                        .map(|m| serde_json::Value::Object(m.clone()).to_string()),
                 },
             )),
         }
@@ -475,12 +480,25 @@ pub async fn exposures<S: Store>(
                 .push(x);
         }
     }
-    try_join_all(
-        by_experiment
-            .values()
-            .map(|(e, xs)| store.record_exposures(e, xs)),
-    )
+    let written = try_join_all(by_experiment.values().map(|(e, xs)| async move {
+        Ok::<_, crate::store::StoreError>((*e, store.record_exposures(e, xs).await?))
+    }))
     .await?;
     store.record_holdout_members(&members).await?;
+    // A unit its experiment's full population refused was not recorded: its items say so.
+    for (experiment, exposed) in written {
+        for (i, x) in body.exposures.iter().enumerate() {
+            let refused = exposed.refused.contains(&x.user_id)
+                && experiments
+                    .get(&x.experiment_id)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|e| e.id == experiment.id);
+            if let (true, Some(slot)) = (refused, results.get_mut(i))
+                && slot.status == "recorded"
+            {
+                *slot = rejected("exposures", i, super::assign::population_full(experiment));
+            }
+        }
+    }
     Ok(BatchResponse::from_results(results))
 }

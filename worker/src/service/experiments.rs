@@ -36,23 +36,27 @@ pub async fn load<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
     Err(ApiError::not_found(format!("no experiment '{id}'")))
 }
 
-/// The lifecycle action that moves an experiment to `target` (the ab-testing-service
-/// API's `POST /status`; `active` means running, `completed` means stopped).
-pub fn action_towards(current: Status, target: &str) -> ApiResult<Action> {
+/// The lifecycle action that moves an experiment from `current` to `target` (the
+/// ab-testing-service API sets statuses rather than taking actions); `None` when it is
+/// there already. A status no action reaches (back to `draft`) is 409 naming the current.
+pub fn action_towards(current: Status, target: Status) -> ApiResult<Option<Action>> {
+    if current == target {
+        return Ok(None);
+    }
     let action = match (target, current) {
-        ("running" | "active", Status::Paused) => Action::Resume,
-        ("running" | "active", _) => Action::Start,
-        ("paused", _) => Action::Pause,
-        ("stopped" | "completed", _) => Action::Stop,
-        ("archived", _) => Action::Archive,
-        _ => {
-            return Err(ApiError::invalid(
-                "status",
-                format!("unknown status '{target}' (use active, paused, completed or archived)"),
+        (Status::Running, Status::Paused) => Action::Resume,
+        (Status::Running, _) => Action::Start,
+        (Status::Paused, _) => Action::Pause,
+        (Status::Stopped, _) => Action::Stop,
+        (Status::Archived, _) => Action::Archive,
+        (Status::Draft, _) => {
+            return Err(ApiError::new(
+                ErrorCode::IllegalTransition,
+                format!("an experiment that is {current} cannot go back to draft"),
             ));
         }
     };
-    Ok(action)
+    Ok(Some(action))
 }
 
 /// Maps the ab-testing-service API's field names onto the wire model (in place).
@@ -101,27 +105,6 @@ pub enum Dialect {
     /// The compatibility API for ab-testing-service clients (`/api/experiments`):
     /// `min_detectable_effect` is absolute by default.
     AbTestingService,
-}
-
-/// The ab-testing-service API's create body without its `status` (`draft` or `active`,
-/// its names), and whether the experiment is to start at once (`active`; `running` works
-/// too). Any other status is 422 naming `status`.
-pub fn split_initial_status(bytes: &[u8]) -> ApiResult<(Vec<u8>, bool)> {
-    let mut body: Map<String, Value> = json_body(bytes)?;
-    let start = match body.remove("status") {
-        None | Some(Value::Null) => false,
-        Some(Value::String(s)) if s == "draft" => false,
-        Some(Value::String(s)) if s == "active" || s == "running" => true,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "status",
-                "a new experiment is 'draft' or 'active' (created and started)",
-            ));
-        }
-    };
-    let bytes = serde_json::to_vec(&body)
-        .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
-    Ok((bytes, start))
 }
 
 /// `POST /experiments`: a new draft with a server-chosen id; the key defaults to the name's slug.
@@ -370,17 +353,15 @@ pub async fn delete<S: Store>(store: &S, id: &str) -> ApiResult<Experiment> {
     Ok(e)
 }
 
-/// `GET /experiments?status=`: all, or those of one status.
+/// `GET /experiments?status=`: all, or those of one status (the ab-testing-service API's
+/// `active` and `completed` work too).
 pub async fn list<S: Store>(store: &S, status: Option<&str>) -> ApiResult<Vec<Experiment>> {
     let status = match status {
         None => None,
-        Some("active") => Some(Status::Running),
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "status",
-                format!("unknown status '{s}' (draft, running, paused, stopped, archived)"),
-            )
-        })?),
+        Some(s) => Some(
+            super::compat::experiment::status_of(s)
+                .ok_or_else(|| super::compat::experiment::unknown_status(s))?,
+        ),
     };
     Ok(store.experiments(status).await?)
 }

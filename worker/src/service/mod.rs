@@ -5,6 +5,7 @@ pub mod assign;
 pub mod audience;
 pub mod batch;
 pub mod calculators;
+pub mod compat;
 pub mod etag;
 pub mod evaluate;
 pub mod experiments;

@@ -58,6 +58,11 @@ pub struct TrackRequest {
         schema(minimum = -8_640_000_000_000_000_i64, maximum = 8_640_000_000_000_000_i64)
     )]
     pub timestamp: Option<i64>,
+    /// Free JSON object kept with the event (the ab-testing-service API's `metadata`; its
+    /// event listing returns it): at most 50 keys, 8 KB and 8 levels, like a context.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl TrackRequest {
@@ -68,6 +73,12 @@ impl TrackRequest {
         identifier("event_name", &self.event_name)?;
         event_value("value", self.value)?;
         super::input::timestamp("timestamp", self.timestamp)?;
+        if let Some(metadata) = &self.metadata {
+            super::assign::checked_attributes(None, Some(metadata)).map_err(|e| ApiError {
+                field: e.field.map(|f| f.replacen("attributes", "metadata", 1)),
+                ..e
+            })?;
+        }
         match &self.event_id {
             Some(id) => identifier("event_id", id),
             None => Ok(()),
@@ -133,6 +144,10 @@ pub async fn track<S: Store>(
         event_name: req.event_name.clone(),
         value: req.value,
         at: req.timestamp.unwrap_or_else(|| host.now_ms()),
+        metadata: req
+            .metadata
+            .as_ref()
+            .map(|m| serde_json::Value::Object(m.clone()).to_string()),
     };
     let tracked = store
         .record_events(experiment, std::slice::from_ref(&record))

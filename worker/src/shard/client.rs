@@ -2,8 +2,8 @@
 //! the shards of an experiment, in parallel when a call spans several.
 
 use super::protocol::{
-    ExportPage, Exposed, Forgotten, ShardCounts, ShardRequest, ShardSegments, ShardStats,
-    TrackedEvents, UnitEvent, UnitExposure, Variants,
+    EventFilter, EventRow, EventRows, ExportPage, Exposed, Forgotten, ShardCounts, ShardRequest,
+    ShardSegments, ShardStats, TrackedEvents, UnitEvent, UnitExposure, UnitExposures, Variants,
 };
 use crate::store::{StoreError, StoreResult, Tracked, VariantAggregate};
 use cleave_core::assign::shard_of;
@@ -29,6 +29,10 @@ pub trait Sharded: Sync {
     fn data_id(&self) -> &str;
     /// How many shards (at least 1).
     fn shard_count(&self) -> u16;
+    /// The most units the owner may hold (its shard refuses new ones beyond it).
+    fn population_cap(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl Sharded for Experiment {
@@ -38,6 +42,10 @@ impl Sharded for Experiment {
 
     fn shard_count(&self) -> u16 {
         self.shards.max(1)
+    }
+
+    fn population_cap(&self) -> Option<u64> {
+        self.total_population
     }
 }
 
@@ -116,16 +124,21 @@ impl ShardPlane {
         &self,
         owner: &impl Sharded,
         exposures: Vec<UnitExposure>,
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<Exposed> {
         let groups = by_shard(owner.shard_count(), exposures, |x| &x.user_id);
         let answers: Vec<Exposed> = try_join_all(groups.into_iter().map(|(shard, items)| {
             let request = ShardRequest::Expose {
                 exposures: items.into_iter().map(|(_, x)| x).collect(),
+                cap: owner.population_cap(),
             };
             async move { self.call(owner.data_id(), shard, &request).await }
         }))
         .await?;
-        Ok(answers.iter().map(|a| a.new).sum())
+        let mut all = Exposed::default();
+        for a in answers {
+            all.merge(a);
+        }
+        Ok(all)
     }
 
     /// Sends each item to its unit's shard (shards in parallel) as `request(items)` and
@@ -165,6 +178,46 @@ impl ShardPlane {
             None,
         )
         .await
+    }
+
+    /// Each unit's first exposure, in order.
+    pub async fn exposures(
+        &self,
+        owner: &impl Sharded,
+        user_ids: Vec<String>,
+    ) -> StoreResult<Vec<Option<UnitExposure>>> {
+        self.scatter(
+            owner,
+            user_ids,
+            |u| u.as_str(),
+            |user_ids| ShardRequest::Exposures { user_ids },
+            |a: UnitExposures| a.exposures,
+            None,
+        )
+        .await
+    }
+
+    /// The events matching `filter`, oldest first, at most its limit: from the unit's shard
+    /// when it names one, else from every shard (in parallel), merged.
+    pub async fn events(
+        &self,
+        owner: &impl Sharded,
+        filter: &EventFilter,
+    ) -> StoreResult<Vec<EventRow>> {
+        let request = ShardRequest::Events {
+            filter: filter.clone(),
+        };
+        let answers: Vec<EventRows> = match &filter.user_id {
+            Some(user) => {
+                let shard = shard_of(user, owner.shard_count());
+                vec![self.call(owner.data_id(), shard, &request).await?]
+            }
+            None => self.every_shard(owner, &request).await?,
+        };
+        let mut rows: Vec<EventRow> = answers.into_iter().flat_map(|a| a.events).collect();
+        rows.sort_by(|a, b| (a.at, &a.user_id, &a.event_id).cmp(&(b.at, &b.user_id, &b.event_id)));
+        rows.truncate(filter.limit as usize);
+        Ok(rows)
     }
 
     /// Counts events (each in its unit's shard); per event, in order, what it did.

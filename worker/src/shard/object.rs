@@ -31,8 +31,13 @@ pub struct Shard {
 
 impl DurableObject for Shard {
     fn new(state: State, _env: Env) -> Self {
-        if let Err(e) = state.storage().sql().exec(tables::SCHEMA, None) {
+        let sql = state.storage().sql();
+        if let Err(e) = sql.exec(tables::SCHEMA, None) {
             worker::console_error!("creating a shard's tables failed: {e}");
+        }
+        for statement in tables::ADDED_COLUMNS {
+            // Fails (harmlessly) where the column exists already.
+            let _ = sql.exec(statement, None);
         }
         Self { state }
     }
@@ -100,8 +105,10 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 /// Applies one request to the shard's tables.
 fn apply(sql: &SqlStorage, request: &ShardRequest) -> Result<String> {
     match request {
-        ShardRequest::Expose { exposures } => to_json(&tables::expose(sql, exposures)?),
+        ShardRequest::Expose { exposures, cap } => to_json(&tables::expose(sql, exposures, *cap)?),
         ShardRequest::Variants { user_ids } => to_json(&tables::variants(sql, user_ids)?),
+        ShardRequest::Exposures { user_ids } => to_json(&tables::exposures(sql, user_ids)?),
+        ShardRequest::Events { filter } => to_json(&tables::events(sql, filter)?),
         ShardRequest::Track { events } => to_json(&tables::track(sql, events)?),
         ShardRequest::Stats { metric } => to_json(&tables::stats(sql, metric)?),
         ShardRequest::Counts => to_json(&tables::counts(sql)?),

@@ -32,6 +32,45 @@ pub struct UnitEvent {
     pub value: f64,
     /// When, ms since the epoch.
     pub at: i64,
+    /// Free JSON object the client sent with it (compact), kept with the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+}
+
+pub use crate::store::EventFilter;
+
+/// One stored event, as a listing returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    /// The unit.
+    pub user_id: String,
+    /// Its idempotency key.
+    pub event_id: String,
+    /// Metric (event name).
+    pub metric: String,
+    /// Value.
+    pub value: f64,
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// The unit's variant.
+    pub variant: String,
+    /// The JSON object sent with it, if any.
+    #[serde(default)]
+    pub metadata: Option<String>,
+}
+
+/// `Events`' answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EventRows {
+    /// Oldest first.
+    pub events: Vec<EventRow>,
+}
+
+/// `Exposures`' answer: per requested unit, its first exposure.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UnitExposures {
+    /// In request order (null when not exposed).
+    pub exposures: Vec<Option<UnitExposure>>,
 }
 
 /// One request to a shard.
@@ -42,11 +81,25 @@ pub enum ShardRequest {
     Expose {
         /// The exposures.
         exposures: Vec<UnitExposure>,
+        /// The most units the shard may hold (the experiment's `total_population`, which
+        /// needs a single shard): new units beyond it are refused.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap: Option<u64>,
     },
     /// The recorded variant of each unit (null when not exposed).
     Variants {
         /// The units.
         user_ids: Vec<String>,
+    },
+    /// Each unit's first exposure (null when not exposed).
+    Exposures {
+        /// The units.
+        user_ids: Vec<String>,
+    },
+    /// The stored events matching a filter.
+    Events {
+        /// Which.
+        filter: EventFilter,
     },
     /// Count events of exposed units, each at most once.
     Track {
@@ -132,12 +185,8 @@ pub struct ExportPage {
     pub next: Option<String>,
 }
 
-/// `Expose`'s answer.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Exposed {
-    /// Exposures that were new (the others were already recorded).
-    pub new: u64,
-}
+/// `Expose`'s answer: the units new to the shard and those its cap refused.
+pub use crate::store::Exposed;
 
 /// `Variants`' answer: per requested unit, its variant.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

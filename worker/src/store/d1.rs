@@ -4,8 +4,9 @@
 //! in the experiments' and holdouts' shards ([`crate::shard`]).
 
 use super::{
-    AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HoldoutEvent, HoldoutMember,
-    MetricsData, Store, StoreError, StoreResult, Tracked, UnitForgotten, VariantAggregate,
+    AnalysisRun, ArmStats, Catalog, EventFilter, EventRecord, Exposed, Exposure, HoldoutEvent,
+    HoldoutMember, MetricsData, Store, StoreError, StoreResult, Tracked, UnitForgotten,
+    VariantAggregate,
 };
 use crate::shard::ShardPlane;
 use crate::shard::protocol::{UnitEvent, UnitExposure};
@@ -223,9 +224,9 @@ impl Store for CloudStore {
         &self,
         experiment: &Experiment,
         exposures: &[Exposure],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Exposed> {
         if exposures.is_empty() {
-            return Ok(());
+            return Ok(Exposed::default());
         }
         let units = exposures
             .iter()
@@ -237,7 +238,7 @@ impl Store for CloudStore {
                 context: x.context.clone(),
             })
             .collect();
-        self.plane.expose(experiment, units).await.map(|_| ())
+        self.plane.expose(experiment, units).await
     }
 
     async fn exposure(
@@ -268,9 +269,52 @@ impl Store for CloudStore {
                 event_name: e.event_name.clone(),
                 value: e.value,
                 at: e.at,
+                metadata: e.metadata.clone(),
             })
             .collect();
         self.plane.track(experiment, units).await
+    }
+
+    async fn exposures_of(
+        &self,
+        experiment: &Experiment,
+        user_ids: &[String],
+    ) -> StoreResult<Vec<Option<Exposure>>> {
+        let found = self.plane.exposures(experiment, user_ids.to_vec()).await?;
+        Ok(found
+            .into_iter()
+            .map(|x| {
+                x.map(|x| Exposure {
+                    experiment_id: experiment.id.clone(),
+                    user_id: x.user_id,
+                    variant: x.variant,
+                    reason: x.reason,
+                    at: x.at,
+                    context: x.context,
+                })
+            })
+            .collect())
+    }
+
+    async fn events(
+        &self,
+        experiment: &Experiment,
+        filter: &EventFilter,
+    ) -> StoreResult<Vec<EventRecord>> {
+        let rows = self.plane.events(experiment, filter).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| EventRecord {
+                event_id: r.event_id,
+                experiment_id: experiment.id.clone(),
+                user_id: r.user_id,
+                variant: r.variant,
+                event_name: r.metric,
+                value: r.value,
+                at: r.at,
+                metadata: r.metadata,
+            })
+            .collect())
     }
 
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()> {

@@ -1,9 +1,9 @@
 //! An in-memory [`Store`] for native tests of the service logic.
 
 use super::{
-    AnalysisRun, ArmStats, Catalog, EventRecord, Exposure, HOLDOUT_ARMS, HoldoutEvent,
-    HoldoutMember, MetricsData, Store, StoreError, StoreResult, Tracked, UnitForgotten,
-    VariantAggregate,
+    AnalysisRun, ArmStats, Catalog, EventFilter, EventRecord, Exposed, Exposure, HOLDOUT_ARMS,
+    HoldoutEvent, HoldoutMember, MetricsData, Store, StoreError, StoreResult, Tracked,
+    UnitForgotten, VariantAggregate,
 };
 use cleave_core::model::{Experiment, Status};
 use std::cell::{Cell, RefCell};
@@ -148,13 +148,27 @@ impl Store for MemoryStore {
         &self,
         experiment: &Experiment,
         exposures: &[Exposure],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Exposed> {
         let mut map = self.exposures.borrow_mut();
+        let mut population = map.keys().filter(|(e, _)| *e == experiment.id).count() as u64;
+        let mut out = Exposed::default();
         for x in exposures {
-            map.entry((experiment.id.clone(), x.user_id.clone()))
-                .or_insert_with(|| x.clone());
+            let key = (experiment.id.clone(), x.user_id.clone());
+            if map.contains_key(&key) {
+                continue;
+            }
+            if experiment
+                .total_population
+                .is_some_and(|cap| population >= cap)
+            {
+                out.refused.push(x.user_id.clone());
+                continue;
+            }
+            population += 1;
+            map.insert(key, x.clone());
+            out.new.push(x.user_id.clone());
         }
-        Ok(())
+        Ok(out)
     }
 
     async fn exposure(
@@ -194,6 +208,43 @@ impl Store for MemoryStore {
                 Tracked::Recorded(x.variant.clone())
             })
             .collect())
+    }
+
+    async fn exposures_of(
+        &self,
+        experiment: &Experiment,
+        user_ids: &[String],
+    ) -> StoreResult<Vec<Option<Exposure>>> {
+        let map = self.exposures.borrow();
+        Ok(user_ids
+            .iter()
+            .map(|u| map.get(&(experiment.id.clone(), u.clone())).cloned())
+            .collect())
+    }
+
+    async fn events(
+        &self,
+        experiment: &Experiment,
+        filter: &EventFilter,
+    ) -> StoreResult<Vec<EventRecord>> {
+        let wanted = |ev: &EventRecord| {
+            ev.experiment_id == experiment.id
+                && filter.user_id.as_ref().is_none_or(|u| *u == ev.user_id)
+                && filter.metric.as_ref().is_none_or(|m| *m == ev.event_name)
+                && filter.variant.as_ref().is_none_or(|v| *v == ev.variant)
+                && filter.from.is_none_or(|t| ev.at >= t)
+                && filter.to.is_none_or(|t| ev.at <= t)
+        };
+        let mut found: Vec<EventRecord> = self
+            .events
+            .borrow()
+            .values()
+            .filter(|ev| wanted(ev))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (a.at, &a.user_id, &a.event_id).cmp(&(b.at, &b.user_id, &b.event_id)));
+        found.truncate(filter.limit as usize);
+        Ok(found)
     }
 
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()> {

@@ -61,6 +61,26 @@ pub struct Exposure {
     pub context: Option<String>,
 }
 
+/// What recording first exposures did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exposed {
+    /// The units exposed for the first time by this call (a unit already exposed keeps its
+    /// first variant and is not listed).
+    pub new: Vec<String>,
+    /// The units refused because the experiment's `total_population` is reached: nothing
+    /// was recorded for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
+}
+
+impl Exposed {
+    /// Adds another call's outcome.
+    pub fn merge(&mut self, other: Exposed) {
+        self.new.extend(other.new);
+        self.refused.extend(other.refused);
+    }
+}
+
 /// Named control-plane configuration kept beside the experiments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Catalog {
@@ -97,6 +117,31 @@ pub struct EventRecord {
     pub value: f64,
     /// When, ms since the epoch.
     pub at: i64,
+    /// A JSON object (compact) the client sent with it, kept with the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+}
+
+/// Which events a listing returns (every field given must match).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFilter {
+    /// Only this unit's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Only this metric (event name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// Only events of units in this variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// Only events at or after this time (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    /// Only events at or before this time (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<i64>,
+    /// At most this many (the oldest first).
+    pub limit: u32,
 }
 
 /// What recording one event did: the store checks the exposure, de-duplicates and counts
@@ -252,12 +297,13 @@ pub trait Store {
     /// Deletes an experiment with its exposures and events; false if absent.
     async fn delete_experiment(&self, experiment: &Experiment) -> StoreResult<bool>;
     /// Records first exposures to `experiment` (a unit already exposed keeps its first
-    /// variant). Durable when it returns `Ok`.
+    /// variant; a new unit beyond its `total_population` is refused). Durable when it
+    /// returns `Ok`.
     async fn record_exposures(
         &self,
         experiment: &Experiment,
         exposures: &[Exposure],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Exposed>;
     /// The recorded variant of a user, if exposed.
     async fn exposure(&self, experiment: &Experiment, user_id: &str)
     -> StoreResult<Option<String>>;
@@ -269,6 +315,19 @@ pub trait Store {
         experiment: &Experiment,
         events: &[EventRecord],
     ) -> StoreResult<Vec<Tracked>>;
+    /// Each unit's first exposure to `experiment` (none when not exposed), in order.
+    async fn exposures_of(
+        &self,
+        experiment: &Experiment,
+        user_ids: &[String],
+    ) -> StoreResult<Vec<Option<Exposure>>>;
+    /// The events of `experiment` matching `filter` with their units' variants, oldest first,
+    /// at most `filter.limit`.
+    async fn events(
+        &self,
+        experiment: &Experiment,
+        filter: &EventFilter,
+    ) -> StoreResult<Vec<EventRecord>>;
     /// Stores the latest analysis of an experiment (replacing the previous one).
     async fn record_analysis(&self, run: &AnalysisRun) -> StoreResult<()>;
     /// Exposed users per (experiment id, variant).

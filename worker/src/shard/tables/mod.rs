@@ -1,10 +1,12 @@
 //! A shard's tables and the statements of each request. Runs inside one synchronous
 //! storage transaction (see `object.rs`): a request is applied whole or not at all.
 
+mod lookups;
 mod reads;
 mod units;
 mod writes;
 
+pub use lookups::{events, exposures};
 pub use reads::{counts, segments, stats, variants};
 pub use units::{export, forget};
 pub use writes::{clear, expose, track};
@@ -25,7 +27,7 @@ CREATE TABLE IF NOT EXISTS unit_metrics (
   PRIMARY KEY (user_id, metric));
 CREATE TABLE IF NOT EXISTS seen_events (
   user_id TEXT NOT NULL, event_id TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL,
-  at INTEGER NOT NULL, PRIMARY KEY (user_id, event_id));
+  at INTEGER NOT NULL, metadata TEXT, PRIMARY KEY (user_id, event_id));
 CREATE TABLE IF NOT EXISTS arm_units (variant TEXT PRIMARY KEY, units INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS arm_metrics (
   variant TEXT NOT NULL, metric TEXT NOT NULL, converters INTEGER NOT NULL,
@@ -33,6 +35,10 @@ CREATE TABLE IF NOT EXISTS arm_metrics (
   sum_x REAL NOT NULL DEFAULT 0, sum_x2 REAL NOT NULL DEFAULT 0, sum_xy REAL NOT NULL DEFAULT 0,
   PRIMARY KEY (variant, metric));
 ";
+
+/// Columns added after a shard's tables were first created, each applied once to shards
+/// that predate it (on a newer shard the statement fails as a duplicate and is skipped).
+pub const ADDED_COLUMNS: [&str; 1] = ["ALTER TABLE seen_events ADD COLUMN metadata TEXT"];
 
 /// Bound parameters per statement (Durable Object SQL allows 100).
 pub(super) const MAX_PARAMS: usize = 100;

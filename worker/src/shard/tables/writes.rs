@@ -22,14 +22,62 @@ fn add_units(sql: &SqlStorage, per_variant: &BTreeMap<String, i64>) -> worker::R
     Ok(())
 }
 
-/// Records first exposures; a unit already exposed keeps its first variant.
-pub fn expose(sql: &SqlStorage, exposures: &[UnitExposure]) -> worker::Result<Exposed> {
+#[derive(Deserialize)]
+struct Population {
+    units: i64,
+}
+
+/// The exposures a shard holding at most `cap` units admits: every unit it already holds,
+/// and new ones while there is room; the units refused.
+fn admit<'a>(
+    sql: &SqlStorage,
+    exposures: &'a [UnitExposure],
+    cap: u64,
+) -> worker::Result<(Vec<&'a UnitExposure>, Vec<String>)> {
+    let held: Vec<Population> = sql
+        .exec(
+            "SELECT COALESCE(SUM(units), 0) AS units FROM arm_units",
+            None,
+        )?
+        .to_array()?;
+    let held = held.first().map_or(0, |p| p.units.max(0) as u64);
+    let users: Vec<&str> = exposures.iter().map(|x| x.user_id.as_str()).collect();
+    let known = variants_of(sql, &users)?;
+    let mut room = cap.saturating_sub(held);
+    let mut entering = std::collections::HashSet::new();
+    let (mut admitted, mut refused) = (Vec::new(), Vec::new());
+    for x in exposures {
+        let id = x.user_id.as_str();
+        if known.contains_key(id) || entering.contains(id) {
+            admitted.push(x);
+        } else if room > 0 {
+            room -= 1;
+            entering.insert(id);
+            admitted.push(x);
+        } else {
+            refused.push(x.user_id.clone());
+        }
+    }
+    Ok((admitted, refused))
+}
+
+/// Records first exposures; a unit already exposed keeps its first variant, and with a
+/// `cap` a new unit beyond it is refused.
+pub fn expose(
+    sql: &SqlStorage,
+    exposures: &[UnitExposure],
+    cap: Option<u64>,
+) -> worker::Result<Exposed> {
+    let (admitted, refused) = match cap {
+        Some(cap) => admit(sql, exposures, cap)?,
+        None => (exposures.iter().collect(), Vec::new()),
+    };
     let inserted: Vec<UnitVariant> = insert_many(
         sql,
         "INSERT INTO units (user_id, variant, reason, first_at, context)",
         "ON CONFLICT (user_id) DO NOTHING RETURNING user_id, variant",
         5,
-        exposures,
+        &admitted,
         |x, v| {
             v.push(V::from(x.user_id.as_str()));
             v.push(V::from(x.variant.as_str()));
@@ -44,7 +92,8 @@ pub fn expose(sql: &SqlStorage, exposures: &[UnitExposure]) -> worker::Result<Ex
     }
     add_units(sql, &per_variant)?;
     Ok(Exposed {
-        new: inserted.len() as u64,
+        new: inserted.into_iter().map(|r| r.user_id).collect(),
+        refused,
     })
 }
 
@@ -95,11 +144,18 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
         .iter()
         .filter(|e| exposed.contains_key(&e.user_id))
         .collect();
+    // The metadata column only when an event carries some (fewer values per row otherwise).
+    let with_metadata = candidates.iter().any(|e| e.metadata.is_some());
+    let (columns, width) = if with_metadata {
+        ("(user_id, event_id, metric, value, at, metadata)", 6)
+    } else {
+        ("(user_id, event_id, metric, value, at)", 5)
+    };
     let fresh: Vec<SeenRow> = insert_many(
         sql,
-        "INSERT INTO seen_events (user_id, event_id, metric, value, at)",
+        &format!("INSERT INTO seen_events {columns}"),
         "ON CONFLICT (user_id, event_id) DO NOTHING RETURNING user_id, event_id",
-        5,
+        width,
         &candidates,
         |e, v| {
             v.push(V::from(e.user_id.as_str()));
@@ -107,6 +163,9 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
             v.push(V::from(e.event_name.as_str()));
             v.push(V::from(e.value));
             v.push(V::from(e.at));
+            if with_metadata {
+                v.push(V::from(e.metadata.clone()));
+            }
         },
     )?;
     // The first occurrence of an inserted (unit, id) is the new one; repeats are duplicates.

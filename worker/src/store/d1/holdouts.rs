@@ -120,6 +120,7 @@ impl CloudStore {
                             event_name: e.event_name.clone(),
                             value: e.value,
                             at: e.at,
+                            metadata: None,
                         },
                     )
                 })

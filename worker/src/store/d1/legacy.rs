@@ -311,6 +311,7 @@ impl CloudStore {
                         event_name: e.event_name,
                         value: e.value,
                         at: e.occurred_at,
+                        metadata: None,
                     }),
             );
         }
