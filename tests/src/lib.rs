@@ -7,6 +7,7 @@ mod echo;
 mod envoy;
 mod node;
 mod parallel;
+mod plausible;
 mod process;
 pub mod promql;
 mod raw;
@@ -20,6 +21,7 @@ pub use envoy::{
 };
 pub use node::{run_node, run_python};
 pub use parallel::{THREADS, parallel};
+pub use plausible::{PlausibleEvent, PlausibleStub};
 pub use process::{Process, free_port, repo_root, wait_for};
 pub use raw::RawClient;
 pub use wrangler::{Config as WranglerConfig, Wrangler};

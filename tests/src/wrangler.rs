@@ -129,6 +129,13 @@ impl Wrangler {
             "127.0.0.1",
             "--port",
             &port.to_string(),
+            // Its own devtools port (the default 9229 would clash with any other server),
+            // and `/__scheduled` to fire the cron trigger.
+            "--inspector-ip",
+            "127.0.0.1",
+            "--inspector-port",
+            &free_port().to_string(),
+            "--test-scheduled",
         ])
         .args(["--show-interactive-dev-session=false", "--persist-to"])
         .arg(&state)

@@ -9,6 +9,7 @@ mod health;
 mod host;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod outbox;
 mod proxy;
 pub mod routes;
 pub mod service;

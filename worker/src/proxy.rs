@@ -2,12 +2,13 @@
 //! with `x-cleave-<experiment>: <variant>` headers, the body streamed both ways.
 
 use crate::host::{WorkerHost, setting};
+use crate::outbox::Outbox;
 use crate::service::Host;
 use crate::store::{CloudStore, Exposure, HoldoutMember, Store};
 use cleave_core::edge::{self, DEFAULT_COOKIE, DEFAULT_HEADER_PREFIX, UnitId};
 use worker::wasm_bindgen::JsValue;
 use worker::{
-    Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result,
+    Context, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result,
 };
 
 /// Request headers never forwarded to the origin (the runtime sets its own).
@@ -78,6 +79,7 @@ fn request_attributes(
 /// arms.
 async fn record_decisions(
     env: &Env,
+    outbox: &Outbox,
     experiments: &[edge::Prepared],
     plan: &edge::HeaderPlan<'_>,
     user: &str,
@@ -105,6 +107,9 @@ async fn record_decisions(
             let exposed = store
                 .record_exposures(&prepared.experiment, std::slice::from_ref(&exposure))
                 .await?;
+            if exposed.new.contains(&exposure.user_id) {
+                outbox.exposure(&prepared.experiment, &exposure.variant);
+            }
             if !exposed.refused.is_empty() {
                 // The origin already has the variant's header; the unit is not counted.
                 worker::console_warn!(
@@ -136,7 +141,7 @@ async fn record_decisions(
 }
 
 /// Proxies `req` to `origin`, assigning the user to every matching running experiment.
-pub async fn forward(req: Request, env: &Env, origin: &str) -> Result<Response> {
+pub async fn forward(req: Request, env: &Env, ctx: &Context, origin: &str) -> Result<Response> {
     let url = req.url()?;
     let cookie_name = setting(env, "CLEAVE_COOKIE").unwrap_or_else(|| DEFAULT_COOKIE.to_string());
     let id_headers: Vec<String> = setting(env, "CLEAVE_USER_ID_HEADERS")
@@ -231,8 +236,10 @@ pub async fn forward(req: Request, env: &Env, origin: &str) -> Result<Response> 
     // so a response means the exposures are durable, at no extra round trip.
     let upstream_request = Fetch::Request(Request::new_with_init(target.as_str(), &init)?);
     let fetch = upstream_request.send();
-    let record = record_decisions(env, experiments, &plan, &user, context);
+    let outbox = Outbox::new(env, req.headers(), Some(url.as_str()));
+    let record = record_decisions(env, &outbox, experiments, &plan, &user, context);
     let (fetched, recorded) = futures_util::future::join(fetch, record).await;
+    outbox.send_in_background(ctx, env);
     if let Err(e) = recorded {
         worker::console_error!("recording the proxy's exposures failed: {e}");
         return crate::error::ApiError::from(e).into_response();

@@ -127,7 +127,10 @@ fn progress_and_the_prometheus_text_come_from_the_same_counts() {
     let expected = p[0].smallest_variant_users as f64 / 50.0;
     assert_eq!(p[0].progress, Some(expected));
     let data = block_on(store.metrics()).unwrap();
-    let text = metrics::render(&data, &p, 1_441_792);
+    let integrations = metrics::Integrations {
+        counters: vec![("plausible_failed".into(), 3)],
+    };
+    let text = metrics::render(&data, &p, 1_441_792, &integrations);
     for line in [
         "experimentation_experiments_active 1".to_string(),
         "experimentation_experiments_total{status=\"running\"} 1".to_string(),
@@ -136,6 +139,8 @@ fn progress_and_the_prometheus_text_come_from_the_same_counts() {
             e.id
         ),
         "cleave_worker_wasm_memory_bytes 1441792".to_string(),
+        "cleave_plausible_events_total{outcome=\"failed\"} 3".to_string(),
+        "cleave_plausible_events_total{outcome=\"sent\"} 0".to_string(),
     ] {
         assert!(
             text.lines().any(|l| l == line),

@@ -18,6 +18,8 @@ pub struct Call {
     pub ctx: Rc<Context>,
     /// Path parameters by name.
     pub params: super::Params,
+    /// The integration events the request owes (sent after it answers).
+    pub outbox: Rc<crate::outbox::Outbox>,
 }
 
 impl Call {

@@ -2,11 +2,12 @@
 //! names, statuses and `{"detail": …}` errors (rendered by the dispatcher for this
 //! section), over the same decisions, stores and analysis as the v1 API.
 
-use super::edge::{decide, record};
+use super::edge::{announce_event, decide, record};
 use super::experiments::{create_published, transition_published};
 use super::{Call, call::json, publish, query_as_json, store};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
+use crate::outbox::Outbox;
 use crate::service::compat::assignments::SubjectRequest;
 use crate::service::compat::events::variant_mismatch;
 use crate::service::compat::stats::{CONVERSION, IMPRESSION, compat_stats};
@@ -181,6 +182,7 @@ pub async fn stats(c: Call) -> ApiResult<Response> {
 /// (the first exposure's variant and time), with the experiment.
 async fn assign_one(
     env: &Env,
+    outbox: &Outbox,
     store: &CloudStore,
     subject: &SubjectRequest,
 ) -> ApiResult<(Experiment, AbAssignment)> {
@@ -188,7 +190,7 @@ async fn assign_one(
     let (e, assigned) = decide(env, store, &subject.experiment_id, &req)
         .await
         .map_err(as_subject)?;
-    let exposed = record(store, &e, &assigned).await?;
+    let exposed = record(store, outbox, &e, &assigned).await?;
     if !exposed.refused.is_empty() {
         return Err(assign::population_full(&e));
     }
@@ -238,7 +240,7 @@ fn subject(body: &[u8], query: &str) -> ApiResult<SubjectRequest> {
 pub async fn assignment(mut c: Call) -> ApiResult<Response> {
     let body = c.body().await?;
     let subject = subject(&body, &c.query())?;
-    let (_, a) = assign_one(&c.env, &store(&c.env)?, &subject).await?;
+    let (_, a) = assign_one(&c.env, &c.outbox, &store(&c.env)?, &subject).await?;
     json(200, &a)
 }
 
@@ -256,9 +258,9 @@ pub async fn bulk(mut c: Call) -> ApiResult<Response> {
         .collect();
     let answers = try_join_all(subjects.iter().enumerate().map(|(i, s)| {
         let store = &store;
-        let env = &c.env;
+        let (env, outbox) = (&c.env, &c.outbox);
         async move {
-            assign_one(env, store, s).await.map_err(|mut e| {
+            assign_one(env, outbox, store, s).await.map_err(|mut e| {
                 if e.code == ErrorCode::NotFound {
                     e.field = Some(format!("experiment_ids[{i}]"));
                 }
@@ -321,7 +323,7 @@ pub async fn lookup(c: Call) -> ApiResult<Response> {
 
 /// Records one event of the unit (an impression first records the unit's exposure); the
 /// event in the API's terms.
-async fn record_event(env: &Env, req: AbEventRequest) -> ApiResult<AbEvent> {
+async fn record_event(env: &Env, outbox: &Outbox, req: AbEventRequest) -> ApiResult<AbEvent> {
     let store = store(env)?;
     let experiment = if req.is_impression() {
         let subject = SubjectRequest {
@@ -329,7 +331,7 @@ async fn record_event(env: &Env, req: AbEventRequest) -> ApiResult<AbEvent> {
             experiment_id: req.experiment_id.clone(),
             context: None,
         };
-        let (e, a) = assign_one(env, &store, &subject).await?;
+        let (e, a) = assign_one(env, outbox, &store, &subject).await?;
         if a.variant.is_none() {
             return Err(not_in_experiment(&e, &req.subid, &a.reason));
         }
@@ -350,6 +352,10 @@ async fn record_event(env: &Env, req: AbEventRequest) -> ApiResult<AbEvent> {
     let tracked = track::track(&store, &WorkerHost, &experiment, req.track_request())
         .await
         .map_err(as_subject)?;
+    if !req.is_impression() {
+        // An impression's exposure was announced already.
+        announce_event(outbox, &experiment, &tracked);
+    }
     Ok(AbEvent {
         experiment_id: experiment.name.clone(),
         subid: tracked.user_id,
@@ -380,7 +386,7 @@ fn not_in_experiment(e: &Experiment, subid: &str, reason: &str) -> ApiError {
 pub async fn event(mut c: Call) -> ApiResult<Response> {
     let body = c.body().await?;
     let req: AbEventRequest = json_body(&body)?;
-    json(202, &record_event(&c.env, req).await?)
+    json(202, &record_event(&c.env, &c.outbox, req).await?)
 }
 
 /// `POST /api/events/impression` (body or query string): the exposure and an `impression`
@@ -406,7 +412,7 @@ async fn typed_event(mut c: Call, event_type: &str) -> ApiResult<Response> {
         value: None,
         event_id: None,
     };
-    json(202, &record_event(&c.env, req).await?)
+    json(202, &record_event(&c.env, &c.outbox, req).await?)
 }
 
 /// `GET /api/events?experiment_id=&event_type=&variant=&subid=&start_date=&end_date=&limit=`:

@@ -4,8 +4,9 @@
 use super::{Call, call::json, query_as_json, store};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
+use crate::outbox::Outbox;
 use crate::service::{Host, assign, batch, experiments, snapshot as snapshot_service, track};
-use crate::store::{CloudStore, Exposed, Store};
+use crate::store::{CloudStore, Exposed, Exposure, Store};
 use cleave_core::model::Experiment;
 use worker::{Env, Response};
 
@@ -13,13 +14,16 @@ use worker::{Env, Response};
 pub async fn assign(mut c: Call) -> ApiResult<Response> {
     let body = body_or_query(&mut c).await?;
     let id = c.param("id").to_string();
-    json(200, &handle_assign(&c.env, &id, &body).await?)
+    json(200, &handle_assign(&c.env, &c.outbox, &id, &body).await?)
 }
 
 /// `POST /api/v1/experiments/{id}/track`.
 pub async fn track(mut c: Call) -> ApiResult<Response> {
     let body = body_or_query(&mut c).await?;
-    json(200, &handle_track(&c.env, c.param("id"), &body).await?)
+    json(
+        200,
+        &handle_track(&c.env, &c.outbox, c.param("id"), &body).await?,
+    )
 }
 
 /// `POST /api/v1/events/batch`.
@@ -75,6 +79,7 @@ async fn body_or_query(c: &mut Call) -> ApiResult<Vec<u8>> {
 /// of an experiment whose `total_population` is reached.
 pub(super) async fn handle_assign(
     env: &Env,
+    outbox: &Outbox,
     id: &str,
     body: &[u8],
 ) -> ApiResult<assign::AssignResponse> {
@@ -82,7 +87,7 @@ pub(super) async fn handle_assign(
     // The bindings only (no I/O until a call needs it).
     let store = store(env)?;
     let (experiment, assigned) = decide(env, &store, id, &req).await?;
-    if !record(&store, &experiment, &assigned)
+    if !record(&store, outbox, &experiment, &assigned)
         .await?
         .refused
         .is_empty()
@@ -145,9 +150,11 @@ pub(super) async fn decide(
 }
 
 /// Records a decision's exposure and holdout arms durably (both in parallel): whether the
-/// unit is new to the experiment, or refused by its `total_population` (nothing recorded).
+/// unit is new to the experiment (then announced to the integrations), or refused by its
+/// `total_population` (nothing recorded).
 pub(super) async fn record(
     store: &CloudStore,
+    outbox: &Outbox,
     experiment: &Experiment,
     assigned: &assign::Assigned,
 ) -> ApiResult<Exposed> {
@@ -161,17 +168,39 @@ pub(super) async fn record(
     )
     .await;
     members?;
-    Ok(written?)
+    let exposed = written?;
+    announce(outbox, experiment, &exposures, &exposed);
+    Ok(exposed)
+}
+
+/// Announces the exposures that were new to the integrations.
+pub(super) fn announce(outbox: &Outbox, e: &Experiment, exposures: &[Exposure], exposed: &Exposed) {
+    for x in exposures
+        .iter()
+        .filter(|x| exposed.new.contains(&x.user_id))
+    {
+        outbox.exposure(e, &x.variant);
+    }
 }
 
 /// Records the event in `body` for experiment `id` (by id or key).
 pub(super) async fn handle_track(
     env: &Env,
+    outbox: &Outbox,
     id: &str,
     body: &[u8],
 ) -> ApiResult<track::TrackResponse> {
     let req: track::TrackRequest = crate::service::input::json_body(body)?;
     let store = store(env)?;
     let experiment = experiments::load(&store, id).await?;
-    track::track(&store, &WorkerHost, &experiment, req).await
+    let tracked = track::track(&store, &WorkerHost, &experiment, req).await?;
+    announce_event(outbox, &experiment, &tracked);
+    Ok(tracked)
+}
+
+/// Announces a newly recorded event of an exposed unit to the integrations.
+pub(super) fn announce_event(outbox: &Outbox, e: &Experiment, tracked: &track::TrackResponse) {
+    if let (true, Some(variant)) = (tracked.recorded, &tracked.variant) {
+        outbox.conversion(e, &tracked.event_name, variant, tracked.value);
+    }
 }

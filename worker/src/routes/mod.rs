@@ -79,7 +79,7 @@ pub fn allow_header(methods: &[Method]) -> String {
 /// Handles one request.
 pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response> {
     let Some((routes, params)) = lookup(&req.path()) else {
-        return ops::fallback(req, env).await;
+        return ops::fallback(req, env, &ctx).await;
     };
     let methods: Vec<Method> = routes.iter().map(|r| r.method.clone()).collect();
     // The method as sent: workers-rs reads methods it does not know (`QUERY`, `FOO`) as GET.
@@ -102,13 +102,17 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<Context>) -> Result<Response
             Some(route) => match policy::admit(&req, &env, access).await {
                 Err(e) => Err(e),
                 Ok(()) => {
+                    let outbox = crate::outbox::Outbox::new(&env, req.headers(), None);
                     let call = Call {
                         req,
                         env: env.clone(),
-                        ctx,
+                        ctx: ctx.clone(),
                         params,
+                        outbox: outbox.clone(),
                     };
-                    (route.handler)(call).await
+                    let answer = (route.handler)(call).await;
+                    outbox.send_in_background(&ctx, &env);
+                    answer
                 }
             },
         }

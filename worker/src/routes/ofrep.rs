@@ -62,7 +62,7 @@ pub async fn evaluate_flag(mut c: Call) -> ApiResult<Response> {
     match decide(&c.env, &store, &key, &req).await {
         Ok((experiment, assigned)) => {
             let admitted = !records(&c.req)
-                || record(&store, &experiment, &assigned)
+                || record(&store, &c.outbox, &experiment, &assigned)
                     .await?
                     .refused
                     .is_empty();
@@ -134,7 +134,7 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
         Response::empty()?.with_status(304)
     } else {
         if records(&c.req) {
-            let refused = record_all(&store(&c.env)?, &decided).await?;
+            let refused = record_all(&store(&c.env)?, &c.outbox, &decided).await?;
             if !refused.is_empty() {
                 // A full population admitted nobody new: those flags are the default.
                 for (at, e, assigned) in decided {
@@ -161,6 +161,7 @@ pub async fn evaluate_flags(mut c: Call) -> ApiResult<Response> {
 /// positions whose experiment's population cap refused the unit.
 async fn record_all(
     store: &CloudStore,
+    outbox: &crate::outbox::Outbox,
     decided: &[(usize, &Experiment, assign::Assigned)],
 ) -> ApiResult<Vec<usize>> {
     let mut members: Vec<HoldoutMember> = decided
@@ -171,7 +172,9 @@ async fn record_all(
     members.dedup_by(|a, b| a.holdout == b.holdout);
     let exposures = decided.iter().filter_map(|(at, e, a)| {
         a.exposure.as_ref().map(|x| async move {
-            let exposed = store.record_exposures(e, std::slice::from_ref(x)).await?;
+            let exposures = std::slice::from_ref(x);
+            let exposed = store.record_exposures(e, exposures).await?;
+            super::edge::announce(outbox, e, exposures, &exposed);
             Ok::<_, crate::store::StoreError>((*at, exposed.refused.is_empty()))
         })
     });

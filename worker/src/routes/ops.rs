@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::host::setting;
 use crate::service::{calculators, metrics, progress};
 use crate::store::Store;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Context, Env, Method, Request, Response, Result};
 
 /// The OpenAPI 3.1 document, generated from the route table and the types (`make openapi`).
 const OPENAPI: &str = include_str!("../../openapi.json");
@@ -24,12 +24,18 @@ pub async fn health(c: Call) -> ApiResult<Response> {
 /// `GET /metrics`: Prometheus text (access checked by the dispatcher).
 pub async fn metrics(c: Call) -> ApiResult<Response> {
     let store = store(&c.env)?;
-    let data = store.metrics().await?;
+    let (data, counters) =
+        futures_util::future::join(store.metrics(), store.plane().counters()).await;
+    let data = data?;
     let experiments = store.experiments(None).await?;
+    let integrations = metrics::Integrations {
+        counters: counters?,
+    };
     let text = metrics::render(
         &data,
         &progress::compute(&experiments, &data.assignments),
         crate::host::wasm_memory_bytes(),
+        &integrations,
     );
     text_response(&text, "text/plain; version=0.0.4; charset=utf-8")
 }
@@ -59,10 +65,10 @@ fn text_response(body: &str, content_type: &str) -> ApiResult<Response> {
 
 /// Any path outside the table: proxied to `ORIGIN_URL` when set; else the root redirects
 /// to the dashboard and everything else is a JSON 404.
-pub async fn fallback(req: Request, env: Env) -> Result<Response> {
+pub async fn fallback(req: Request, env: Env, ctx: &Context) -> Result<Response> {
     match setting(&env, "ORIGIN_URL") {
         Some(origin) if !crate::proxy::is_cleave_path(&req.path()) => {
-            crate::proxy::forward(req, &env, &origin).await
+            crate::proxy::forward(req, &env, ctx, &origin).await
         }
         None if req.path() == "/" && req.method() == Method::Get => {
             Response::redirect_with_status(req.url()?.join("/admin/")?, 302)

@@ -5,6 +5,43 @@ use crate::store::MetricsData;
 use cleave_core::model::Status;
 use std::fmt::Write;
 
+/// What the integrations report: their named counters (kept in one object, so every
+/// isolate's outcomes are in them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Integrations {
+    /// Counter name → value.
+    pub counters: Vec<(String, u64)>,
+}
+
+impl Integrations {
+    fn counter(&self, name: &str) -> u64 {
+        self.counters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |(_, v)| *v)
+    }
+
+    fn render(&self, out: &mut String) {
+        header(
+            out,
+            "cleave_plausible_events_total",
+            "counter",
+            "Events sent to Plausible (PLAUSIBLE_URL), by outcome: sent (2xx), failed (another answer, none, or a timeout), dropped (no client User-Agent or IP to send).",
+        );
+        for (outcome, name) in [
+            ("sent", crate::outbox::SENT),
+            ("failed", crate::outbox::FAILED),
+            ("dropped", crate::outbox::DROPPED),
+        ] {
+            let _ = writeln!(
+                out,
+                "cleave_plausible_events_total{{outcome=\"{outcome}\"}} {}",
+                self.counter(name)
+            );
+        }
+    }
+}
+
 /// Escapes a label value (`\`, `"` and newlines).
 fn label(value: &str) -> String {
     value
@@ -29,6 +66,7 @@ pub fn render(
     data: &MetricsData,
     progress: &[ExperimentProgress],
     wasm_memory_bytes: u64,
+    integrations: &Integrations,
 ) -> String {
     let mut out = String::new();
     header(
@@ -156,6 +194,7 @@ pub fn render(
         "Linear memory of the Worker isolate that answered (wasm memory never shrinks).",
     );
     let _ = writeln!(out, "cleave_worker_wasm_memory_bytes {wasm_memory_bytes}");
+    integrations.render(&mut out);
     header(
         &mut out,
         "cleave_build_info",

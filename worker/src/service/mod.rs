@@ -13,6 +13,7 @@ pub mod holdout_results;
 pub mod input;
 pub mod metrics;
 pub mod ofrep;
+pub mod plausible;
 pub mod progress;
 pub mod snapshot;
 pub mod stats;

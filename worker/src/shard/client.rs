@@ -2,8 +2,9 @@
 //! the shards of an experiment, in parallel when a call spans several.
 
 use super::protocol::{
-    EventFilter, EventRow, EventRows, ExportPage, Exposed, Forgotten, ShardCounts, ShardRequest,
-    ShardSegments, ShardStats, TrackedEvents, UnitEvent, UnitExposure, UnitExposures, Variants,
+    Counters, EventFilter, EventRow, EventRows, ExportPage, Exposed, Forgotten, ShardCounts,
+    ShardRequest, ShardSegments, ShardStats, TrackedEvents, UnitEvent, UnitExposure, UnitExposures,
+    Variants,
 };
 use crate::store::{StoreError, StoreResult, Tracked, VariantAggregate};
 use cleave_core::assign::shard_of;
@@ -322,7 +323,27 @@ impl ShardPlane {
         let _: Vec<serde_json::Value> = self.every_shard(owner, &ShardRequest::Clear).await?;
         Ok(())
     }
+
+    /// Adds to named counters (in the one object that holds them).
+    pub async fn bump(&self, counts: Vec<(String, u64)>) -> StoreResult<()> {
+        let _: Counters = self
+            .call(COUNTERS_OBJECT, 0, &ShardRequest::Bump { counts })
+            .await?;
+        Ok(())
+    }
+
+    /// Every named counter.
+    pub async fn counters(&self) -> StoreResult<Vec<(String, u64)>> {
+        let answer: Counters = self
+            .call(COUNTERS_OBJECT, 0, &ShardRequest::Counters)
+            .await?;
+        Ok(answer.counters)
+    }
 }
+
+/// The object holding the named counters (`cleave:counters/0`; no experiment id has a
+/// colon).
+const COUNTERS_OBJECT: &str = "cleave:counters";
 
 /// Items grouped by their unit's shard, each with its position in `items`.
 fn by_shard<T>(

@@ -115,6 +115,8 @@ fn apply(sql: &SqlStorage, request: &ShardRequest) -> Result<String> {
         ShardRequest::Segments { metric, json_path } => {
             to_json(&tables::segments(sql, metric, json_path)?)
         }
+        ShardRequest::Bump { counts } => to_json(&tables::bump(sql, counts)?),
+        ShardRequest::Counters => to_json(&tables::counters(sql)?),
         ShardRequest::Clear => {
             tables::clear(sql)?;
             Ok("{}".to_string())

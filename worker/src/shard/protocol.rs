@@ -121,6 +121,13 @@ pub enum ShardRequest {
         /// The attribute, as a SQLite JSON path (`$.country`).
         json_path: String,
     },
+    /// Add to named counters (the integrations' outcomes, kept in one object of their own).
+    Bump {
+        /// Counter names and how much to add.
+        counts: Vec<(String, u64)>,
+    },
+    /// Every named counter.
+    Counters,
     /// Forget everything (the experiment was deleted).
     Clear,
     /// Remove one unit: its exposure, totals and events, and its share of the statistics.
@@ -218,6 +225,13 @@ pub struct ShardCounts {
     pub units: Vec<(String, u64)>,
     /// Events per (variant, metric).
     pub events: Vec<(String, String, u64)>,
+}
+
+/// `Counters`' answer (and `Bump`'s: the counters after the addition).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counters {
+    /// By name.
+    pub counters: Vec<(String, u64)>,
 }
 
 /// `Segments`' answer.

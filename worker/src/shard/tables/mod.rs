@@ -1,11 +1,13 @@
 //! A shard's tables and the statements of each request. Runs inside one synchronous
 //! storage transaction (see `object.rs`): a request is applied whole or not at all.
 
+mod counters;
 mod lookups;
 mod reads;
 mod units;
 mod writes;
 
+pub use counters::{bump, counters};
 pub use lookups::{events, exposures};
 pub use reads::{counts, segments, stats, variants};
 pub use units::{export, forget};
@@ -34,6 +36,7 @@ CREATE TABLE IF NOT EXISTS arm_metrics (
   events INTEGER NOT NULL, sum REAL NOT NULL, sum_sq REAL NOT NULL,
   sum_x REAL NOT NULL DEFAULT 0, sum_x2 REAL NOT NULL DEFAULT 0, sum_xy REAL NOT NULL DEFAULT 0,
   PRIMARY KEY (variant, metric));
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
 /// Columns added after a shard's tables were first created, each applied once to shards
