@@ -139,7 +139,7 @@ nostd:
 wasm-test:
 	cargo test --release --target wasm32-unknown-unknown -p cleave-core \
 	  --test assignment_vectors --test stats_vectors --test model --test analysis \
-	  --test targeting_conditions --test assignment_v2_vectors --test shard_vectors --test growthbook_suite --features regex 2>&1 | tee -a $(TEST_LOG)
+	  --test targeting_conditions --test assignment_v2_vectors --test shard_vectors --test growthbook_suite --test gates --features regex 2>&1 | tee -a $(TEST_LOG)
 
 sizes: worker filter
 	.ci/size-gate.sh

@@ -109,6 +109,7 @@ pub fn plan<'a>(
         holdouts: &served.holdouts,
         groups: &served.groups,
         regex,
+        gates: &cleave_core::model::NoGates,
     };
     let mut out = edge::plan(
         &served.experiments,

@@ -40,6 +40,7 @@ fn edge_plan(c: &mut Criterion) {
         holdouts: &[],
         groups: &groups,
         regex: &NoRegex,
+        gates: &cleave_core::model::NoGates,
     };
     let ids: Vec<String> = (0..64).map(|i| format!("user-{i:08}-a1b2c3d4")).collect();
     let headers = ["host", "user-agent", "x-user-id", "accept"];

@@ -86,6 +86,7 @@ fn targeting(c: &mut Criterion) {
                 holdouts: &holdouts,
                 groups: &groups,
                 regex: &NoRegex,
+                gates: &cleave_core::model::NoGates,
             };
             black_box(
                 targeted
@@ -114,6 +115,7 @@ fn targeting(c: &mut Criterion) {
                     holdouts: &holdouts,
                     groups: &groups,
                     regex: &NoRegex,
+                    gates: &cleave_core::model::NoGates,
                 };
                 black_box(
                     prepared

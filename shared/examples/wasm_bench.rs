@@ -81,6 +81,7 @@ fn each_edge_user(
                     holdouts: &[],
                     groups: &groups,
                     regex: &cleave_core::targeting::NoRegex,
+                    gates: &cleave_core::model::NoGates,
                 };
                 s.borrow()
                     .0

@@ -81,6 +81,7 @@ fn v2_vectors_match_points_reasons_and_variants() {
             holdouts: &hs,
             groups: &groups,
             regex: &NoRegex,
+            gates: &cleave_core::model::NoGates,
         };
         let allocation = e.allocation().expect("allocation");
         let a = e.decide(&allocation, unit, None, &audience, &mut |_| {});

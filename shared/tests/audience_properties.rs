@@ -36,6 +36,7 @@ fn decide(
         holdouts,
         groups: &groups,
         regex: &NoRegex,
+        gates: &cleave_core::model::NoGates,
     };
     let a = e.decide(&e.allocation().unwrap(), unit, None, &audience, &mut |_| {});
     (a.reason, a.variant_name().map(String::from))
@@ -121,6 +122,7 @@ fn the_trace_lists_every_check_up_to_the_one_that_decided() {
             holdouts: &holdouts,
             groups: &groups,
             regex: &NoRegex,
+            gates: &cleave_core::model::NoGates,
         };
         let mut steps = Vec::new();
         let a = e.decide(&e.allocation().unwrap(), "u-1", None, &audience, &mut |s| {
@@ -170,7 +172,7 @@ proptest! {
         let names = HeaderNames::new("x-cleave-", HeaderMode::Each);
         let groups = Groups::new();
         let attrs = json!({});
-        let audience = Audience { attributes: &attrs, holdouts: &holdouts, groups: &groups, regex: &NoRegex };
+        let audience = Audience { attributes: &attrs, holdouts: &holdouts, groups: &groups, regex: &NoRegex, gates: &cleave_core::model::NoGates };
         let p = plan(&prepared, &names, [], Some(&unit), "h", "/", &[], &audience);
         let arms: Vec<(&str, bool)> = p.holdouts.iter().map(|a| (a.holdout, a.held_out)).collect();
         let mut expected = vec![("h1", holdouts[0].holds_out(&unit))];

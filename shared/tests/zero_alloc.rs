@@ -119,6 +119,7 @@ fn a_targeted_layered_decision_allocates_nothing() {
             holdouts: &holdouts,
             groups: &groups,
             regex: &NoRegex,
+            gates: &cleave_core::model::NoGates,
         };
         assigned += usize::from(
             e.decide(&allocation, id, None, &audience, &mut |_| {})

@@ -11,6 +11,7 @@ mod plausible;
 mod process;
 pub mod promql;
 mod raw;
+mod unleash;
 mod wrangler;
 
 pub use api::Api;
@@ -24,6 +25,7 @@ pub use parallel::{THREADS, parallel};
 pub use plausible::{PlausibleEvent, PlausibleStub};
 pub use process::{Process, free_port, repo_root, wait_for};
 pub use raw::RawClient;
+pub use unleash::{Features, UnleashStub};
 pub use wrangler::{Config as WranglerConfig, Wrangler};
 
 /// A blocking HTTP agent that never treats 4xx/5xx as transport errors.

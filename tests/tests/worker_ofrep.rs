@@ -84,6 +84,7 @@ fn ofrep_evaluates_experiments_as_flags_for_raw_requests_and_the_openfeature_sdk
         holdouts: &[],
         groups: &groups,
         regex: &cleave_core::targeting::LiteRegex,
+        gates: &cleave_core::model::NoGates,
     };
     let variant_of = |e: &Experiment, user: &str| {
         let allocation = e.allocation().expect("valid");

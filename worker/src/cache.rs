@@ -4,6 +4,7 @@
 use crate::host::WorkerHost;
 use crate::service::assign::AudienceConfig;
 use crate::service::audience;
+use crate::service::unleash::UnleashGates;
 use crate::service::{Host, snapshot};
 use crate::store::{CloudStore, Store};
 use cleave_core::edge::{DEFAULT_HEADER_PREFIX, HeaderMode, HeaderNames};
@@ -28,6 +29,8 @@ pub struct Published {
     pub groups: Groups,
     /// Compiled `$regex` patterns, kept with the snapshot they came from.
     pub regex: CachedRegex,
+    /// The gates (Unleash toggles) of its gated experiments.
+    pub gates: UnleashGates,
 }
 
 /// The proxy's header names from the environment: `CLEAVE_HEADER_PREFIX` (default
@@ -43,7 +46,18 @@ fn header_names(env: &Env) -> HeaderNames {
 }
 
 impl Published {
-    fn new(snapshot: snapshot::Snapshot, env: &Env) -> Rc<Self> {
+    /// Prepares `snapshot`, with the Unleash toggles when an experiment of it is gated.
+    async fn load(snapshot: snapshot::Snapshot, env: &Env) -> Rc<Self> {
+        let gated = snapshot.experiments.iter().any(|e| e.gate.is_some());
+        let toggles = if gated {
+            crate::unleash::current(env).await
+        } else {
+            None
+        };
+        Self::new(snapshot, env, crate::unleash::gates(toggles))
+    }
+
+    fn new(snapshot: snapshot::Snapshot, env: &Env, gates: UnleashGates) -> Rc<Self> {
         let names = header_names(env);
         let prepared =
             cleave_core::edge::prepare(snapshot.experiments.iter().cloned(), &names.prefix);
@@ -54,6 +68,7 @@ impl Published {
             names,
             groups,
             regex: CachedRegex::default(),
+            gates,
         })
     }
 
@@ -63,6 +78,7 @@ impl Published {
             holdouts: &self.snapshot.holdouts,
             groups: &self.groups,
             regex: &self.regex,
+            gates: &self.gates,
         }
     }
 }
@@ -90,7 +106,7 @@ pub async fn snapshot(env: &Env) -> Option<Rc<Published>> {
         .ok()
         .flatten();
     let s = match stored {
-        Some(s) => Published::new(s, env),
+        Some(s) => Published::load(s, env).await,
         None => {
             let store = CloudStore::from_env(env).ok()?;
             publish(env, &store).await.ok()?
@@ -115,7 +131,7 @@ pub async fn publish(env: &Env, store: &CloudStore) -> Result<Rc<Published>, Str
         .execute()
         .await
         .map_err(|e| e.to_string())?;
-    let published = Published::new(s, env);
+    let published = Published::load(s, env).await;
     let now = WorkerHost.now_ms();
     CACHED.with(|c| *c.borrow_mut() = Some((now, published.clone())));
     Ok(published)

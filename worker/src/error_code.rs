@@ -40,6 +40,8 @@ pub enum ErrorCode {
     LayerOverlap,
     /// 409: a holdout or saved group is used by an experiment.
     InUse,
+    /// 409: the integration this needs is not configured (e.g. `UNLEASH_URL`).
+    NotConfigured,
     /// 412: `If-Match` names another revision.
     PreconditionFailed,
     /// 413: the body is over 1 MiB.
@@ -82,7 +84,8 @@ impl ErrorCode {
             | Self::ReadOnly
             | Self::EditConflict
             | Self::LayerOverlap
-            | Self::InUse => 409,
+            | Self::InUse
+            | Self::NotConfigured => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::ValidationFailed | Self::MetricNotFinite | Self::PopulationFull => 422,

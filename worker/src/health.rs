@@ -38,6 +38,10 @@ pub struct Checks {
     pub d1: Check,
     /// Workers KV (published snapshot).
     pub kv: Check,
+    /// Unleash, when `UNLEASH_URL` is set: how its last fetch went. A failed fetch keeps
+    /// the last good copy, so it does not make Cleave degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unleash: Option<crate::unleash::UnleashStatus>,
 }
 
 async fn timed<F: core::future::Future<Output = Result<()>>>(f: F) -> Check {
@@ -100,10 +104,19 @@ pub async fn check(env: &Env) -> Health {
     })
     .await;
     let healthy = d1.ok && kv.ok;
+    let unleash = if crate::unleash::configured(env) {
+        Some(
+            crate::unleash::status(env)
+                .await
+                .unwrap_or_else(crate::unleash::UnleashStatus::not_fetched),
+        )
+    } else {
+        None
+    };
     Health {
         status: if healthy { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
         assignment_spec: cleave_core::assign::SPEC_VERSION,
-        checks: Checks { d1, kv },
+        checks: Checks { d1, kv, unleash },
     }
 }

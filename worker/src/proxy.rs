@@ -193,6 +193,7 @@ pub async fn forward(req: Request, env: &Env, ctx: &Context, origin: &str) -> Re
             holdouts: &[],
             groups: &no_groups,
             regex: &cleave_core::targeting::NoRegex,
+            gates: &cleave_core::model::NoGates,
         },
     };
     let plan = edge::plan(

@@ -223,7 +223,13 @@ fn the_dry_run_reports_every_check_and_records_nothing() {
     .unwrap();
     let run = |v: Value| {
         let req: evaluate::EvaluateRequest = serde_json::from_value(v).unwrap();
-        block_on(evaluate::evaluate(&store, &e, &req)).unwrap()
+        block_on(evaluate::evaluate(
+            &store,
+            &e,
+            &req,
+            &cleave_core::model::NoGates,
+        ))
+        .unwrap()
     };
     let draft = run(json!({"user_id": "u1", "attributes": {"country": "DE"}}));
     assert_eq!((draft.reason, draft.steps.len()), ("not_running", 1));
@@ -279,6 +285,7 @@ fn assign_takes_context_or_attributes_within_limits_and_stores_them() {
         holdouts: &[],
         groups: &groups,
         regex: &LiteRegex,
+        gates: &cleave_core::model::NoGates,
     };
     let call = |v: Value| {
         let req: assign::AssignRequest = serde_json::from_value(v).unwrap();
@@ -346,6 +353,7 @@ fn an_edge_exposure_is_decided_again_with_the_attributes_it_sends() {
             holdouts: &[],
             groups: &groups,
             regex: &LiteRegex,
+            gates: &cleave_core::model::NoGates,
         };
         e.decide(&e.allocation().unwrap(), "u9", None, &audience, &mut |_| {})
             .variant_name()
@@ -356,7 +364,14 @@ fn an_edge_exposure_is_decided_again_with_the_attributes_it_sends() {
         let b = body(
             json!({"exposures": [{"experiment_id": e.id, "user_id": "u9", "variant": variant, "context": context}]}),
         );
-        block_on(batch::exposures(&store, &h, &b, false)).unwrap()
+        block_on(batch::exposures(
+            &store,
+            &h,
+            &b,
+            false,
+            &cleave_core::model::NoGates,
+        ))
+        .unwrap()
     };
     assert_eq!(
         send(json!({"country": "FR"})).recorded,
@@ -398,6 +413,7 @@ fn results_by_segment_come_from_the_stored_context_and_are_corrected_together() 
         holdouts: &[],
         groups: &groups,
         regex: &LiteRegex,
+        gates: &cleave_core::model::NoGates,
     };
     let countries = [
         "DE", "DE", "DE", "FR", "FR", "US", "JP", "BR", "IN", "CN", "MX",

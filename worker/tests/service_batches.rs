@@ -45,6 +45,7 @@ fn exposures_must_match_the_assignment_and_forced_ones_need_a_trusted_edge() {
         &h,
         &body(exposures.clone()),
         false,
+        &cleave_core::model::NoGates,
     ))
     .unwrap();
     let r = to_json(&public);
@@ -61,7 +62,14 @@ fn exposures_must_match_the_assignment_and_forced_ones_need_a_trusted_edge() {
         );
     }
     // From a caller with the edge token, the QA override is accepted, for a real variant.
-    let trusted = block_on(batch::exposures(&store, &h, &body(exposures), true)).unwrap();
+    let trusted = block_on(batch::exposures(
+        &store,
+        &h,
+        &body(exposures),
+        true,
+        &cleave_core::model::NoGates,
+    ))
+    .unwrap();
     let r = to_json(&trusted);
     assert_eq!(r["results"][2]["status"], "recorded", "{r}");
     assert_eq!(r["results"][3]["status"], "rejected", "not a variant: {r}");
@@ -80,6 +88,7 @@ fn events_get_one_result_each_with_the_field_path_and_count_once() {
         &h,
         &body(json!({"exposures": [{"experiment_id": e.id, "user_id": "u1", "variant": v}]})),
         false,
+        &cleave_core::model::NoGates,
     ))
     .unwrap();
     let events = json!({"events": [
@@ -148,6 +157,7 @@ fn batches_hold_one_to_a_thousand_items() {
         &h,
         &body(json!({"exposures": many})),
         false,
+        &cleave_core::model::NoGates,
     ))
     .unwrap_err();
     assert_eq!(

@@ -142,6 +142,7 @@ fn tracking_needs_an_exposure_counts_users_once_and_feeds_stats() {
         holdouts: &[],
         groups: &groups,
         regex: &cleave_core::targeting::NoRegex,
+        gates: &cleave_core::model::NoGates,
     };
     for i in 0..200 {
         let req: assign::AssignRequest =

@@ -47,6 +47,7 @@ fn held_out_units_are_compared_with_exposed_ones_on_the_holdouts_metrics() {
         holdouts: &holdouts,
         groups: &groups,
         regex: &LiteRegex,
+        gates: &cleave_core::model::NoGates,
     };
     let allocation = e.allocation().unwrap();
     let (mut held, mut exposed, mut held_buyers, mut exposed_buyers) = (0u64, 0u64, 0u64, 0u64);
@@ -281,6 +282,7 @@ fn edges_report_holdout_arms_which_the_worker_decides_again() {
         &h,
         &body(json!({"exposures": items})),
         false,
+        &cleave_core::model::NoGates,
     ))
     .unwrap();
     assert_eq!(out.recorded, 40, "{:?}", out.results);

@@ -128,7 +128,17 @@ fn progress_and_the_prometheus_text_come_from_the_same_counts() {
     assert_eq!(p[0].progress, Some(expected));
     let data = block_on(store.metrics()).unwrap();
     let integrations = metrics::Integrations {
-        counters: vec![("plausible_failed".into(), 3)],
+        counters: vec![
+            ("plausible_failed".into(), 3),
+            ("unleash_invalid".into(), 2),
+        ],
+        unleash: Some(cleave_worker::unleash::UnleashStatus {
+            ok: false,
+            toggles: 7,
+            last_success_at: Some(1_000),
+            ..Default::default()
+        }),
+        now_ms: 61_000,
     };
     let text = metrics::render(&data, &p, 1_441_792, &integrations);
     for line in [
@@ -141,6 +151,10 @@ fn progress_and_the_prometheus_text_come_from_the_same_counts() {
         "cleave_worker_wasm_memory_bytes 1441792".to_string(),
         "cleave_plausible_events_total{outcome=\"failed\"} 3".to_string(),
         "cleave_plausible_events_total{outcome=\"sent\"} 0".to_string(),
+        "cleave_unleash_fetches_total{outcome=\"invalid\"} 2".to_string(),
+        "cleave_unleash_up 0".to_string(),
+        "cleave_unleash_toggles 7".to_string(),
+        "cleave_unleash_last_success_age_seconds 60".to_string(),
     ] {
         assert!(
             text.lines().any(|l| l == line),

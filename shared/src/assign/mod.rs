@@ -40,6 +40,8 @@ pub enum Reason {
     NotTargeted,
     /// The unit's point in the experiment's layer is outside the experiment's range.
     NotInLayer,
+    /// The experiment's gate (an Unleash toggle) is off for the unit.
+    Gated,
 }
 
 impl Reason {
@@ -53,16 +55,18 @@ impl Reason {
             Self::Holdout => "holdout",
             Self::NotTargeted => "not_targeted",
             Self::NotInLayer => "not_in_layer",
+            Self::Gated => "gated",
         }
     }
 }
 
 /// Every reason, in the order of precedence (`not_running` first, `assigned` last).
-pub const REASONS: [Reason; 7] = [
+pub const REASONS: [Reason; 8] = [
     Reason::NotRunning,
     Reason::Forced,
     Reason::Holdout,
     Reason::NotTargeted,
+    Reason::Gated,
     Reason::NotInLayer,
     Reason::NotInTraffic,
     Reason::Assigned,

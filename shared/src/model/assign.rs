@@ -1,9 +1,10 @@
 //! Assigning a unit to an experiment, in the order of contract v2's precedence table:
-//! not running → forced → holdout → not targeted → not in layer range → not in traffic →
-//! assigned (`docs/assignment.md`).
+//! not running → forced → holdout → not targeted → gated → not in layer range → not in
+//! traffic → assigned (`docs/assignment.md`).
 
 use super::audience::Holdout;
 use super::experiment::{Experiment, Variant};
+use super::gate::{Gates, NoGates};
 use super::status::Status;
 use crate::assign::{Allocation, AllocationError, Draw, Reason};
 use crate::targeting::{Compiled, Context, Groups, NoRegex, RegexEngine, matches};
@@ -43,6 +44,8 @@ pub struct Audience<'a> {
     pub groups: &'a Groups,
     /// The regex engine for `$regex`.
     pub regex: &'a dyn RegexEngine,
+    /// The host's evaluation of gates (an experiment's Unleash toggle).
+    pub gates: &'a dyn Gates,
 }
 
 /// An empty attribute object, no holdouts, no groups.
@@ -58,6 +61,7 @@ impl Audience<'static> {
             holdouts: &[],
             groups: &NO_GROUPS,
             regex: &NoRegex,
+            gates: &NoGates,
         }
     }
 }
@@ -73,6 +77,8 @@ pub enum Check {
     Holdout,
     /// Do the attributes satisfy the targeting condition?
     Targeting,
+    /// Is the experiment's gate (named) on for the unit?
+    Gate,
     /// Is the unit's layer point in the experiment's range?
     Layer,
     /// Is the unit in the traffic allocation?
@@ -87,6 +93,7 @@ impl Check {
             Self::Forced => "forced",
             Self::Holdout => "holdout",
             Self::Targeting => "targeting",
+            Self::Gate => "gate",
             Self::Layer => "layer",
             Self::Traffic => "traffic",
         }
@@ -99,7 +106,7 @@ impl Check {
 pub struct Step<'a> {
     /// The check.
     pub check: Check,
-    /// The holdout or layer it concerns, if any.
+    /// The holdout, gate toggle or layer it concerns, if any.
     pub subject: Option<&'a str>,
     /// Whether the unit went on to the next check.
     pub passed: bool,
@@ -228,6 +235,15 @@ impl Experiment {
             if !step(Check::Targeting, None, admitted) {
                 return out(Reason::NotTargeted);
             }
+        }
+        if let Some(gate) = &self.gate
+            && !step(
+                Check::Gate,
+                Some(gate.unleash.as_str()),
+                audience.gates.open(gate, unit_id, audience.attributes),
+            )
+        {
+            return out(Reason::Gated);
         }
         if let Some(layer) = &self.layer
             && !step(

@@ -215,6 +215,10 @@ pub struct Experiment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub targeting: Option<serde_json::Value>,
+    /// A toggle of another system that must be on for the unit (an Unleash toggle,
+    /// evaluated by the Worker; `docs/integrations.md`); absent: no gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<super::gate::Gate>,
     /// The experiment's range of an exclusion layer; absent: no layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<LayerRange>,
@@ -299,6 +303,7 @@ impl Default for Experiment {
             forced: BTreeMap::new(),
             routes: Vec::new(),
             targeting: None,
+            gate: None,
             layer: None,
             holdouts: Vec::new(),
             shards: default_shards(),

@@ -5,6 +5,7 @@ use super::experiment::Experiment;
 use super::limits::{MAX_ADDITIONAL_FEATURES_BYTES, MAX_TOTAL_POPULATION};
 use super::validate::Problems;
 use alloc::format;
+use alloc::string::ToString;
 use serde_json::Value;
 
 impl Experiment {
@@ -23,6 +24,11 @@ impl Experiment {
                     "needs shards: 1 (one shard counts the population exactly)",
                 );
             }
+        }
+        if let Some(gate) = &self.gate
+            && let Err(e) = super::ids::check_id(&gate.unleash)
+        {
+            p.add("gate.unleash", e.code(), e.to_string());
         }
         match &self.additional_features {
             None | Some(Value::Object(_)) => {}

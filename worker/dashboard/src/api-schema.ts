@@ -11,7 +11,7 @@ export interface paths {
             path: {
                 /** @description Experiment name, key or id */
                 experiment_id: string;
-                /** @description Experiment name, key or id */
+                /** @description The unit (user) id */
                 subid: string;
             };
             cookie?: never;
@@ -65,7 +65,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Experiment name, key or id */
+                /** @description The unit (user) id */
                 subid: string;
             };
             cookie?: never;
@@ -223,6 +223,41 @@ export interface paths {
         put?: never;
         /** ab-testing-service: set the status (active = running, completed = stopped; the same status again changes nothing) */
         post: operations["compatSetStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/frontend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unleash's frontend API: the running experiments the unit is in, as enabled toggles (context as query parameters, `properties[name]=value` too); records the exposures */
+        get: operations["unleashFrontendGet"];
+        put?: never;
+        /** Unleash's frontend API with the context in the body (`{"context": {...}}`) */
+        post: operations["unleashFrontendPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/frontend/client/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unleash SDKs' usage counts: accepted (202) and not kept (Cleave counts exposures itself) */
+        post: operations["unleashFrontendMetrics"];
         delete?: never;
         options?: never;
         head?: never;
@@ -740,6 +775,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/unleash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unleash: whether it is configured, how fetching goes, the toggles gates can name */
+        get: operations["unleashStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/unleash/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unleash: fetch the client features now (the cron trigger does every minute); a failed fetch keeps the last good copy */
+        post: operations["unleashRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1068,6 +1137,7 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            gate?: null | components["schemas"]["Gate"];
             /** @description Names of the holdouts whose units never enter this experiment. */
             holdouts?: string[];
             /** @description What the experiment is expected to show. */
@@ -1163,6 +1233,7 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            gate?: null | components["schemas"]["Gate"];
             /** @description Names of the holdouts whose units never enter this experiment. */
             holdouts?: string[];
             /** @description What the experiment is expected to show. */
@@ -1472,6 +1543,7 @@ export interface components {
             d1: components["schemas"]["Check"];
             /** @description Workers KV (published snapshot). */
             kv: components["schemas"]["Check"];
+            unleash?: null | components["schemas"]["UnleashStatus"];
         };
         /** @description One treatment compared against the control. */
         Comparison: {
@@ -1574,14 +1646,14 @@ export interface components {
          * @description A machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "illegal_transition" | "not_assigned" | "variant_mismatch" | "variants_locked" | "traffic_decrease" | "read_only" | "edit_conflict" | "layer_overlap" | "in_use" | "precondition_failed" | "payload_too_large" | "validation_failed" | "metric_not_finite" | "population_full" | "rate_limited" | "internal_error" | "origin_unreachable" | "auth_not_configured" | "storage_unavailable" | "snapshot_unavailable";
+        ErrorCode: "invalid_request" | "unauthorized" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "conflict" | "illegal_transition" | "not_assigned" | "variant_mismatch" | "variants_locked" | "traffic_decrease" | "read_only" | "edit_conflict" | "layer_overlap" | "in_use" | "not_configured" | "precondition_failed" | "payload_too_large" | "validation_failed" | "metric_not_finite" | "population_full" | "rate_limited" | "internal_error" | "origin_unreachable" | "auth_not_configured" | "storage_unavailable" | "snapshot_unavailable";
         /** @description One check of the decision, in order. */
         EvaluatedStep: {
-            /** @description `running`, `forced`, `holdout`, `targeting`, `layer` or `traffic`. */
+            /** @description `running`, `forced`, `holdout`, `targeting`, `gate`, `layer` or `traffic`. */
             check: string;
             /** @description Whether the unit went on (for `forced` and `holdout`: that they did not apply). */
             passed: boolean;
-            /** @description The holdout or layer it concerns. */
+            /** @description The holdout, gate toggle or layer it concerns. */
             subject?: string | null;
         };
         /** @description The request body. */
@@ -1647,6 +1719,7 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            gate?: null | components["schemas"]["Gate"];
             /** @description Names of the holdouts whose units never enter this experiment. */
             holdouts?: string[];
             /** @description What the experiment is expected to show. */
@@ -1759,6 +1832,7 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            gate?: null | components["schemas"]["Gate"];
             /** @description Names of the holdouts whose units never enter this experiment. */
             holdouts?: string[];
             /** @description What the experiment is expected to show. */
@@ -1847,6 +1921,7 @@ export interface components {
             forced?: {
                 [key: string]: string;
             };
+            gate?: null | components["schemas"]["Gate"];
             /** @description Names of the holdouts whose units never enter this experiment. */
             holdouts?: string[];
             /** @description What the experiment is expected to show. */
@@ -1963,6 +2038,61 @@ export interface components {
             /** @description Human-readable explanation. */
             message: string;
         };
+        /** @description Unleash SDKs' usage counts (accepted, not kept). */
+        FrontendMetrics: Record<string, never>;
+        /** @description A variant's payload. */
+        FrontendPayload: {
+            /** @description `json`, `string` or `number`. */
+            type: string;
+            /** @description The config, as text. */
+            value: string;
+        };
+        /** @description Unleash's context, as its SDKs send it; the unit is `userId`, else `sessionId`. */
+        FrontendRequest: {
+            context: {
+                appName?: string;
+                currentTime?: string;
+                environment?: string;
+                properties?: {
+                    [key: string]: string;
+                };
+                remoteAddress?: string;
+                sessionId?: string;
+                userId?: string;
+            } | unknown | unknown;
+        };
+        /** @description One enabled toggle: an experiment the unit is in. */
+        FrontendToggle: {
+            /** @description Always true (only the experiments the unit is in are listed). */
+            enabled: boolean;
+            /** @description Always false. */
+            impressionData: boolean;
+            /** @description The experiment's key. */
+            name: string;
+            /** @description The unit's variant. */
+            variant: components["schemas"]["FrontendVariant"];
+        };
+        /** @description The answer: the enabled toggles. */
+        FrontendToggles: {
+            /** @description One per running experiment the unit is in, in experiment order. */
+            toggles: components["schemas"]["FrontendToggle"][];
+        };
+        /** @description A toggle's variant: the unit's variant of the experiment. */
+        FrontendVariant: {
+            /** @description Always true (the unit is in the experiment). */
+            enabled: boolean;
+            /** @description The variant's name. */
+            name: string;
+            payload?: null | components["schemas"]["FrontendPayload"];
+        };
+        /** @description An experiment's gate. */
+        Gate: {
+            /**
+             * @description The Unleash toggle that must be enabled for the unit (its id as `userId`, its
+             *     attributes as the rest of the context): 1–256 characters, no control characters.
+             */
+            unleash: string;
+        };
         /** @description The health document. */
         Health: {
             /**
@@ -2035,6 +2165,15 @@ export interface components {
         };
         /** @description Any JSON value, kept in canonical form */
         JsonText: unknown;
+        /** @description One toggle Cleave's gates can name. */
+        KnownToggle: {
+            /** @description Whether it is on at all in Unleash (its strategies still decide per unit). */
+            enabled: boolean;
+            /** @description Its name (an experiment's `gate.unleash`). */
+            name: string;
+            /** @description Its project. */
+            project: string;
+        };
         /**
          * @description An experiment's range `[start, end)` of a named exclusion layer. Running experiments of
          *     one layer never overlap, so no unit is in two of them.
@@ -2503,6 +2642,46 @@ export interface components {
             /** @description Its variant. */
             variant: string;
         };
+        /** @description `GET /api/v1/unleash`'s answer. */
+        UnleashOverview: {
+            /** @description Whether `UNLEASH_URL` is set. */
+            configured: boolean;
+            status: null | components["schemas"]["UnleashStatus"];
+            /** @description The toggles of the copy in use, by name. */
+            toggles: components["schemas"]["KnownToggle"][];
+        };
+        /** @description How fetching went, as `/health`, `/metrics` and the refresh endpoint report it. */
+        UnleashStatus: {
+            /**
+             * Format: int64
+             * @description When the features in use were stored (ms since the epoch); they identify the copy.
+             */
+            features_version?: number | null;
+            /**
+             * Format: int64
+             * @description The last fetch, ms since the epoch.
+             */
+            last_attempt_at: number;
+            /** @description What went wrong last, if it did. */
+            last_error?: string | null;
+            /**
+             * @description `updated`, `not_modified`, `failed` (no answer, or not 200/304) or `invalid` (not
+             *     client features): the last two keep the last good copy; `not_fetched` before the
+             *     first fetch.
+             */
+            last_outcome: string;
+            /**
+             * Format: int64
+             * @description The last successful fetch (`updated` or `not_modified`), ms since the epoch.
+             */
+            last_success_at?: number | null;
+            /** @description Whether the last fetch succeeded (`updated` or `not_modified`). */
+            ok: boolean;
+            /** @description Toggles in the copy in use. */
+            toggles: number;
+            /** @description Strategies or constraints Unleash's engine could not read in it. */
+            warnings: string[];
+        };
         /** @description What one step did and what is left. */
         UpgradeProgress: {
             /** @description Nothing is left: the upgrade is complete. */
@@ -2627,7 +2806,7 @@ export interface operations {
             path: {
                 /** @description Experiment name, key or id */
                 experiment_id: string;
-                /** @description Experiment name, key or id */
+                /** @description The unit (user) id */
                 subid: string;
             };
             cookie?: never;
@@ -2849,7 +3028,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Experiment name, key or id */
+                /** @description The unit (user) id */
                 subid: string;
             };
             cookie?: never;
@@ -3516,7 +3695,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done */
+            /** @description Done (no body) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,6 +4020,225 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DetailErrorBody"];
+                };
+            };
+        };
+    };
+    unleashFrontendGet: {
+        parameters: {
+            query?: {
+                /** @description An attribute for targeting */
+                appName?: string;
+                /** @description An attribute for targeting */
+                environment?: string;
+                /** @description An attribute for targeting */
+                remoteAddress?: string;
+                /** @description The unit when there is no `userId` */
+                sessionId?: string;
+                /** @description The unit (user); `sessionId` when absent (one of them is needed) */
+                userId?: string;
+            };
+            header?: {
+                /** @description The ETag of the answer held: 304 while it is current */
+                "If-None-Match"?: string;
+                /** @description `false`: evaluate without recording the exposure (any other value, or none: recorded, as by /assign) */
+                "x-cleave-record-exposure"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description A hash of this answer: send it as If-None-Match to poll */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrontendToggles"];
+                };
+            };
+            /** @description Not modified since the If-None-Match ETag (nothing recorded) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, snapshot_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unleashFrontendPost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the answer held: 304 while it is current */
+                "If-None-Match"?: string;
+                /** @description `false`: evaluate without recording the exposure (any other value, or none: recorded, as by /assign) */
+                "x-cleave-record-exposure"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FrontendRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description A hash of this answer: send it as If-None-Match to poll */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrontendToggles"];
+                };
+            };
+            /** @description Not modified since the If-None-Match ETag (nothing recorded) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, snapshot_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unleashFrontendMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FrontendMetrics"];
+            };
+        };
+        responses: {
+            /** @description Done (no body) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (invalid_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6235,6 +6633,109 @@ export interface operations {
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unleashStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnleashOverview"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unleashRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnleashStatus"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (not_configured) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (auth_not_configured) */
             503: {
                 headers: {
                     [name: string]: unknown;

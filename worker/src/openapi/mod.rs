@@ -18,7 +18,7 @@ pub fn document() -> Value {
             "description": concat!(
                 "A/B testing at the edge: experiments on D1, assignment from the KV snapshot, statistics from the Rust core. ",
                 "Generated from the Worker's route table and types (`make openapi`). ",
-                "Errors are `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?}}`; `code` decides the status. ",
+                "Errors are `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?}}`; `code` decides the status (the compatibility section adds FastAPI's `\"detail\"`, which its clients read). ",
                 "Bodies are limited to 1 MiB (checked from Content-Length before reading); admin routes check the token before reading the body. ",
                 "Public endpoints allow 600 requests per 10 s per client IP (429 + Retry-After); requests with the admin token or SNAPSHOT_TOKEN are exempt."
             ),
@@ -31,7 +31,8 @@ pub fn document() -> Value {
             {"name": "analysis", "description": "The stateless calculators"},
             {"name": "operations", "description": "Liveness, health, metrics, documents, the edge snapshot"},
             {"name": "compatibility", "description": "The compatibility API for ab-testing-service clients"},
-            {"name": "openfeature", "description": "OpenFeature's remote evaluation protocol (OFREP v0.3.0): flags are experiments by key"}
+            {"name": "openfeature", "description": "OpenFeature's remote evaluation protocol (OFREP v0.3.0): flags are experiments by key"},
+            {"name": "integrations", "description": "Unleash: gates evaluated by Unleash's engine, its frontend API for Unleash's SDKs"}
         ],
         "paths": paths::paths(),
         "components": {

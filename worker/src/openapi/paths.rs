@@ -30,7 +30,7 @@ fn path_parameters(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|s| s.strip_prefix(':'))
         .map(|name| {
-            if path.starts_with("/api/v1/units/") {
+            if path.starts_with("/api/v1/units/") || name == "subid" {
                 // A unit id: the rules every unit id follows (percent-encoded in the path).
                 return json!({"name": name, "in": "path", "required": true,
                     "description": "The unit (user) id",
@@ -163,8 +163,17 @@ fn success_responses(route: &Route) -> BTreeMap<String, Value> {
             );
         }
         Reply::Ofrep { bulk } => ofrep_responses(bulk, &mut out),
-        Reply::NoContent => {
-            out.insert("204".into(), json!({"description": "Done"}));
+        Reply::Empty(status) => {
+            out.insert(status.to_string(), json!({"description": "Done (no body)"}));
+        }
+        Reply::Polled(schema) => {
+            out.insert("200".into(), json!({"description": "The answer",
+                "headers": {"ETag": {"description": "A hash of this answer: send it as If-None-Match to poll", "schema": {"type": "string"}}},
+                "content": json_content(schema_ref(schema))}));
+            out.insert(
+                "304".into(),
+                json!({"description": "Not modified since the If-None-Match ETag (nothing recorded)"}),
+            );
         }
         Reply::Redirect(location) => {
             out.insert("302".into(), json!({"description": format!("Found: {location}"),
@@ -242,8 +251,9 @@ fn operation(route: &Route) -> Value {
         parameters.push(json!({"name": "If-None-Match", "in": "header", "required": false,
             "description": "The ETag of the snapshot held: 304 while it is current", "schema": {"type": "string"}}));
     }
-    if let Reply::Ofrep { bulk } = doc.reply {
-        if bulk {
+    let polled = matches!(doc.reply, Reply::Ofrep { bulk: true } | Reply::Polled(_));
+    if let Reply::Ofrep { .. } | Reply::Polled(_) = doc.reply {
+        if polled {
             parameters.push(json!({"name": "If-None-Match", "in": "header", "required": false,
                 "description": "The ETag of the answer held: 304 while it is current", "schema": {"type": "string"}}));
         }

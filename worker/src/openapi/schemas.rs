@@ -54,6 +54,9 @@ pub fn components() -> Map<String, Value> {
     add::<crate::service::compat::BulkRequest>(&mut all);
     add::<crate::service::compat::AbEventRequest>(&mut all);
     add::<crate::service::compat::AbEvent>(&mut all);
+    add::<crate::unleash::UnleashStatus>(&mut all);
+    add::<crate::routes::UnleashOverview>(&mut all);
+    add::<crate::service::frontend::FrontendToggles>(&mut all);
     add::<crate::routes::Deleted>(&mut all);
     add::<crate::routes::StatusRequest>(&mut all);
     add::<crate::service::compat::assignments::SubjectRequest>(&mut all);
@@ -97,6 +100,23 @@ pub fn components() -> Map<String, Value> {
             ab_testing_service_patch(&experiment),
         );
     }
+    out.insert(
+        "FrontendRequest".into(),
+        json!({"type": "object", "description": "Unleash's context, as its SDKs send it; the unit is `userId`, else `sessionId`.",
+               "required": ["context"],
+               "properties": {"context": {"type": "object",
+                   "anyOf": [{"required": ["userId"]}, {"required": ["sessionId"]}],
+                   "properties": {
+                       "userId": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"},
+                       "sessionId": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"},
+                       "appName": {"type": "string"}, "environment": {"type": "string"},
+                       "remoteAddress": {"type": "string"}, "currentTime": {"type": "string"},
+                       "properties": {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": 40}}}}}),
+    );
+    out.insert(
+        "FrontendMetrics".into(),
+        json!({"type": "object", "description": "Unleash SDKs' usage counts (accepted, not kept)."}),
+    );
     out.insert(
         "AbAssignments".into(),
         json!({"type": "object", "description": "The unit's assignment per experiment, keyed as the request named them.",

@@ -82,7 +82,15 @@ pub async fn evaluate(mut c: Call) -> ApiResult<Response> {
     let req: evaluate_service::EvaluateRequest = crate::service::input::json_body(&body)?;
     let store = store(&c.env)?;
     let e = experiments::load(&store, c.param("id")).await?;
-    json(200, &evaluate_service::evaluate(&store, &e, &req).await?)
+    let toggles = match e.gate {
+        Some(_) => crate::unleash::current(&c.env).await,
+        None => None,
+    };
+    let gates = crate::unleash::gates(toggles);
+    json(
+        200,
+        &evaluate_service::evaluate(&store, &e, &req, &gates).await?,
+    )
 }
 
 /// `POST /api/v1/targeting/check`: the core's verdict on a condition.

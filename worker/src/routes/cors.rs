@@ -34,10 +34,15 @@ fn policy(env: &Env, access: Access, origin: Option<&str>, methods: &[Method]) -
         .with_max_age(MAX_AGE)
         .with_exposed_headers(EXPOSED);
     if access.any_origin() {
+        // Unleash's browser SDK sends its client key and these headers to /api/frontend.
         return Some(cors.with_origins(["*"]).with_allowed_headers([
             "content-type",
             "if-none-match",
             super::ofrep::RECORD_HEADER,
+            "authorization",
+            "unleash-appname",
+            "unleash-sdk",
+            "unleash-connection-id",
         ]));
     }
     let origin = origin?;

@@ -23,6 +23,8 @@ pub enum Tag {
     Compatibility,
     /// OpenFeature's remote evaluation protocol (OFREP).
     OpenFeature,
+    /// Unleash (gates, its frontend API for its SDKs) and the other integrations.
+    Integrations,
 }
 
 impl Tag {
@@ -36,6 +38,7 @@ impl Tag {
             Self::Operations => "operations",
             Self::Compatibility => "compatibility",
             Self::OpenFeature => "openfeature",
+            Self::Integrations => "integrations",
         }
     }
 }
@@ -69,8 +72,11 @@ pub enum Reply {
     Text(&'static str),
     /// An OpenAPI 3.1 document (a JSON object).
     OpenApi,
-    /// 204 without a body.
-    NoContent,
+    /// This status without a body (204, or 202 for what is accepted and not kept).
+    Empty(u16),
+    /// JSON of this schema for a client that polls: an `ETag` of the answer, 304 on
+    /// `If-None-Match`, and the recording switch (`x-cleave-record-exposure`).
+    Polled(&'static str),
     /// A 302 redirect to this location.
     Redirect(&'static str),
     /// An OFREP evaluation: of one flag, or (`bulk`) of every flag with an `ETag` and 304;

@@ -39,9 +39,11 @@ pub async fn events_batch(mut c: Call) -> ApiResult<Response> {
 pub async fn exposures_batch(mut c: Call) -> ApiResult<Response> {
     let trusted = super::policy::trusted_caller(&c.req, &c.env);
     let body = c.body().await?;
+    // Gated experiments are decided with this isolate's Unleash toggles (when configured).
+    let gates = crate::unleash::gates(crate::unleash::current(&c.env).await);
     json(
         200,
-        &batch::exposures(&store(&c.env)?, &WorkerHost, &body, trusted).await?,
+        &batch::exposures(&store(&c.env)?, &WorkerHost, &body, trusted, &gates).await?,
     )
 }
 
@@ -140,10 +142,16 @@ pub(super) async fn decide(
     };
     let groups = crate::service::audience::groups_of(&groups);
     let regex = cleave_core::targeting::LiteRegex;
+    let toggles = match experiment.gate {
+        Some(_) => crate::unleash::current(env).await,
+        None => None,
+    };
+    let gates = crate::unleash::gates(toggles);
     let config = assign::AudienceConfig {
         holdouts: &holdouts,
         groups: &groups,
         regex: &regex,
+        gates: &gates,
     };
     let assigned = assign::assign(&experiment, &allocation, None, req, &config, now)?;
     Ok((experiment, assigned))

@@ -4,22 +4,26 @@
 //! Handlers parse, call the service layer and map the result. One file per area.
 
 mod audience;
+mod bulk;
 mod call;
 mod compat;
 mod cors;
 pub mod doc;
 mod edge;
 mod experiments;
+mod frontend;
 pub mod ofrep;
 mod ops;
 mod policy;
 pub mod table;
 mod units;
+mod unleash;
 mod upgrade;
 
 pub use call::Call;
 pub use compat::StatusRequest;
 pub use experiments::Deleted;
+pub use unleash::UnleashOverview;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::CloudStore;

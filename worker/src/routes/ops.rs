@@ -28,8 +28,19 @@ pub async fn metrics(c: Call) -> ApiResult<Response> {
         futures_util::future::join(store.metrics(), store.plane().counters()).await;
     let data = data?;
     let experiments = store.experiments(None).await?;
+    let unleash = if crate::unleash::configured(&c.env) {
+        Some(
+            crate::unleash::status(&c.env)
+                .await
+                .unwrap_or_else(crate::unleash::UnleashStatus::not_fetched),
+        )
+    } else {
+        None
+    };
     let integrations = metrics::Integrations {
         counters: counters?,
+        unleash,
+        now_ms: crate::service::Host::now_ms(&crate::host::WorkerHost),
     };
     let text = metrics::render(
         &data,

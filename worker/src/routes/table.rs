@@ -118,10 +118,12 @@ const GOING_LIVE: &[ErrorCode] = &[
 mod catalog;
 mod compat;
 mod data;
+mod integrations;
 mod ofrep;
 pub use catalog::{AUDIENCE_ROUTES, HOLDOUT_RESULTS_ROUTES};
 pub use compat::COMPAT_ROUTES;
 pub use data::DATA_ROUTES;
+pub use integrations::INTEGRATION_ROUTES;
 pub use ofrep::OFREP_ROUTES;
 
 const STATS_QUERY: &[Query] = &[
@@ -533,6 +535,7 @@ impl Routes {
             .chain(HOLDOUT_RESULTS_ROUTES.iter())
             .chain(DATA_ROUTES.iter())
             .chain(OFREP_ROUTES.iter())
+            .chain(INTEGRATION_ROUTES.iter())
             .chain(COMPAT_ROUTES.iter())
     }
 

@@ -4,7 +4,7 @@ use super::input::identifier;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{Exposure, HoldoutMember};
 use cleave_core::assign::Allocation;
-use cleave_core::model::{Audience, Experiment, Holdout, JsonText};
+use cleave_core::model::{Audience, Experiment, Gates, Holdout, JsonText};
 use cleave_core::targeting::{Compiled, Groups, RegexEngine, check_attributes};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -72,7 +72,7 @@ pub fn checked_attributes(
 }
 
 /// The response body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignResponse {
     /// Experiment id.
@@ -90,11 +90,12 @@ pub struct AssignResponse {
     /// Whether the unit takes part.
     pub in_experiment: bool,
     /// Why (`docs/assignment.md`, *Precedence and reasons*).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|not_in_layer|population_full)$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|gated|not_in_layer|population_full)$"))]
     pub reason: &'static str,
 }
 
-/// The configuration every decision shares: holdouts, saved groups and the regex engine.
+/// The configuration every decision shares: holdouts, saved groups, the regex engine and
+/// the gates' evaluation.
 pub struct AudienceConfig<'a> {
     /// Every holdout.
     pub holdouts: &'a [Holdout],
@@ -102,6 +103,8 @@ pub struct AudienceConfig<'a> {
     pub groups: &'a Groups,
     /// The regex engine.
     pub regex: &'a dyn RegexEngine,
+    /// How gates (Unleash toggles) are evaluated.
+    pub gates: &'a dyn Gates,
 }
 
 impl<'a> AudienceConfig<'a> {
@@ -115,6 +118,7 @@ impl<'a> AudienceConfig<'a> {
             holdouts: self.holdouts,
             groups: self.groups,
             regex: self.regex,
+            gates: self.gates,
         }
     }
 }
@@ -151,14 +155,25 @@ pub fn population_full(experiment: &Experiment) -> ApiError {
     .with_field("total_population")
 }
 
+impl AssignResponse {
+    /// The answer once the experiment's population cap refused the unit: not in the
+    /// experiment, reason `population_full`.
+    pub fn refused(&self) -> Self {
+        Self {
+            variant: None,
+            config: None,
+            in_experiment: false,
+            reason: POPULATION_FULL,
+            ..self.clone()
+        }
+    }
+}
+
 impl Assigned {
     /// The decision as it stands once the experiment's population cap refused the unit:
     /// not in the experiment (reason `population_full`), nothing to record.
     pub fn refused(mut self) -> Self {
-        self.response.variant = None;
-        self.response.config = None;
-        self.response.in_experiment = false;
-        self.response.reason = POPULATION_FULL;
+        self.response = self.response.refused();
         self.exposure = None;
         self
     }

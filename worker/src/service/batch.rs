@@ -315,11 +315,13 @@ pub async fn events<S: Store>(
 /// user (forced or hashed), so a public endpoint cannot plant other variants — except a
 /// `"reason": "forced"` exposure (a QA override at the edge) from a `trusted` caller (one
 /// with the edge or admin token), which may name any variant of a running experiment.
+/// Gated experiments are decided with the host's `gates`.
 pub async fn exposures<S: Store>(
     store: &S,
     host: &impl Host,
     bytes: &[u8],
     trusted: bool,
+    gates: &dyn cleave_core::model::Gates,
 ) -> ApiResult<BatchResponse> {
     let body: ExposuresBody = json_body(bytes)?;
     check_size(body.exposures.len(), "exposures")?;
@@ -335,6 +337,7 @@ pub async fn exposures<S: Store>(
         holdouts: &holdouts,
         groups: &groups,
         regex: &regex,
+        gates,
     };
     let mut results = Vec::with_capacity(body.exposures.len());
     let mut records = Vec::new();

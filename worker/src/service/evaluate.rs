@@ -6,7 +6,7 @@ use super::audience;
 use super::input::identifier;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
-use cleave_core::model::{Experiment, Status, is_valid_variant_name};
+use cleave_core::model::{Experiment, Gates, Status, is_valid_variant_name};
 use cleave_core::targeting::LiteRegex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -51,10 +51,10 @@ pub struct EvaluateRequest {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvaluatedStep {
-    /// `running`, `forced`, `holdout`, `targeting`, `layer` or `traffic`.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(running|forced|holdout|targeting|layer|traffic)$"))]
+    /// `running`, `forced`, `holdout`, `targeting`, `gate`, `layer` or `traffic`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(running|forced|holdout|targeting|gate|layer|traffic)$"))]
     pub check: &'static str,
-    /// The holdout or layer it concerns.
+    /// The holdout, gate toggle or layer it concerns.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Whether the unit went on (for `forced` and `holdout`: that they did not apply).
@@ -77,7 +77,7 @@ pub struct EvaluateResponse {
     /// Whether it would take part.
     pub in_experiment: bool,
     /// Why (`docs/assignment.md`, *Precedence and reasons*).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|not_in_layer)$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^(assigned|forced|not_in_traffic|not_running|holdout|not_targeted|gated|not_in_layer)$"))]
     pub reason: &'static str,
     /// Whether it was decided as if running (`assume_running` on a non-running experiment).
     pub assumed_running: bool,
@@ -85,11 +85,13 @@ pub struct EvaluateResponse {
     pub steps: Vec<EvaluatedStep>,
 }
 
-/// Decides `req` against `experiment` with the stored holdouts and groups.
+/// Decides `req` against `experiment` with the stored holdouts and groups and the host's
+/// `gates`.
 pub async fn evaluate<S: Store>(
     store: &S,
     experiment: &Experiment,
     req: &EvaluateRequest,
+    gates: &dyn Gates,
 ) -> ApiResult<EvaluateResponse> {
     identifier("user_id", &req.user_id)?;
     if let Some(force) = req.force.as_deref()
@@ -107,6 +109,7 @@ pub async fn evaluate<S: Store>(
         holdouts: &holdouts,
         groups: &groups,
         regex: &LiteRegex,
+        gates,
     };
     let assumed = req.assume_running && experiment.status != Status::Running;
     let mut e = experiment.clone();

@@ -11,6 +11,10 @@ use std::fmt::Write;
 pub struct Integrations {
     /// Counter name → value.
     pub counters: Vec<(String, u64)>,
+    /// Unleash's fetch status, when `UNLEASH_URL` is set.
+    pub unleash: Option<crate::unleash::UnleashStatus>,
+    /// Now, ms since the epoch (for the age of Unleash's features).
+    pub now_ms: i64,
 }
 
 impl Integrations {
@@ -38,6 +42,49 @@ impl Integrations {
                 "cleave_plausible_events_total{{outcome=\"{outcome}\"}} {}",
                 self.counter(name)
             );
+        }
+        if let Some(status) = &self.unleash {
+            self.render_unleash(out, status);
+        }
+    }
+
+    fn render_unleash(&self, out: &mut String, status: &crate::unleash::UnleashStatus) {
+        header(
+            out,
+            "cleave_unleash_fetches_total",
+            "counter",
+            "Fetches of Unleash's client features, by outcome (failed and invalid keep the last good copy).",
+        );
+        for outcome in crate::unleash::OUTCOMES {
+            let _ = writeln!(
+                out,
+                "cleave_unleash_fetches_total{{outcome=\"{outcome}\"}} {}",
+                self.counter(&format!("unleash_{outcome}"))
+            );
+        }
+        header(
+            out,
+            "cleave_unleash_up",
+            "gauge",
+            "Whether the last fetch of Unleash's client features succeeded.",
+        );
+        let _ = writeln!(out, "cleave_unleash_up {}", u8::from(status.ok));
+        header(
+            out,
+            "cleave_unleash_toggles",
+            "gauge",
+            "Toggles in the copy of Unleash's features in use.",
+        );
+        let _ = writeln!(out, "cleave_unleash_toggles {}", status.toggles);
+        if let Some(at) = status.last_success_at {
+            header(
+                out,
+                "cleave_unleash_last_success_age_seconds",
+                "gauge",
+                "Seconds since the last successful fetch of Unleash's client features.",
+            );
+            let age = (self.now_ms - at).max(0) as f64 / 1000.0;
+            let _ = writeln!(out, "cleave_unleash_last_success_age_seconds {age}");
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod compat;
 pub mod etag;
 pub mod evaluate;
 pub mod experiments;
+pub mod frontend;
 pub mod holdout_results;
 pub mod input;
 pub mod metrics;
@@ -19,6 +20,7 @@ pub mod snapshot;
 pub mod stats;
 pub mod track;
 pub mod units;
+pub mod unleash;
 
 /// What the host supplies: the time and fresh ids (the logic has no clock or randomness).
 pub trait Host {

@@ -176,7 +176,7 @@ pub static COMPAT_ROUTES: [Route; 17] = [
         "compatDeleteExperiment",
         "ab-testing-service: delete (204; a running or paused experiment must be completed first)",
         Body::None,
-        Reply::NoContent,
+        Reply::Empty(204),
         &[
             NotFound,
             ValidationFailed,
