@@ -2053,6 +2053,7 @@ export interface components {
                 appName?: string;
                 currentTime?: string;
                 environment?: string;
+                /** @description Attributes for targeting: with the other fields at most 50 keys and 8 KB (422 beyond) */
                 properties?: {
                     [key: string]: string;
                 };

@@ -58,6 +58,9 @@ fn query_parameters(doc: &Doc) -> Vec<Value> {
                     json!({"type": "number", "minimum": min, "exclusiveMaximum": max})
                 }
                 QueryType::OneOf(values) => json!({"type": "string", "enum": values}),
+                QueryType::Integer(min, max) => {
+                    json!({"type": "integer", "minimum": min, "maximum": max})
+                }
             };
             json!({"name": q.name, "in": "query", "required": false, "description": q.description, "schema": schema})
         })

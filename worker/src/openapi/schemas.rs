@@ -111,7 +111,8 @@ pub fn components() -> Map<String, Value> {
                        "sessionId": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"},
                        "appName": {"type": "string"}, "environment": {"type": "string"},
                        "remoteAddress": {"type": "string"}, "currentTime": {"type": "string"},
-                       "properties": {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": 40}}}}}),
+                       "properties": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "Attributes for targeting: with the other fields at most 50 keys and 8 KB (422 beyond)"}}}}}),
     );
     out.insert(
         "FrontendMetrics".into(),

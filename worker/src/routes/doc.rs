@@ -94,6 +94,8 @@ pub enum QueryType {
     String,
     /// A number in `[min, max)`.
     NumberFrom(f64, f64),
+    /// An integer in `[min, max]`.
+    Integer(u64, u64),
     /// One of these strings.
     OneOf(&'static [&'static str]),
 }

@@ -49,6 +49,10 @@ async fn evaluate(c: Call, context: Map<String, Value>) -> ApiResult<Response> {
 /// `POST /api/frontend/client/metrics`: the SDKs' usage counts, accepted so that unchanged
 /// clients see no errors; Cleave counts exposures itself and keeps none of these.
 pub async fn metrics(mut c: Call) -> ApiResult<Response> {
-    let _ = c.body().await?;
+    let body = c.body().await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("body", "a JSON object is expected"));
+    }
+    let _: serde_json::Map<String, Value> = crate::service::input::json_body(&body)?;
     Ok(Response::empty()?.with_status(202))
 }

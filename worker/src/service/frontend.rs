@@ -50,10 +50,43 @@ pub fn context_from_body(body: &[u8]) -> ApiResult<Map<String, Value>> {
         return Ok(Map::new());
     }
     let mut value: Map<String, Value> = super::input::json_body(body)?;
-    match value.remove("context") {
-        Some(Value::Object(inner)) => Ok(inner),
-        Some(_) => Err(ApiError::bad_request("context", "must be an object")),
-        None => Ok(value),
+    let (context, at) = match value.remove("context") {
+        Some(Value::Object(inner)) => (inner, "context"),
+        Some(_) => return Err(ApiError::bad_request("context", "must be an object")),
+        None => (value, ""),
+    };
+    check_types(&context, at)?;
+    Ok(context)
+}
+
+/// Unleash's context as its SDKs send it: its fields are strings, `properties` an object of
+/// strings (400 naming the field otherwise).
+fn check_types(context: &Map<String, Value>, at: &str) -> ApiResult<()> {
+    let path = |field: &str| {
+        if at.is_empty() {
+            field.to_string()
+        } else {
+            format!("{at}.{field}")
+        }
+    };
+    for field in ["userId", "sessionId"].iter().chain(CONTEXT_FIELDS.iter()) {
+        if context.get(*field).is_some_and(|v| !v.is_string()) {
+            return Err(ApiError::bad_request(path(field), "must be a string"));
+        }
+    }
+    match context.get("properties") {
+        None => Ok(()),
+        Some(Value::Object(props)) => match props.iter().find(|(_, v)| !v.is_string()) {
+            Some((name, _)) => Err(ApiError::bad_request(
+                path(&format!("properties.{name}")),
+                "must be a string",
+            )),
+            None => Ok(()),
+        },
+        Some(_) => Err(ApiError::bad_request(
+            path("properties"),
+            "must be an object",
+        )),
     }
 }
 
@@ -61,17 +94,23 @@ pub fn context_from_body(body: &[u8]) -> ApiResult<Map<String, Value>> {
 /// `sessionId`; the attributes are the properties and the other context fields (so a
 /// targeting condition reads `country` whether it came as a property or not).
 pub fn request_of(context: &Map<String, Value>) -> ApiResult<AssignRequest> {
-    let text = |name: &str| {
-        context
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let Some(unit) = text("userId").or_else(|| text("sessionId")) else {
-        return Err(ApiError::bad_request(
-            "context.userId",
-            "the unit is needed: userId, or else sessionId",
-        ));
+    // Each id given must be a valid unit id (422 naming it); the unit is userId, else
+    // sessionId.
+    let mut ids = ["userId", "sessionId"].into_iter().filter_map(|name| {
+        let id = context.get(name).and_then(Value::as_str)?;
+        Some(super::input::identifier(&format!("context.{name}"), id).map(|()| id))
+    });
+    let unit = match (ids.next(), ids.next()) {
+        (Some(first), second) => {
+            second.transpose()?;
+            first?
+        }
+        (None, _) => {
+            return Err(ApiError::bad_request(
+                "context.userId",
+                "the unit is needed: userId, or else sessionId",
+            ));
+        }
     };
     let mut attributes = Map::new();
     if let Some(Value::Object(properties)) = context.get("properties") {
@@ -89,7 +128,6 @@ pub fn request_of(context: &Map<String, Value>) -> ApiResult<AssignRequest> {
         ..e
     };
     checked_attributes(Some(&attributes), None).map_err(at)?;
-    super::input::identifier("context.userId", unit)?;
     Ok(AssignRequest {
         user_id: unit.to_string(),
         context: Some(attributes),
@@ -207,8 +245,38 @@ mod tests {
             (e.status(), e.field.as_deref()),
             (400, Some("context.userId"))
         );
+        for (context, field) in [
+            (json!({"userId": "", "sessionId": "1"}), "context.userId"),
+            (
+                json!({"userId": "u1", "sessionId": "a\u{1}"}),
+                "context.sessionId",
+            ),
+        ] {
+            let e = request_of(context.as_object().unwrap()).unwrap_err();
+            assert_eq!(
+                (e.status(), e.field.as_deref()),
+                (422, Some(field)),
+                "{context}"
+            );
+        }
         let e = context_from_body(br#"{"context": 1}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("context"));
+        for (body, field) in [
+            (r#"{"context": {"userId": {}}}"#, "context.userId"),
+            (r#"{"context": {"appName": 3}}"#, "context.appName"),
+            (
+                r#"{"context": {"properties": {"age": 3}}}"#,
+                "context.properties.age",
+            ),
+            (r#"{"context": {"properties": []}}"#, "context.properties"),
+        ] {
+            let e = context_from_body(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                (e.status(), e.field.as_deref()),
+                (400, Some(field)),
+                "{body}"
+            );
+        }
     }
 
     #[test]

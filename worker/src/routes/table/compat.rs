@@ -83,7 +83,7 @@ const EVENTS_QUERY: &[Query] = &[
     },
     Query {
         name: "limit",
-        kind: QueryType::NumberFrom(1.0, 1001.0),
+        kind: QueryType::Integer(1, 1000),
         description: "At most this many events, oldest first (default 100, at most 1000)",
     },
 ];

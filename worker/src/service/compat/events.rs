@@ -157,8 +157,9 @@ pub struct EventsQuery {
     pub start_date: Option<String>,
     /// Up to this time (a bare date includes that whole day).
     pub end_date: Option<String>,
-    /// At most this many (1–1000, default 100).
-    pub limit: Option<u32>,
+    /// At most this many (1–1000, default 100; `5.0` reads as 5).
+    #[serde(default, deserialize_with = "cleave_core::model::integer::opt_u64")]
+    pub limit: Option<u64>,
 }
 
 impl EventsQuery {
@@ -188,13 +189,16 @@ impl EventsQuery {
         {
             return Err(ApiError::invalid("end_date", "is before start_date"));
         }
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
+        let limit = self.limit.unwrap_or(u64::from(DEFAULT_LIMIT));
+        let Some(limit) = u32::try_from(limit)
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+        else {
             return Err(ApiError::invalid(
                 "limit",
                 format!("must be 1 to {MAX_LIMIT}"),
             ));
-        }
+        };
         Ok(EventFilter {
             user_id: self.subid.clone(),
             metric: self.event_type.clone(),
