@@ -535,6 +535,42 @@ async function audienceFlow(browser, watcher) {
   await context.close();
 }
 
+async function integrationsFlow(browser, watcher) {
+  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  watcher.watch(page, 'integrations');
+  await signIn(page, TOKEN);
+
+  step('integrations: the page says what is not configured and shows the Plausible counts');
+  await page.goto(`${BASE}/admin/#/integrations`);
+  await page.getByTestId('unleash-state').waitFor();
+  const truth = await api.get('/api/v1/integrations');
+  assert.equal(truth.unleash.configured, false);
+  assert.match(await page.getByTestId('unleash-state').innerText(), /Not configured\. Set UNLEASH_URL/);
+  assert.match(await page.getByTestId('plausible-state').innerText(), /Not configured/);
+  assert.equal(await page.getByTestId('unleash-fetch').count(), 0, 'nothing to fetch without UNLEASH_URL');
+  const counts = await page.locator('[data-testid=plausible-counts] td').allInnerTexts();
+  assert.deepEqual(counts.map((c) => c.trim()), [truth.plausible.sent, truth.plausible.failed, truth.plausible.dropped].map(count));
+  await assertFits(page, 'the integrations page');
+  await shot(page, 'phone-integrations');
+
+  step('integrations: a gate while Unleash is not configured is flagged; the gate and the Plausible switch are saved');
+  await page.goto(`${BASE}/admin/#/new`);
+  await page.fill('[data-field=name]', 'Gated checkout');
+  await page.fill('[data-testid=gate]', 'beta-checkout');
+  await page.getByTestId('gate-unconfigured').waitFor();
+  await page.getByTestId('plausible').uncheck();
+  await page.getByTestId('save').click();
+  await page.waitForURL(/#\/experiments\/[^/]+$/);
+  const id = decodeURIComponent(page.url().split('/').pop());
+  const saved = await api.get(`/api/v1/experiments/${id}`);
+  assert.deepEqual(saved.gate, { unleash: 'beta-checkout' });
+  assert.equal(saved.plausible, false);
+  const dry = await api.post(`/api/v1/experiments/${id}/evaluate`, { user_id: 'u1', assume_running: true });
+  assert.equal(dry.reason, 'gated', 'no Unleash: the gate is closed');
+  await context.close();
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: LAUNCH_ARGS,
@@ -545,6 +581,7 @@ try {
   await phoneFlow(browser, watcher, id);
   await docsFlow(browser, watcher);
   await audienceFlow(browser, watcher);
+  await integrationsFlow(browser, watcher);
   watcher.assertClean();
   console.log('[browser] all steps passed');
 } finally {

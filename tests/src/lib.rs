@@ -38,14 +38,21 @@ pub fn http() -> ureq::Agent {
 /// Sends a request and returns (status, body), whatever the status. A response from a
 /// Worker must be one its OpenAPI document allows ([`contract::assert_conforms`]).
 pub fn send(req: ureq::Request, body: Option<&serde_json::Value>) -> (u16, String) {
-    let (method, url) = (req.method().to_string(), req.url().to_string());
+    let method = req.method().to_string();
     let result = match body {
         Some(b) => req.send_json(b.clone()),
         None => req.call(),
     };
-    let (status, text) = match result {
-        Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
-        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+    // A followed redirect answered from its final URL: that is the response checked.
+    let (status, text, url) = match result {
+        Ok(r) => {
+            let at = r.get_url().to_string();
+            (r.status(), r.into_string().unwrap_or_default(), at)
+        }
+        Err(ureq::Error::Status(code, r)) => {
+            let at = r.get_url().to_string();
+            (code, r.into_string().unwrap_or_default(), at)
+        }
         Err(e) => panic!("transport error: {e}"),
     };
     contract::assert_conforms(&method, &url, status, &text);

@@ -181,6 +181,19 @@ fn every_endpoint_answers_in_its_terms_and_refuses_bad_input_naming_the_field() 
     assert_eq!(status, 200, "{a}");
     let mine = a["variant"].as_str().unwrap_or_default().to_string();
     let other = if mine == "control" { "b" } else { "control" };
+    // The context is stored with the assignment (the export shows it).
+    let id = e["id"].as_str().unwrap_or_default();
+    let export = http()
+        .get(&api.url(&format!("/api/v1/experiments/{id}/export")))
+        .set("authorization", &format!("Bearer {}", api.w.admin_token));
+    let (status, lines) = send(export, None);
+    assert_eq!(status, 200, "{lines}");
+    let row: Value = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|r| r["user_id"] == "v1")
+        .unwrap_or_default();
+    assert_eq!(row["context"], json!({"country": "DE"}), "{lines}");
     let event = |body: Value| api.public("POST", "/api/events", Some(body));
     let (status, r) = event(
         json!({"experiment_id": "events_test", "subid": "v1", "event_type": "signup", "variant": other}),

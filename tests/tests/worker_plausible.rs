@@ -177,6 +177,13 @@ fn exposures_and_conversions_reach_plausible_with_the_clients_headers() {
         counted(&api, "failed") == 1
     });
     assert_eq!(counted(&api, "sent"), 4);
+    let (status, o) = api.admin("GET", "/api/v1/integrations", None);
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(
+        o["plausible"],
+        json!({"configured": true, "domain": "shop.example", "sent": 4, "failed": 1, "dropped": 1})
+    );
+    assert_eq!(o["unleash"]["configured"], false);
 }
 
 #[test]

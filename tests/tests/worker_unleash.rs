@@ -211,12 +211,12 @@ fn gates_follow_unleash_and_a_bad_fetch_keeps_the_last_good_copy() {
     let (status, _) = send(http().get(&api.url("/__scheduled?cron=*+*+*+*+*")), None);
     assert_eq!(status, 200);
     wait_for("the cron trigger's fetch", Duration::from_secs(20), || {
-        let (_, o) = api.admin("GET", "/api/v1/unleash", None);
-        o["status"]["last_outcome"] == "updated" && stub.requests() > requests
+        let (_, o) = api.admin("GET", "/api/v1/integrations", None);
+        o["unleash"]["status"]["last_outcome"] == "updated" && stub.requests() > requests
     });
-    let (_, o) = api.admin("GET", "/api/v1/unleash", None);
+    let (_, o) = api.admin("GET", "/api/v1/integrations", None);
     assert!(
-        o["toggles"]
+        o["unleash"]["toggles"]
             .as_array()
             .is_some_and(|t| t.iter().any(|t| t["name"] == "Feature.A")),
         "{o}"

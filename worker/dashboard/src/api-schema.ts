@@ -687,6 +687,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unleash (configured?, how fetching goes, the toggles gates can name) and Plausible (configured?, events sent, failed, dropped) */
+        get: operations["integrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/progress": {
         parameters: {
             query?: never;
@@ -770,23 +787,6 @@ export interface paths {
         post?: never;
         /** Remove one unit from every experiment and holdout result (data-subject deletion); the statistics follow */
         delete: operations["deleteUnit"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/unleash": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Unleash: whether it is configured, how fetching goes, the toggles gates can name */
-        get: operations["unleashStatus"];
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2154,6 +2154,13 @@ export interface components {
              */
             share: number;
         };
+        /** @description `GET /api/v1/integrations`' answer. */
+        Integrations: {
+            /** @description Plausible: exposures and conversions as custom events. */
+            plausible: components["schemas"]["PlausibleOverview"];
+            /** @description Unleash: gates and its frontend API. */
+            unleash: components["schemas"]["UnleashOverview"];
+        };
         /** @description What happened to one item. */
         ItemResult: {
             error?: null | components["schemas"]["ApiError"];
@@ -2270,6 +2277,28 @@ export interface components {
         OfrepRequest: {
             /** @description The evaluation context (missing: `TARGETING_KEY_MISSING`). */
             context: components["schemas"]["OfrepContext"];
+        };
+        /** @description The Plausible integration. */
+        PlausibleOverview: {
+            /** @description Whether `PLAUSIBLE_URL` and `PLAUSIBLE_DOMAIN` are set. */
+            configured: boolean;
+            /** @description `PLAUSIBLE_DOMAIN`. */
+            domain: string | null;
+            /**
+             * Format: int64
+             * @description Events not sendable (no client `User-Agent` or IP).
+             */
+            dropped: number;
+            /**
+             * Format: int64
+             * @description Events Plausible refused or did not answer.
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Events Plausible accepted.
+             */
+            sent: number;
         };
         /** @description The whole analysis. */
         Report: {
@@ -2643,7 +2672,7 @@ export interface components {
             /** @description Its variant. */
             variant: string;
         };
-        /** @description `GET /api/v1/unleash`'s answer. */
+        /** @description The Unleash integration. */
         UnleashOverview: {
             /** @description Whether `UNLEASH_URL` is set. */
             configured: boolean;
@@ -6341,6 +6370,53 @@ export interface operations {
             };
         };
     };
+    integrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integrations"];
+                };
+            };
+            /** @description Error (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (storage_unavailable, auth_not_configured) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     progress: {
         parameters: {
             query?: never;
@@ -6634,53 +6710,6 @@ export interface operations {
                 };
             };
             /** @description Error (storage_unavailable, auth_not_configured) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    unleashStatus: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UnleashOverview"];
-                };
-            };
-            /** @description Error (unauthorized) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Error (forbidden) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Error (auth_not_configured) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -51,6 +51,10 @@ export interface Draft {
   layerEnd: string;
   /** Names of the holdouts listed. */
   holdouts: string[];
+  /** The Unleash toggle that must be on for a unit; empty for no gate. */
+  gate: string;
+  /** Whether exposures and conversions also go to Plausible (when it is configured). */
+  plausible: boolean;
 }
 
 /** A blank variant row. */
@@ -83,6 +87,8 @@ export function emptyDraft(): Draft {
     layerStart: '0',
     layerEnd: '100',
     holdouts: [],
+    gate: '',
+    plausible: true,
   };
 }
 
@@ -121,6 +127,8 @@ export function draftOf(e: Experiment): Draft {
     layerStart: toText(e.layer?.start ?? 0, 100),
     layerEnd: toText(e.layer?.end ?? 1, 100),
     holdouts: e.holdouts ?? [],
+    gate: e.gate?.unleash ?? '',
+    plausible: e.plausible ?? true,
   };
 }
 
@@ -203,6 +211,8 @@ export function toBody(d: Draft, editing: boolean): { body: Record<string, unkno
       }
     : null;
   body.holdouts = d.holdouts;
+  body.gate = d.gate.trim() ? { unleash: d.gate.trim() } : null;
+  body.plausible = d.plausible;
   if (d.key.trim()) body.key = d.key.trim();
   if (d.salt.trim()) body.salt = d.salt.trim();
   if (editing && d.newPhase) body.new_phase = true;

@@ -10,6 +10,7 @@ import { ExperimentForm } from './pages/ExperimentForm';
 import { ExperimentList } from './pages/ExperimentList';
 import { Results } from './pages/Results';
 import { SignIn } from './pages/SignIn';
+import { Integrations } from './pages/Integrations';
 import { Units } from './pages/Units';
 import { useRoute } from './router';
 import { signOut, token } from './session';
@@ -41,6 +42,7 @@ function App() {
   else if (route.page === 'new') page = <ExperimentForm />;
   else if (route.page === 'audience') page = <Audience />;
   else if (route.page === 'units') page = <Units />;
+  else if (route.page === 'integrations') page = <Integrations />;
   else if (route.page === 'edit') page = <ExperimentForm key={`edit-${route.id}`} id={route.id} />;
   else if (route.page === 'results') page = <Results key={route.id} id={route.id} />;
   else page = <ExperimentList />;

@@ -10,7 +10,8 @@ export type Route =
   | { page: 'edit'; id: string }
   | { page: 'calculator' }
   | { page: 'audience' }
-  | { page: 'units' };
+  | { page: 'units' }
+  | { page: 'integrations' };
 
 /** Parses `#/…` into a route; anything unknown is the list. */
 export function parse(hash: string): Route {
@@ -19,6 +20,7 @@ export function parse(hash: string): Route {
   if (parts[0] === 'calculator') return { page: 'calculator' };
   if (parts[0] === 'audience') return { page: 'audience' };
   if (parts[0] === 'units') return { page: 'units' };
+  if (parts[0] === 'integrations') return { page: 'integrations' };
   if (parts[0] === 'experiments' && parts[1]) {
     return parts[2] === 'edit' ? { page: 'edit', id: parts[1] } : { page: 'results', id: parts[1] };
   }
@@ -38,6 +40,8 @@ export function href(route: Route): string {
       return '#/audience';
     case 'units':
       return '#/units';
+    case 'integrations':
+      return '#/integrations';
     case 'results':
       return `#/experiments/${encodeURIComponent(route.id)}`;
     case 'edit':

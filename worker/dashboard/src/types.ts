@@ -46,3 +46,7 @@ export type Segments = Schemas['Segments'];
 export type HoldoutResults = Schemas['HoldoutResults'];
 /** `DELETE /api/v1/units/{id}`: what removing a unit removed. */
 export type UnitDeleted = Schemas['UnitDeleted'];
+/** `GET /api/v1/integrations`: how Unleash and Plausible are doing. */
+export type Integrations = Schemas['Integrations'];
+/** `POST /api/v1/unleash/refresh`: how the fetch went. */
+export type UnleashStatus = Schemas['UnleashStatus'];

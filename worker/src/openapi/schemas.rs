@@ -55,7 +55,7 @@ pub fn components() -> Map<String, Value> {
     add::<crate::service::compat::AbEventRequest>(&mut all);
     add::<crate::service::compat::AbEvent>(&mut all);
     add::<crate::unleash::UnleashStatus>(&mut all);
-    add::<crate::routes::UnleashOverview>(&mut all);
+    add::<crate::routes::Integrations>(&mut all);
     add::<crate::service::frontend::FrontendToggles>(&mut all);
     add::<crate::routes::Deleted>(&mut all);
     add::<crate::routes::StatusRequest>(&mut all);

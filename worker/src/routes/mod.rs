@@ -12,18 +12,18 @@ pub mod doc;
 mod edge;
 mod experiments;
 mod frontend;
+mod integrations;
 pub mod ofrep;
 mod ops;
 mod policy;
 pub mod table;
 mod units;
-mod unleash;
 mod upgrade;
 
 pub use call::Call;
 pub use compat::StatusRequest;
 pub use experiments::Deleted;
-pub use unleash::UnleashOverview;
+pub use integrations::Integrations;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::CloudStore;

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
 import type { Draft } from '../draft';
 import { conditionToRows, ROW_OPERATORS, rowsToCondition, type TargetingRow } from '../targeting';
-import type { Experiment, FieldProblem, Holdout, TargetingCheck } from '../types';
+import type { Experiment, FieldProblem, Holdout, Integrations, TargetingCheck } from '../types';
 import { FieldError } from './FieldError';
 
 /** Rows for typed JSON when it is that simple, else `null` (raw JSON only). */
@@ -34,11 +34,14 @@ export function AudienceEditor({
   const [holdouts, setHoldouts] = useState<Holdout[]>([]);
   const [others, setOthers] = useState<Experiment[]>([]);
   const [verdict, setVerdict] = useState<{ ok: boolean; text: string } | null>(null);
+  const [integrations, setIntegrations] = useState<Integrations | null>(null);
 
   useEffect(() => {
     request<Holdout[]>('GET', '/api/v1/holdouts').then(setHoldouts).catch(() => setHoldouts([]));
     request<Experiment[]>('GET', '/api/v1/experiments').then(setOthers).catch(() => setOthers([]));
+    request<Integrations>('GET', '/api/v1/integrations').then(setIntegrations).catch(() => setIntegrations(null));
   }, []);
+  const toggles = integrations?.unleash.toggles ?? [];
 
   // The server's own rule, as the user types (debounced).
   useEffect(() => {
@@ -225,6 +228,35 @@ export function AudienceEditor({
             {p.field}: {p.message}
           </p>
         ))}
+
+      <h3>Unleash gate</h3>
+      <label>
+        Toggle that must be on for the unit <span class="muted small">(empty: no gate)</span>
+        <input
+          class="mono"
+          list="unleash-toggles"
+          data-field="gate.unleash"
+          value={draft.gate}
+          onInput={(e) => onChange({ gate: e.currentTarget.value })}
+          data-testid="gate"
+        />
+        <datalist id="unleash-toggles">
+          {toggles.map((t) => (
+            <option value={t.name} />
+          ))}
+        </datalist>
+        <FieldError problems={problems} field="gate.unleash" />
+      </label>
+      {draft.gate.trim() && integrations && !integrations.unleash.configured && (
+        <p class="field-error" data-testid="gate-unconfigured">
+          Unleash is not configured (UNLEASH_URL): every gate is closed, so this experiment would take nobody.
+        </p>
+      )}
+      {draft.gate.trim() && toggles.length > 0 && !toggles.some((t) => t.name === draft.gate.trim()) && (
+        <p class="muted small" data-testid="gate-unknown">
+          Unleash does not know this toggle (yet): until it does, the gate is closed.
+        </p>
+      )}
     </section>
   );
 }

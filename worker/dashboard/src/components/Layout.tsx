@@ -42,6 +42,11 @@ export function Layout({
               Units
             </a>
           )}
+          {signedIn && (
+            <a href={href({ page: 'integrations' })} aria-current={current(['integrations'])}>
+              Integrations
+            </a>
+          )}
           <a href={href({ page: 'calculator' })} aria-current={current(['calculator'])}>
             Calculator
           </a>

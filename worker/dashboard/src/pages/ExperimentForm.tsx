@@ -11,7 +11,7 @@ import type { Experiment, FieldProblem } from '../types';
 
 /** Fields the form shows; a server problem for any other field goes in the summary. */
 function shownOnForm(field: string): boolean {
-  return /^(name|key|description|hypothesis|metrics(\[\d+\])?|traffic_allocation|significance_level|base_rate|min_detectable_effect|mde_type|power|target_sample_size|salt|targeting.*|layer(\.(name|start|end))?|holdouts(\[\d+\])?|variants(\[\d+\](\.(name|weight|allocation|config|description|is_control))?)?)$/.test(
+  return /^(name|key|description|hypothesis|metrics(\[\d+\])?|traffic_allocation|significance_level|base_rate|min_detectable_effect|mde_type|power|target_sample_size|salt|plausible|targeting.*|gate(\.unleash)?|layer(\.(name|start|end))?|holdouts(\[\d+\])?|variants(\[\d+\](\.(name|weight|allocation|config|description|is_control))?)?)$/.test(
     field,
   );
 }
@@ -147,6 +147,16 @@ export function ExperimentForm({ id }: { id?: string }) {
               ))}
           </label>
         </div>
+        <label class="inline">
+          <input
+            type="checkbox"
+            data-field="plausible"
+            checked={draft.plausible}
+            onChange={(e) => change({ plausible: e.currentTarget.checked })}
+            data-testid="plausible"
+          />
+          Send exposures and conversions to Plausible <span class="muted small">(when PLAUSIBLE_URL is set)</span>
+        </label>
       </section>
 
       <AudienceEditor draft={draft} problems={problems} experimentId={id} onChange={change} />

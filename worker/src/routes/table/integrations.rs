@@ -2,7 +2,7 @@
 //! frontend API for Unleash's own SDKs (public and rate limited, like `/assign`).
 
 use super::super::doc::{Body, Doc, Query, QueryType, Reply, Tag};
-use super::super::{frontend, unleash};
+use super::super::{frontend, integrations};
 use super::{Access, Route};
 use crate::error::ErrorCode::{
     NotConfigured, SnapshotUnavailable, StorageUnavailable, ValidationFailed,
@@ -37,21 +37,21 @@ const FRONTEND_QUERY: &[Query] = &[
     },
 ];
 
-/// `GET /api/v1/unleash`, `POST /api/v1/unleash/refresh`, `GET`/`POST /api/frontend` and
+/// `GET /api/v1/integrations`, `POST /api/v1/unleash/refresh`, `GET`/`POST /api/frontend` and
 /// `POST /api/frontend/client/metrics`.
 pub static INTEGRATION_ROUTES: [Route; 5] = [
     Route {
         method: Get,
-        path: "/api/v1/unleash",
+        path: "/api/v1/integrations",
         access: Access::Admin,
-        handler: |c| Box::pin(unleash::overview(c)),
+        handler: |c| Box::pin(integrations::overview(c)),
         doc: Doc {
-            id: "unleashStatus",
-            summary: "Unleash: whether it is configured, how fetching goes, the toggles gates can name",
+            id: "integrations",
+            summary: "Unleash (configured?, how fetching goes, the toggles gates can name) and Plausible (configured?, events sent, failed, dropped)",
             tag: Tag::Integrations,
             body: Body::None,
-            reply: Reply::Json(200, "UnleashOverview"),
-            errors: &[],
+            reply: Reply::Json(200, "Integrations"),
+            errors: &[StorageUnavailable],
             query: &[],
         },
     },
@@ -59,7 +59,7 @@ pub static INTEGRATION_ROUTES: [Route; 5] = [
         method: Post,
         path: "/api/v1/unleash/refresh",
         access: Access::Admin,
-        handler: |c| Box::pin(unleash::refresh_now(c)),
+        handler: |c| Box::pin(integrations::refresh_now(c)),
         doc: Doc {
             id: "unleashRefresh",
             summary: "Unleash: fetch the client features now (the cron trigger does every minute); a failed fetch keeps the last good copy",
