@@ -196,21 +196,6 @@ pub async fn refresh(env: &Env) -> UnleashStatus {
     status
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_features_url_follows_how_sdks_are_configured() {
-        assert_eq!(
-            super::features_url("https://unleash.example/"),
-            "https://unleash.example/api/client/features"
-        );
-        assert_eq!(
-            super::features_url("https://unleash.example/api/"),
-            "https://unleash.example/api/client/features"
-        );
-    }
-}
-
 /// What an isolate holds: when it last checked, the features version, and their engine.
 #[derive(Clone)]
 struct Held {
@@ -266,5 +251,20 @@ pub fn gates(toggles: Option<Rc<Toggles>>) -> UnleashGates {
     UnleashGates {
         toggles,
         now_ms: || WorkerHost.now_ms(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_features_url_follows_how_sdks_are_configured() {
+        assert_eq!(
+            super::features_url("https://unleash.example/"),
+            "https://unleash.example/api/client/features"
+        );
+        assert_eq!(
+            super::features_url("https://unleash.example/api/"),
+            "https://unleash.example/api/client/features"
+        );
     }
 }
