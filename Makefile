@@ -130,7 +130,7 @@ openapi-check: | $(WASM_OPT_BIN)
 	@echo "[openapi] worker/openapi.json and worker/dashboard/src/api-schema.ts are the generated ones"
 
 unit:
-	cargo test --release --workspace --exclude cleave-e2e 2>&1 | tee -a $(TEST_LOG)
+	cargo test --profile e2e --workspace --exclude cleave-e2e 2>&1 | tee -a $(TEST_LOG)
 
 nostd:
 	cargo build -p cleave-core --target wasm32v1-none --release
