@@ -22,7 +22,7 @@ FLOOR=target/floor-filter/floor_filter.wasm
 DURATION=${BENCH_DURATION:-5s}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cleave-envoy-bench.XXXXXX)
-VARIANTS=${BENCH_VARIANTS:-none floor floor-read floor-add empty one twenty}
+VARIANTS=${BENCH_VARIANTS:-none floor floor-read floor-add empty one twenty twenty-targeted twenty-summary}
 if [ "${BENCH_PIN:-0}" = 1 ]; then PIN_ENVOY="taskset -c 1"; PIN_WRK="taskset -c 0"; else PIN_ENVOY=""; PIN_WRK=""; fi
 cargo build --release --target wasm32-unknown-unknown --manifest-path tests/bench/floor-filter/Cargo.toml \
   --target-dir target/floor-filter
@@ -38,10 +38,19 @@ echo "RESULT wasm_bytes=$(stat -c %s "$RAW") shipped_wasm_bytes=$(stat -c %s "$W
 python3 - "$WORK" "$PWD/$WASM" "$PWD/$FLOOR" <<'PY'
 import json, sys
 work, wasm, floor = sys.argv[1], sys.argv[2], sys.argv[3]
-def experiments(n):
+def experiments(n, targeted=False):
+    targeting = {"targeting": {"country": {"$in": ["DE", "AT", "CH"]}}} if targeted else {}
     return [{"id": f"bench-{i}", "key": f"exp-{i}", "name": f"Bench {i}", "status": "running",
-             "traffic_allocation": 0.8, "variants": [{"name": "control"}, {"name": "a"}, {"name": "b", "weight": 2}]} for i in range(n)]
-def config(filter_experiments):
+             "traffic_allocation": 0.8, "variants": [{"name": "control"}, {"name": "a"}, {"name": "b", "weight": 2}],
+             **targeting} for i in range(n)]
+def plugin(n, targeted, summary):
+    conf = {"user_id_headers": ["x-user-id"], "experiments": experiments(n or 0, targeted)}
+    if targeted:
+        conf["attributes"] = {"country": {"header": "x-country"}}
+    if summary:
+        conf["headers"] = "summary"
+    return conf
+def config(filter_experiments, targeted=False, summary=False):
     wasm_filter = "" if filter_experiments is None else f"""
                   - name: envoy.filters.http.wasm
                     typed_config:
@@ -52,7 +61,7 @@ def config(filter_experiments):
                         vm_config: {{ vm_id: cleave, runtime: envoy.wasm.runtime.v8, code: {{ local: {{ filename: {wasm} }} }} }}
                         configuration:
                           "@type": type.googleapis.com/google.protobuf.StringValue
-                          value: '{json.dumps({"user_id_headers": ["x-user-id"], "experiments": experiments(filter_experiments)})}'"""
+                          value: '{json.dumps(plugin(filter_experiments, targeted, summary))}'"""
     return f"""
 admin: {{ address: {{ socket_address: {{ address: 127.0.0.1, port_value: 19901 }} }} }}
 static_resources:
@@ -88,6 +97,10 @@ static_resources:
 """
 for name, n in [("none", None), ("empty", 0), ("one", 1), ("twenty", 20)]:
     open(f"{work}/{name}.yaml", "w").write(config(n))
+# 20 experiments targeted at the request's country (header x-country, sent by user.lua), each
+# adding its header, or only the summary header.
+open(f"{work}/twenty-targeted.yaml", "w").write(config(20, targeted=True))
+open(f"{work}/twenty-summary.yaml", "w").write(config(20, targeted=True, summary=True))
 # The yardsticks: the same listener with the floor filter and its configuration instead.
 for name, conf in [("floor", ""), ("floor-read", "read"), ("floor-add", "add")]:
     yaml = config(0).replace(wasm, floor)
@@ -136,5 +149,9 @@ for name in names[1:]:
           f"Envoy CPU per request {med(name, 'cpu'):.1f} us vs {med('none', 'cpu'):.1f} us (+{med(name, 'cpu') - med('none', 'cpu'):.1f}); "
           f"unsaturated (-c1) p50 +{med(name, 'c1_p50') - med('none', 'c1_p50'):.0f} us, p99 +{med(name, 'c1_p99') - med('none', 'c1_p99'):.0f} us; "
           f"saturated (-c8) p99 +{med(name, 'c8_p99') - med('none', 'c8_p99'):.0f} us")
+if "one" in runs and "floor-read" in runs:
+    ratios = [o["rps"] / f["rps"] for o, f in zip(runs["one"], runs["floor-read"])]
+    print(f"RESULT one experiment / floor-read throughput: median={statistics.median(ratios):.3f} "
+          f"(per round {', '.join(f'{x:.2f}' for x in ratios)}; goal >= 0.95)")
 print(f"RESULT no filter: {med('none', 'rps'):.0f} req/s, -c1 p50 {med('none', 'c1_p50'):.0f} us, p99 {med('none', 'c1_p99'):.0f} us")
 PY
