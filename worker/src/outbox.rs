@@ -5,7 +5,9 @@
 
 use crate::host::setting;
 use crate::service::plausible::{self, Outgoing, PlausibleConfig, Prepared, Visitor};
+use crate::service::track::TrackResponse;
 use crate::shard::ShardPlane;
+use crate::store::{Exposed, Exposure};
 use cleave_core::model::Experiment;
 use futures_util::future::{Either, join_all, select};
 use std::cell::RefCell;
@@ -72,6 +74,23 @@ impl Outbox {
             let prepared =
                 plausible::conversion(config, &self.visitor, &e.key, event, variant, value);
             self.pending.borrow_mut().push(prepared);
+        }
+    }
+
+    /// The exposures a write found new (`exposed.new`): one first exposure each.
+    pub fn exposed(&self, e: &Experiment, exposures: &[Exposure], exposed: &Exposed) {
+        for x in exposures
+            .iter()
+            .filter(|x| exposed.new.contains(&x.user_id))
+        {
+            self.exposure(e, &x.variant);
+        }
+    }
+
+    /// A tracked event, when it was newly recorded for an exposed unit.
+    pub fn tracked(&self, e: &Experiment, tracked: &TrackResponse) {
+        if let (true, Some(variant)) = (tracked.recorded, &tracked.variant) {
+            self.conversion(e, &tracked.event_name, variant, tracked.value);
         }
     }
 

@@ -107,9 +107,11 @@ async fn record_decisions(
             let exposed = store
                 .record_exposures(&prepared.experiment, std::slice::from_ref(&exposure))
                 .await?;
-            if exposed.new.contains(&exposure.user_id) {
-                outbox.exposure(&prepared.experiment, &exposure.variant);
-            }
+            outbox.exposed(
+                &prepared.experiment,
+                std::slice::from_ref(&exposure),
+                &exposed,
+            );
             if !exposed.refused.is_empty() {
                 // The origin already has the variant's header; the unit is not counted.
                 worker::console_warn!(

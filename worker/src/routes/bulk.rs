@@ -122,7 +122,7 @@ async fn record_all(
         a.exposure.as_ref().map(|x| async move {
             let exposures = std::slice::from_ref(x);
             let exposed = store.record_exposures(e, exposures).await?;
-            super::edge::announce(outbox, e, exposures, &exposed);
+            outbox.exposed(e, exposures, &exposed);
             Ok::<_, crate::store::StoreError>((*at, exposed.refused.is_empty()))
         })
     });

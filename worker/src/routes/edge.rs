@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
 use crate::outbox::Outbox;
 use crate::service::{Host, assign, batch, experiments, snapshot as snapshot_service, track};
-use crate::store::{CloudStore, Exposed, Exposure, Store};
+use crate::store::{CloudStore, Exposed, Store};
 use cleave_core::model::Experiment;
 use worker::{Env, Response};
 
@@ -177,18 +177,8 @@ pub(super) async fn record(
     .await;
     members?;
     let exposed = written?;
-    announce(outbox, experiment, &exposures, &exposed);
+    outbox.exposed(experiment, &exposures, &exposed);
     Ok(exposed)
-}
-
-/// Announces the exposures that were new to the integrations.
-pub(super) fn announce(outbox: &Outbox, e: &Experiment, exposures: &[Exposure], exposed: &Exposed) {
-    for x in exposures
-        .iter()
-        .filter(|x| exposed.new.contains(&x.user_id))
-    {
-        outbox.exposure(e, &x.variant);
-    }
 }
 
 /// Records the event in `body` for experiment `id` (by id or key).
@@ -202,13 +192,6 @@ pub(super) async fn handle_track(
     let store = store(env)?;
     let experiment = experiments::load(&store, id).await?;
     let tracked = track::track(&store, &WorkerHost, &experiment, req).await?;
-    announce_event(outbox, &experiment, &tracked);
+    outbox.tracked(&experiment, &tracked);
     Ok(tracked)
-}
-
-/// Announces a newly recorded event of an exposed unit to the integrations.
-pub(super) fn announce_event(outbox: &Outbox, e: &Experiment, tracked: &track::TrackResponse) {
-    if let (true, Some(variant)) = (tracked.recorded, &tracked.variant) {
-        outbox.conversion(e, &tracked.event_name, variant, tracked.value);
-    }
 }

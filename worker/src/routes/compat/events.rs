@@ -4,7 +4,6 @@ use super::assignments::{as_subject, assign_one, subject};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::host::WorkerHost;
 use crate::outbox::Outbox;
-use crate::routes::edge::announce_event;
 use crate::routes::{Call, call::json, query_as_json, store};
 use crate::service::compat::assignments::SubjectRequest;
 use crate::service::compat::events::variant_mismatch;
@@ -50,7 +49,7 @@ async fn record_event(env: &Env, outbox: &Outbox, req: AbEventRequest) -> ApiRes
         .map_err(as_subject)?;
     if !req.is_impression() {
         // An impression's exposure was announced already.
-        announce_event(outbox, &experiment, &tracked);
+        outbox.tracked(&experiment, &tracked);
     }
     Ok(AbEvent {
         experiment_id: experiment.name.clone(),
