@@ -221,7 +221,11 @@ fn migrated_template() -> PathBuf {
     if dir.join("v3").is_dir() {
         return dir;
     }
-    let scratch = dir.with_extension("partial");
+    // Built aside under a name of its own (tests run in parallel threads and processes),
+    // then moved in place; whoever moves first wins and the others use theirs.
+    static BUILDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = dir.with_extension(format!("partial-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("template dir");
     write_config(&scratch, Config::Test);
@@ -230,8 +234,13 @@ fn migrated_template() -> PathBuf {
         scratch.join("v3").is_dir(),
         "applying the migrations made no local state"
     );
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(&scratch, &dir).expect("the template in place");
+    if std::fs::rename(&scratch, &dir).is_err() {
+        assert!(
+            dir.join("v3").is_dir(),
+            "the template could not be put in place"
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
     dir
 }
 
