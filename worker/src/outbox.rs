@@ -25,6 +25,16 @@ pub const FAILED: &str = "plausible_failed";
 /// Not sendable (no client `User-Agent` or IP).
 pub const DROPPED: &str = "plausible_dropped";
 
+/// The Plausible settings (`PLAUSIBLE_URL`, `PLAUSIBLE_DOMAIN`, `PLAUSIBLE_CURRENCY`), when
+/// events go out at all.
+pub fn plausible_config(env: &Env) -> Option<PlausibleConfig> {
+    PlausibleConfig::new(
+        setting(env, "PLAUSIBLE_URL").as_deref(),
+        setting(env, "PLAUSIBLE_DOMAIN").as_deref(),
+        setting(env, "PLAUSIBLE_CURRENCY").as_deref(),
+    )
+}
+
 /// One request's pending integration events.
 pub struct Outbox {
     config: Option<PlausibleConfig>,
@@ -36,11 +46,7 @@ impl Outbox {
     /// The outbox of a request with these headers (and, in edge proxy mode, this page URL):
     /// active when `PLAUSIBLE_URL` and `PLAUSIBLE_DOMAIN` are set.
     pub fn new(env: &Env, headers: &Headers, page: Option<&str>) -> Rc<Self> {
-        let config = PlausibleConfig::new(
-            setting(env, "PLAUSIBLE_URL").as_deref(),
-            setting(env, "PLAUSIBLE_DOMAIN").as_deref(),
-            setting(env, "PLAUSIBLE_CURRENCY").as_deref(),
-        );
+        let config = plausible_config(env);
         let visitor = match &config {
             Some(_) => {
                 let pairs: Vec<(String, String)> = headers.entries().collect();

@@ -4,8 +4,8 @@
 
 use super::{Call, call::json, store};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::host::setting;
-use crate::outbox::{DROPPED, FAILED, SENT};
+use crate::outbox::{DROPPED, FAILED, SENT, plausible_config};
+use crate::service::metrics::counter;
 use crate::unleash::{UnleashStatus, configured, current, refresh, status};
 use serde::Serialize;
 use worker::Response;
@@ -65,16 +65,11 @@ pub struct Integrations {
 /// `GET /api/v1/integrations`.
 pub async fn overview(c: Call) -> ApiResult<Response> {
     let counters = store(&c.env)?.plane().counters().await?;
-    let count = |name: &str| {
-        counters
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0, |(_, v)| *v)
-    };
-    let domain = setting(&c.env, "PLAUSIBLE_DOMAIN");
+    let count = |name: &str| counter(&counters, name);
+    let config = plausible_config(&c.env);
     let plausible = PlausibleOverview {
-        configured: setting(&c.env, "PLAUSIBLE_URL").is_some() && domain.is_some(),
-        domain,
+        configured: config.is_some(),
+        domain: config.map(|p| p.domain),
         sent: count(SENT),
         failed: count(FAILED),
         dropped: count(DROPPED),

@@ -17,12 +17,17 @@ pub struct Integrations {
     pub now_ms: i64,
 }
 
+/// The value of the counter `name` among `counters` (0 before its first addition).
+pub fn counter(counters: &[(String, u64)], name: &str) -> u64 {
+    counters
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(0, |(_, v)| *v)
+}
+
 impl Integrations {
     fn counter(&self, name: &str) -> u64 {
-        self.counters
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0, |(_, v)| *v)
+        counter(&self.counters, name)
     }
 
     fn render(&self, out: &mut String) {
