@@ -4,20 +4,11 @@
 //! Cleave's assignment and whose payload is the variant's config.
 
 use super::assign::{AssignRequest, AssignResponse, checked_attributes};
+use super::unleash::CONTEXT_FIELDS;
 use crate::error::{ApiError, ApiResult};
 use cleave_core::model::Experiment;
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-/// The Unleash context fields kept as attributes beside the properties (`userId` is the
-/// unit itself).
-const CONTEXT_FIELDS: [&str; 5] = [
-    "sessionId",
-    "appName",
-    "environment",
-    "remoteAddress",
-    "currentTime",
-];
 
 /// The context of a `GET` query: `userId=…&sessionId=…&properties[country]=DE`.
 pub fn context_from_query(query: &str) -> Map<String, Value> {
@@ -69,8 +60,8 @@ fn check_types(context: &Map<String, Value>, at: &str) -> ApiResult<()> {
             format!("{at}.{field}")
         }
     };
-    for field in ["userId", "sessionId"].iter().chain(CONTEXT_FIELDS.iter()) {
-        if context.get(*field).is_some_and(|v| !v.is_string()) {
+    for field in CONTEXT_FIELDS {
+        if context.get(field).is_some_and(|v| !v.is_string()) {
             return Err(ApiError::bad_request(path(field), "must be a string"));
         }
     }
@@ -116,7 +107,8 @@ pub fn request_of(context: &Map<String, Value>) -> ApiResult<AssignRequest> {
     if let Some(Value::Object(properties)) = context.get("properties") {
         attributes.extend(properties.clone());
     }
-    for field in CONTEXT_FIELDS {
+    // The unit itself (`userId`) is not an attribute; every other context field is.
+    for field in CONTEXT_FIELDS.into_iter().filter(|f| *f != "userId") {
         if let Some(v) = context.get(field) {
             attributes.insert(field.to_string(), v.clone());
         }

@@ -11,8 +11,9 @@ use std::rc::Rc;
 use unleash_types::client_features::Context;
 use unleash_yggdrasil::{EngineState, ExtendedVariantDef, UpdateMessage};
 
-/// The Unleash context fields an attribute of that name fills (the rest are properties).
-const CONTEXT_FIELDS: [&str; 6] = [
+/// Unleash's context fields: an attribute of one of these names fills that field (the rest
+/// are properties).
+pub const CONTEXT_FIELDS: [&str; 6] = [
     "userId",
     "sessionId",
     "environment",
