@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks what durable exposures cost the edge proxy (`ORIGIN_URL` set) under
-# `wrangler dev` on 127.0.0.1, against a local origin (tests/bench/origin.py):
+# Benchmarks what durable exposures cost the edge proxy (`ORIGIN_URL` set), the Worker
+# served locally (tests/bench/serve.mjs) on 127.0.0.1, against a local origin (tests/bench/origin.py):
 #   - /plain/…  no experiment matches the path: the proxy only forwards
 #   - /dark/…   a running experiment with 0 % traffic: the same plan, no exposure to write
 #   - /exp/…    a running experiment with 100 % traffic, no cookie sent: every request mints
@@ -24,9 +24,16 @@ DELAYS=${BENCH_ORIGIN_DELAYS:-"0 20"}
 python3 tests/bench/origin.py "$ORIGIN_PORT" &
 ORIGIN_PID=$!
 node_modules/.bin/wrangler d1 migrations apply DB --local --persist-to "$STATE" >/dev/null
-setsid node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" \
-  --show-interactive-dev-session=false --var "ADMIN_TOKEN:$TOKEN" \
-  --var "ORIGIN_URL:http://127.0.0.1:$ORIGIN_PORT" </dev/null >"$STATE/wrangler.log" 2>&1 &
+# Served by tests/bench/serve.mjs (DevTools inspector off: see why there);
+# BENCH_SERVER=wrangler-dev serves it with `wrangler dev` instead.
+if [ "${BENCH_SERVER:-}" = wrangler-dev ]; then
+  setsid node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" \
+    --show-interactive-dev-session=false --var "ADMIN_TOKEN:$TOKEN" \
+    --var "ORIGIN_URL:http://127.0.0.1:$ORIGIN_PORT" </dev/null >"$STATE/wrangler.log" 2>&1 &
+else
+  setsid node tests/bench/serve.mjs "$PORT" "$STATE" "ADMIN_TOKEN=$TOKEN" \
+    "ORIGIN_URL=http://127.0.0.1:$ORIGIN_PORT" </dev/null >"$STATE/wrangler.log" 2>&1 &
+fi
 WRANGLER_PID=$!
 stop() {
   kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true
@@ -36,7 +43,7 @@ stop() {
 }
 trap stop EXIT
 for _ in $(seq 1 300); do curl -sf "$BASE/ping" >/dev/null && break; sleep 0.2; done
-curl -sf "$BASE/ping" >/dev/null || { echo "wrangler dev did not start"; cat "$STATE/wrangler.log"; exit 1; }
+curl -sf "$BASE/ping" >/dev/null || { echo "the Worker did not start"; cat "$STATE/wrangler.log"; exit 1; }
 
 api() { curl -sf -X "$1" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' "$BASE$2" ${3:+-d "$3"}; }
 id_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks the Worker under `wrangler dev` on 127.0.0.1:
+# Benchmarks the Worker served locally (wrangler's local runtime, as `wrangler dev`) on 127.0.0.1:
 #   1. /assign throughput as a ratio to GET /ping on the same server (wrk), a new unit per
 #      request (each /assign writes its exposure to its shard before answering)
 #   2. batch ingestion rate into the shards (events/s, 4 clients, 1,000 per request), and
@@ -18,12 +18,19 @@ BASE=http://127.0.0.1:$PORT
 DURATION=${BENCH_DURATION:-10s}
 log() { printf '\n### %s\n' "$*"; }
 
+# The Worker is served by tests/bench/serve.mjs (wrangler's API, DevTools inspector off:
+# see why there); BENCH_SERVER=wrangler-dev serves it with `wrangler dev` instead, which
+# charges every Durable Object call the inspector's Network events.
 serve() {
-  setsid node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" \
-    --show-interactive-dev-session=false --var "ADMIN_TOKEN:$TOKEN" </dev/null >"$STATE/wrangler.log" 2>&1 &
+  if [ "${BENCH_SERVER:-}" = wrangler-dev ]; then
+    setsid node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" \
+      --show-interactive-dev-session=false --var "ADMIN_TOKEN:$TOKEN" </dev/null >"$STATE/wrangler.log" 2>&1 &
+  else
+    setsid node tests/bench/serve.mjs "$PORT" "$STATE" "ADMIN_TOKEN=$TOKEN" </dev/null >"$STATE/wrangler.log" 2>&1 &
+  fi
   WRANGLER_PID=$!
   for _ in $(seq 1 300); do curl -sf "$BASE/ping" >/dev/null && return 0; sleep 0.2; done
-  echo "wrangler dev did not start"; cat "$STATE/wrangler.log"; exit 1
+  echo "the Worker did not start"; cat "$STATE/wrangler.log"; exit 1
 }
 stop() { kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true; sleep 1; kill -KILL -- "-$WRANGLER_PID" 2>/dev/null || true; }
 trap stop EXIT
