@@ -1,7 +1,7 @@
 //! Reads by unit and by event: units' first exposures and filtered event listings (the
 //! ab-testing-service API's assignment and event lookups).
 
-use super::{MAX_PARAMS, V};
+use super::{V, json_list};
 use crate::shard::protocol::{EventFilter, EventRows, UnitExposure, UnitExposures};
 use std::collections::HashMap;
 use worker::SqlStorage;
@@ -11,19 +11,15 @@ pub const MAX_EVENTS: u32 = 1_000;
 
 /// Each unit's first exposure, in request order.
 pub fn exposures(sql: &SqlStorage, user_ids: &[String]) -> worker::Result<UnitExposures> {
-    let mut found: HashMap<String, UnitExposure> = HashMap::new();
-    for chunk in user_ids.chunks(MAX_PARAMS) {
-        let list = vec!["?"; chunk.len()].join(", ");
-        let rows: Vec<UnitExposure> = sql
-            .exec(
-                &format!(
-                    "SELECT user_id, variant, reason, first_at AS at, context FROM units WHERE user_id IN ({list})"
-                ),
-                chunk.iter().map(|u| V::from(u.as_str())).collect::<Vec<_>>(),
-            )?
-            .to_array()?;
-        found.extend(rows.into_iter().map(|r| (r.user_id.clone(), r)));
-    }
+    let rows: Vec<UnitExposure> = sql
+        .exec(
+            "SELECT user_id, variant, reason, first_at AS at, context FROM units
+             WHERE user_id IN (SELECT value FROM json_each(?))",
+            vec![json_list(user_ids)?],
+        )?
+        .to_array()?;
+    let found: HashMap<String, UnitExposure> =
+        rows.into_iter().map(|r| (r.user_id.clone(), r)).collect();
     Ok(UnitExposures {
         exposures: user_ids.iter().map(|u| found.get(u).cloned()).collect(),
     })

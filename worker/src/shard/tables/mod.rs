@@ -13,7 +13,8 @@ pub use reads::{counts, segments, stats, variants};
 pub use units::{export, forget};
 pub use writes::{clear, expose, track};
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use worker::{SqlStorage, SqlStorageValue as V};
 
 /// The schema, created when an object first starts. `seen_events` keeps every counted
@@ -43,31 +44,37 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 /// that predate it (on a newer shard the statement fails as a duplicate and is skipped).
 pub const ADDED_COLUMNS: [&str; 1] = ["ALTER TABLE seen_events ADD COLUMN metadata TEXT"];
 
-/// Bound parameters per statement (Durable Object SQL allows 100).
-pub(super) const MAX_PARAMS: usize = 100;
+/// A list as one statement parameter: its JSON, which `json_each(?)` reads back element
+/// by element. A statement may bind only 100 parameters; this way one statement takes a
+/// list of any length, so a batch costs a few statements rather than one per hundred
+/// values (ingest measured in `docs/benchmarks.md`, *The sharded data plane*).
+pub(super) fn json_list<T: Serialize + ?Sized>(list: &T) -> worker::Result<V> {
+    serde_json::to_string(list)
+        .map(V::from)
+        .map_err(|e| worker::Error::RustError(e.to_string()))
+}
 
-/// Runs `head VALUES (…), (…) tail` over `rows` in as few statements as the parameter
-/// limit allows (`width` values per row, appended by `bind`); the rows each returns.
-pub(super) fn insert_many<T, R: serde::de::DeserializeOwned>(
+/// Inserts `rows` in one statement, `head SELECT j.value->>0, … FROM json_each(?) j WHERE
+/// true tail`, each row serialized as a JSON array of `width` values in `head`'s column
+/// order; the rows it returns. (`WHERE true` keeps an `ON CONFLICT` tail from being read
+/// as part of the `SELECT`.) JSON numbers come back exactly: a double's shortest form
+/// parses to the same double.
+pub(super) fn insert_rows<T: Serialize, R: DeserializeOwned>(
     sql: &SqlStorage,
     head: &str,
     tail: &str,
     width: usize,
     rows: &[T],
-    bind: impl Fn(&T, &mut Vec<V>),
 ) -> worker::Result<Vec<R>> {
-    let tuple = format!("({})", vec!["?"; width].join(", "));
-    let mut out = Vec::new();
-    for chunk in rows.chunks(MAX_PARAMS / width) {
-        let mut values = Vec::with_capacity(chunk.len() * width);
-        for row in chunk {
-            bind(row, &mut values);
-        }
-        let placeholders = vec![tuple.as_str(); chunk.len()].join(", ");
-        let cursor = sql.exec(&format!("{head} VALUES {placeholders} {tail}"), values)?;
-        out.extend(cursor.to_array::<R>()?);
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let columns: Vec<String> = (0..width).map(|i| format!("j.value->>{i}")).collect();
+    let statement = format!(
+        "{head} SELECT {} FROM json_each(?) j WHERE true {tail}",
+        columns.join(", ")
+    );
+    sql.exec(&statement, vec![json_list(rows)?])?.to_array()
 }
 
 #[derive(Deserialize)]
@@ -76,21 +83,30 @@ pub(super) struct UnitVariant {
     pub(super) variant: String,
 }
 
-/// The recorded variants of `user_ids` (absent: not exposed), in a few statements.
+#[derive(Deserialize)]
+struct FoundVariants {
+    found: String,
+}
+
+/// The recorded variants of `user_ids` (absent: not exposed), in one statement answering
+/// one row (a JSON object of unit → variant: text only, so nothing is lost in JSON).
 pub(super) fn variants_of(
     sql: &SqlStorage,
     user_ids: &[&str],
 ) -> worker::Result<std::collections::HashMap<String, String>> {
-    let mut found = std::collections::HashMap::new();
-    for chunk in user_ids.chunks(MAX_PARAMS) {
-        let list = vec!["?"; chunk.len()].join(", ");
-        let rows: Vec<UnitVariant> = sql
-            .exec(
-                &format!("SELECT user_id, variant FROM units WHERE user_id IN ({list})"),
-                chunk.iter().map(|u| V::from(*u)).collect::<Vec<_>>(),
-            )?
-            .to_array()?;
-        found.extend(rows.into_iter().map(|r| (r.user_id, r.variant)));
+    if user_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
     }
-    Ok(found)
+    let rows: Vec<FoundVariants> = sql
+        .exec(
+            "SELECT json_group_object(user_id, variant) AS found FROM units
+             WHERE user_id IN (SELECT value FROM json_each(?))",
+            vec![json_list(user_ids)?],
+        )?
+        .to_array()?;
+    match rows.first() {
+        Some(row) => serde_json::from_str(&row.found)
+            .map_err(|e| worker::Error::RustError(format!("the units' variants: {e}"))),
+        None => Ok(std::collections::HashMap::new()),
+    }
 }

@@ -1,13 +1,13 @@
 //! A shard's writes: first exposures, events (counted once, the statistics moving with
 //! them), and forgetting everything.
 
-use super::{MAX_PARAMS, UnitVariant, V, insert_many, variants_of};
+use super::{UnitVariant, V, insert_rows, json_list, variants_of};
 use crate::shard::protocol::{Exposed, TrackedEvents, UnitEvent, UnitExposure};
 use crate::store::Tracked;
 use cleave_core::analysis::sufficient::add_event;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use worker::SqlStorage;
 
 /// Adds `n` to each variant's unit count.
@@ -72,19 +72,24 @@ pub fn expose(
         Some(cap) => admit(sql, exposures, cap)?,
         None => (exposures.iter().collect(), Vec::new()),
     };
-    let inserted: Vec<UnitVariant> = insert_many(
+    let rows: Vec<(&str, &str, &str, i64, Option<&str>)> = admitted
+        .iter()
+        .map(|x| {
+            (
+                x.user_id.as_str(),
+                x.variant.as_str(),
+                x.reason.as_str(),
+                x.at,
+                x.context.as_deref(),
+            )
+        })
+        .collect();
+    let inserted: Vec<UnitVariant> = insert_rows(
         sql,
         "INSERT INTO units (user_id, variant, reason, first_at, context)",
         "ON CONFLICT (user_id) DO NOTHING RETURNING user_id, variant",
         5,
-        &admitted,
-        |x, v| {
-            v.push(V::from(x.user_id.as_str()));
-            v.push(V::from(x.variant.as_str()));
-            v.push(V::from(x.reason.as_str()));
-            v.push(V::from(x.at));
-            v.push(V::from(x.context.clone()));
-        },
+        &rows,
     )?;
     let mut per_variant: BTreeMap<String, i64> = BTreeMap::new();
     for row in &inserted {
@@ -98,79 +103,114 @@ pub fn expose(
 }
 
 #[derive(Deserialize)]
-struct SeenRow {
-    user_id: String,
-    event_id: String,
-}
-
-#[derive(Deserialize)]
 struct UnitMetricTotal {
     user_id: String,
     metric: String,
     total: f64,
 }
 
-/// The per-unit totals of `user_ids`, by (unit, metric).
+/// The per-unit totals of `user_ids`, by (unit, metric). (Rows, not one JSON answer:
+/// SQLite writes doubles into JSON with 15 digits, which would round the totals.)
 fn totals(
     sql: &SqlStorage,
     user_ids: &[&str],
 ) -> worker::Result<std::collections::HashMap<(String, String), f64>> {
-    let mut found = std::collections::HashMap::new();
-    for chunk in user_ids.chunks(MAX_PARAMS) {
-        let list = vec!["?"; chunk.len()].join(", ");
-        let rows: Vec<UnitMetricTotal> = sql
-            .exec(
-                &format!(
-                    "SELECT user_id, metric, total FROM unit_metrics WHERE user_id IN ({list})"
-                ),
-                chunk.iter().map(|u| V::from(*u)).collect::<Vec<_>>(),
-            )?
-            .to_array()?;
-        found.extend(rows.into_iter().map(|r| ((r.user_id, r.metric), r.total)));
+    let rows: Vec<UnitMetricTotal> = sql
+        .exec(
+            "SELECT user_id, metric, total FROM unit_metrics
+             WHERE user_id IN (SELECT value FROM json_each(?))",
+            vec![json_list(user_ids)?],
+        )?
+        .to_array()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ((r.user_id, r.metric), r.total))
+        .collect())
+}
+
+/// A `seen_events` row as `insert_rows` sends it: unit, event id, metric, value, time,
+/// metadata.
+type SeenEventRow<'a> = (&'a str, &'a str, &'a str, f64, i64, Option<&'a str>);
+
+#[derive(Deserialize)]
+struct SeenBefore {
+    positions: String,
+}
+
+/// Which of `events` (unit, event id) were counted before: their positions in the list,
+/// in one statement answering one row.
+fn seen_before(sql: &SqlStorage, events: &[&UnitEvent]) -> worker::Result<HashSet<usize>> {
+    if events.is_empty() {
+        return Ok(HashSet::new());
     }
-    Ok(found)
+    let keys: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.user_id.as_str(), e.event_id.as_str()))
+        .collect();
+    let rows: Vec<SeenBefore> = sql
+        .exec(
+            "SELECT json_group_array(j.key) AS positions FROM json_each(?) j
+             WHERE EXISTS (SELECT 1 FROM seen_events s
+                           WHERE s.user_id = j.value->>0 AND s.event_id = j.value->>1)",
+            vec![json_list(&keys)?],
+        )?
+        .to_array()?;
+    match rows.first() {
+        Some(row) => serde_json::from_str::<Vec<usize>>(&row.positions)
+            .map(|p| p.into_iter().collect())
+            .map_err(|e| worker::Error::RustError(format!("the events seen before: {e}"))),
+        None => Ok(HashSet::new()),
+    }
 }
 
 /// Counts each event of an exposed unit once: the units' totals and their variants' sums
-/// move together. Set-based: a request of any size takes a few statements per hundred
-/// events (one exposure lookup, one de-duplicating insert, one totals read and upsert, one
-/// upsert per (variant, metric)), not several per event.
+/// move together. Set-based: a request of any size takes a few statements (one exposure
+/// lookup, one look for event ids seen before, one insert of the new ones, one totals read
+/// and upsert, one upsert per (variant, metric)), not several per event.
 pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEvents> {
     let mut users: Vec<&str> = events.iter().map(|e| e.user_id.as_str()).collect();
     users.sort_unstable();
     users.dedup();
     let exposed = variants_of(sql, &users)?;
+    // Each (unit, id) of an exposed unit once, at its first occurrence in the request.
+    let mut first: HashSet<(&str, &str)> = HashSet::new();
     let candidates: Vec<&UnitEvent> = events
         .iter()
         .filter(|e| exposed.contains_key(&e.user_id))
+        .filter(|e| first.insert((e.user_id.as_str(), e.event_id.as_str())))
         .collect();
-    // The metadata column only when an event carries some (fewer values per row otherwise).
-    let with_metadata = candidates.iter().any(|e| e.metadata.is_some());
-    let (columns, width) = if with_metadata {
-        ("(user_id, event_id, metric, value, at, metadata)", 6)
-    } else {
-        ("(user_id, event_id, metric, value, at)", 5)
-    };
-    let fresh: Vec<SeenRow> = insert_many(
+    let before = seen_before(sql, &candidates)?;
+    let fresh: Vec<&UnitEvent> = candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !before.contains(i))
+        .map(|(_, e)| e)
+        .collect();
+    let rows: Vec<SeenEventRow> = fresh
+        .iter()
+        .map(|e| {
+            (
+                e.user_id.as_str(),
+                e.event_id.as_str(),
+                e.event_name.as_str(),
+                e.value,
+                e.at,
+                e.metadata.as_deref(),
+            )
+        })
+        .collect();
+    let _: Vec<IgnoredAny> = insert_rows(
         sql,
-        &format!("INSERT INTO seen_events {columns}"),
-        "ON CONFLICT (user_id, event_id) DO NOTHING RETURNING user_id, event_id",
-        width,
-        &candidates,
-        |e, v| {
-            v.push(V::from(e.user_id.as_str()));
-            v.push(V::from(e.event_id.as_str()));
-            v.push(V::from(e.event_name.as_str()));
-            v.push(V::from(e.value));
-            v.push(V::from(e.at));
-            if with_metadata {
-                v.push(V::from(e.metadata.clone()));
-            }
-        },
+        "INSERT INTO seen_events (user_id, event_id, metric, value, at, metadata)",
+        "ON CONFLICT (user_id, event_id) DO NOTHING",
+        6,
+        &rows,
     )?;
     // The first occurrence of an inserted (unit, id) is the new one; repeats are duplicates.
-    let mut unclaimed: std::collections::HashSet<(String, String)> =
-        fresh.into_iter().map(|r| (r.user_id, r.event_id)).collect();
+    let mut unclaimed: HashSet<(&str, &str)> = fresh
+        .iter()
+        .map(|e| (e.user_id.as_str(), e.event_id.as_str()))
+        .collect();
     let mut outcomes = Vec::with_capacity(events.len());
     // Per (unit, metric): the sum and number of this request's new events.
     let mut added: BTreeMap<(&str, &str), (f64, i64)> = BTreeMap::new();
@@ -179,7 +219,7 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
             outcomes.push(Tracked::NotExposed);
             continue;
         };
-        if unclaimed.remove(&(e.user_id.clone(), e.event_id.clone())) {
+        if unclaimed.remove(&(e.user_id.as_str(), e.event_id.as_str())) {
             let slot = added
                 .entry((e.user_id.as_str(), e.event_name.as_str()))
                 .or_default();
@@ -215,18 +255,12 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
         arm.3 += delta.sum_sq;
         rows.push((user, metric, total, count));
     }
-    let _: Vec<IgnoredAny> = insert_many(
+    let _: Vec<IgnoredAny> = insert_rows(
         sql,
         "INSERT INTO unit_metrics (user_id, metric, total, events)",
         "ON CONFLICT (user_id, metric) DO UPDATE SET total = excluded.total, events = events + excluded.events",
         4,
         &rows,
-        |r, v| {
-            v.push(V::from(r.0));
-            v.push(V::from(r.1));
-            v.push(V::from(r.2));
-            v.push(V::from(r.3));
-        },
     )?;
     for ((variant, metric), (converters, count, sum, sum_sq)) in arms {
         sql.exec(
