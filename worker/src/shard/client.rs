@@ -65,14 +65,6 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
 /// The URL of every shard request (the object is chosen by the stub, not the URL).
 const SHARD_URL: &str = "https://shard.cleave/";
 
-/// A JavaScript error's message, or its debug form.
-fn js_text(e: &JsValue) -> String {
-    e.dyn_ref::<worker::js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
 /// The object name of an experiment's shard.
 pub fn object_name(experiment_id: &str, shard: u16) -> String {
     format!("{experiment_id}/{shard}")
@@ -110,7 +102,7 @@ impl ShardPlane {
         init.set_method("POST");
         init.set_body(&JsValue::from_str(&body));
         let req = web_sys::Request::new_with_str_and_init(SHARD_URL, &init)
-            .map_err(|e| unavailable(&name, js_text(&e)))?;
+            .map_err(|e| unavailable(&name, worker::Error::from(e)))?;
         let answer = async {
             let response: web_sys::Response = JsFuture::from(stub.fetch_with_request(&req)?)
                 .await?
@@ -118,7 +110,9 @@ impl ShardPlane {
             let text = JsFuture::from(response.text()?).await?;
             Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
         };
-        let (status, text) = answer.await.map_err(|e| unavailable(&name, js_text(&e)))?;
+        let (status, text) = answer
+            .await
+            .map_err(|e| unavailable(&name, worker::Error::from(e)))?;
         if status != 200 {
             return Err(unavailable(&name, format!("answered {status}: {text}")));
         }

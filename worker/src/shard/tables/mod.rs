@@ -54,27 +54,53 @@ pub(super) fn json_list<T: Serialize + ?Sized>(list: &T) -> worker::Result<V> {
         .map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
-/// Inserts `rows` in one statement, `head SELECT j.value->>0, … FROM json_each(?) j WHERE
-/// true tail`, each row serialized as a JSON array of `width` values in `head`'s column
-/// order; the rows it returns. (`WHERE true` keeps an `ON CONFLICT` tail from being read
-/// as part of the `SELECT`.) JSON numbers come back exactly: a double's shortest form
-/// parses to the same double.
+/// Inserts `rows` into `columns` of `table` in one statement, `INSERT INTO table (columns)
+/// SELECT j.value->>0, … FROM json_each(?) j WHERE true tail`, each row serialized as a
+/// JSON array of its values in `columns`' order; the rows it returns. (`WHERE true` keeps
+/// an `ON CONFLICT` tail from being read as part of the `SELECT`.) JSON numbers come back
+/// exactly: a double's shortest form parses to the same double.
 pub(super) fn insert_rows<T: Serialize, R: DeserializeOwned>(
     sql: &SqlStorage,
-    head: &str,
+    table: &str,
+    columns: &[&str],
     tail: &str,
-    width: usize,
     rows: &[T],
 ) -> worker::Result<Vec<R>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let columns: Vec<String> = (0..width).map(|i| format!("j.value->>{i}")).collect();
+    let values: Vec<String> = (0..columns.len())
+        .map(|i| format!("j.value->>{i}"))
+        .collect();
     let statement = format!(
-        "{head} SELECT {} FROM json_each(?) j WHERE true {tail}",
-        columns.join(", ")
+        "INSERT INTO {table} ({}) SELECT {} FROM json_each(?) j WHERE true {tail}",
+        columns.join(", "),
+        values.join(", ")
     );
     sql.exec(&statement, vec![json_list(rows)?])?.to_array()
+}
+
+#[derive(Deserialize)]
+struct JsonAnswer {
+    json: Option<String>,
+}
+
+/// Runs `query`, which answers one row whose `json` column holds a JSON document built
+/// by SQLite (`json_group_object`, `json_group_array`), with `list` as its parameter, and
+/// parses the document (`what` names it in errors). Only for text and integers: SQLite
+/// writes doubles into JSON with 15 digits.
+pub(super) fn json_answer<L: Serialize + ?Sized, T: DeserializeOwned + Default>(
+    sql: &SqlStorage,
+    query: &str,
+    list: &L,
+    what: &str,
+) -> worker::Result<T> {
+    let rows: Vec<JsonAnswer> = sql.exec(query, vec![json_list(list)?])?.to_array()?;
+    match rows.into_iter().next().and_then(|row| row.json) {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| worker::Error::RustError(format!("{what}: {e}"))),
+        None => Ok(T::default()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -83,13 +109,8 @@ pub(super) struct UnitVariant {
     pub(super) variant: String,
 }
 
-#[derive(Deserialize)]
-struct FoundVariants {
-    found: String,
-}
-
 /// The recorded variants of `user_ids` (absent: not exposed), in one statement answering
-/// one row (a JSON object of unit → variant: text only, so nothing is lost in JSON).
+/// one row (a JSON object of unit → variant).
 pub(super) fn variants_of(
     sql: &SqlStorage,
     user_ids: &[&str],
@@ -97,16 +118,11 @@ pub(super) fn variants_of(
     if user_ids.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
-    let rows: Vec<FoundVariants> = sql
-        .exec(
-            "SELECT json_group_object(user_id, variant) AS found FROM units
-             WHERE user_id IN (SELECT value FROM json_each(?))",
-            vec![json_list(user_ids)?],
-        )?
-        .to_array()?;
-    match rows.first() {
-        Some(row) => serde_json::from_str(&row.found)
-            .map_err(|e| worker::Error::RustError(format!("the units' variants: {e}"))),
-        None => Ok(std::collections::HashMap::new()),
-    }
+    json_answer(
+        sql,
+        "SELECT json_group_object(user_id, variant) AS json FROM units
+         WHERE user_id IN (SELECT value FROM json_each(?))",
+        user_ids,
+        "the units' variants",
+    )
 }

@@ -1,7 +1,7 @@
 //! A shard's writes: first exposures, events (counted once, the statistics moving with
 //! them), and forgetting everything.
 
-use super::{UnitVariant, V, insert_rows, json_list, variants_of};
+use super::{UnitVariant, V, insert_rows, json_answer, json_list, variants_of};
 use crate::shard::protocol::{Exposed, TrackedEvents, UnitEvent, UnitExposure};
 use crate::store::Tracked;
 use cleave_core::analysis::sufficient::add_event;
@@ -86,9 +86,9 @@ pub fn expose(
         .collect();
     let inserted: Vec<UnitVariant> = insert_rows(
         sql,
-        "INSERT INTO units (user_id, variant, reason, first_at, context)",
+        "units",
+        &["user_id", "variant", "reason", "first_at", "context"],
         "ON CONFLICT (user_id) DO NOTHING RETURNING user_id, variant",
-        5,
         &rows,
     )?;
     let mut per_variant: BTreeMap<String, i64> = BTreeMap::new();
@@ -132,11 +132,6 @@ fn totals(
 /// metadata.
 type SeenEventRow<'a> = (&'a str, &'a str, &'a str, f64, i64, Option<&'a str>);
 
-#[derive(Deserialize)]
-struct SeenBefore {
-    positions: String,
-}
-
 /// Which of `events` (unit, event id) were counted before: their positions in the list,
 /// in one statement answering one row.
 fn seen_before(sql: &SqlStorage, events: &[&UnitEvent]) -> worker::Result<HashSet<usize>> {
@@ -147,20 +142,14 @@ fn seen_before(sql: &SqlStorage, events: &[&UnitEvent]) -> worker::Result<HashSe
         .iter()
         .map(|e| (e.user_id.as_str(), e.event_id.as_str()))
         .collect();
-    let rows: Vec<SeenBefore> = sql
-        .exec(
-            "SELECT json_group_array(j.key) AS positions FROM json_each(?) j
-             WHERE EXISTS (SELECT 1 FROM seen_events s
-                           WHERE s.user_id = j.value->>0 AND s.event_id = j.value->>1)",
-            vec![json_list(&keys)?],
-        )?
-        .to_array()?;
-    match rows.first() {
-        Some(row) => serde_json::from_str::<Vec<usize>>(&row.positions)
-            .map(|p| p.into_iter().collect())
-            .map_err(|e| worker::Error::RustError(format!("the events seen before: {e}"))),
-        None => Ok(HashSet::new()),
-    }
+    json_answer(
+        sql,
+        "SELECT json_group_array(j.key) AS json FROM json_each(?) j
+         WHERE EXISTS (SELECT 1 FROM seen_events s
+                       WHERE s.user_id = j.value->>0 AND s.event_id = j.value->>1)",
+        &keys,
+        "the events seen before",
+    )
 }
 
 /// Counts each event of an exposed unit once: the units' totals and their variants' sums
@@ -201,9 +190,9 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
         .collect();
     let _: Vec<IgnoredAny> = insert_rows(
         sql,
-        "INSERT INTO seen_events (user_id, event_id, metric, value, at, metadata)",
+        "seen_events",
+        &["user_id", "event_id", "metric", "value", "at", "metadata"],
         "ON CONFLICT (user_id, event_id) DO NOTHING",
-        6,
         &rows,
     )?;
     // The first occurrence of an inserted (unit, id) is the new one; repeats are duplicates.
@@ -257,9 +246,9 @@ pub fn track(sql: &SqlStorage, events: &[UnitEvent]) -> worker::Result<TrackedEv
     }
     let _: Vec<IgnoredAny> = insert_rows(
         sql,
-        "INSERT INTO unit_metrics (user_id, metric, total, events)",
+        "unit_metrics",
+        &["user_id", "metric", "total", "events"],
         "ON CONFLICT (user_id, metric) DO UPDATE SET total = excluded.total, events = events + excluded.events",
-        4,
         &rows,
     )?;
     for ((variant, metric), (converters, count, sum, sum_sq)) in arms {
