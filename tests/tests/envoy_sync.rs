@@ -226,6 +226,9 @@ fn envoy_reports_holdout_arms_for_the_holdouts_own_results() {
         Duration::from_secs(10),
         || upstream_headers(port, exposed_user).is_some_and(|h| h.contains_key("x-cleave-meshed")),
     );
+    // Each Envoy worker thread re-reads the shared snapshot on its own 500 ms tick, so the
+    // thread that answered above may have it before the others: give them all one more tick.
+    std::thread::sleep(Duration::from_millis(1_200));
     for u in &users {
         let headers = upstream_headers(port, u).expect("proxied");
         assert_eq!(
