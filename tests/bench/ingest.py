@@ -1,16 +1,38 @@
 #!/usr/bin/env python3
 """Ingest benchmark for tests/bench/worker.sh: exposes UNITS units through /assign, then
 sends EVENTS events through /events/batch (1,000 per request, 4 clients) and prints the
-rate. The admin token exempts the client from the per-client rate limit, as it would a
-backend.
+rate, and the CPU the local runtime's `workerd` processes spent per 1,000 events while the
+batches ran (Linux: summed from /proc over every `workerd serve` on the host, so run it
+alone; steadier than the rate on a shared host, where the rate also moves with whatever
+else runs). The admin token exempts the client from the per-client rate limit, as it would
+a backend.
 
 Usage: ingest.py BASE EXPERIMENT TOKEN UNITS EVENTS LABEL
 """
 import json
+import os
+import subprocess
 import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+
+
+def workerd_cpu_seconds() -> float:
+    """User + system CPU of every `workerd serve` process so far (0 where /proc is missing)."""
+    try:
+        pids = subprocess.run(["pgrep", "-f", "workerd serve"], capture_output=True, text=True).stdout.split()
+    except OSError:
+        return 0.0
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -28,14 +50,16 @@ def main() -> None:
     events = [{"experiment_id": exp, "user_id": f"{label}-{i % units}", "event_name": "purchase", "value": 1.0,
                "event_id": f"ev-{i}"} for i in range(count)]
     batches = [events[i:i + 1000] for i in range(0, len(events), 1000)]
+    cpu_before = workerd_cpu_seconds()
     start = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda b: post("/api/v1/events/batch", {"events": b}), batches))
     elapsed = time.perf_counter() - start
+    cpu_ms_per_1000 = (workerd_cpu_seconds() - cpu_before) * 1000 / (count / 1000)
     recorded = sum(r["recorded"] for r in results)
     rejected = sum(r["rejected"] for r in results)
     print(f"RESULT {label}_events={count} recorded={recorded} rejected={rejected} seconds={elapsed:.2f} "
-          f"events_per_s={count / elapsed:.0f}")
+          f"events_per_s={count / elapsed:.0f} workerd_cpu_ms_per_1000={cpu_ms_per_1000:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks the Worker served locally (wrangler's local runtime, as `wrangler dev`) on 127.0.0.1:
 #   1. /assign throughput as a ratio to GET /ping on the same server (wrk), a new unit per
-#      request (each /assign writes its exposure to its shard before answering)
-#   2. batch ingestion rate into the shards (events/s, 4 clients, 1,000 per request), and
-#      that none are lost
+#      request (each /assign writes its exposure to its shard before answering), and the
+#      local runtime's CPU per request of each
+#   2. batch ingestion rate into the shards (events/s, 4 clients, 1,000 per request), that
+#      none are lost, and the runtime's CPU per 1,000 events
 #   3. /stats latency at 100k, 1M and 10M events over 1M units (loaded into the shard files
 #      directly by tests/bench/load_shards.py; STATS_UNITS / STATS_EVENTS choose smaller)
 #   4. the Worker's .wasm size
@@ -45,15 +46,28 @@ DARK=$(api POST /api/v1/experiments '{"name":"Bench dark","traffic_allocation":0
 api POST "/api/v1/experiments/$DARK/start" >/dev/null
 
 ROUNDS=${BENCH_ROUNDS:-3}
+# CPU (user + system, in clock ticks) of the local runtime's `workerd` processes so far:
+# read around each wrk run, it gives the runtime's CPU per request (run the benchmark alone).
+workerd_cpu() {
+  local ticks=0 pid
+  for pid in $(pgrep -f "workerd serve"); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$ticks"
+}
 log "1. /assign vs /ping (wrk -t2 -c32 -d$DURATION, $ROUNDS interleaved rounds, medians)"
 for round in $(seq 1 "$ROUNDS"); do
+  workerd_cpu > "$STATE/cpu-$round.txt"
   wrk -t2 -c32 -d"$DURATION" --latency "$BASE/ping" > "$STATE/ping-$round.txt"
+  workerd_cpu >> "$STATE/cpu-$round.txt"
   EXPERIMENT=$EXP TOKEN=$TOKEN USER_PREFIX="r$round-" wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" > "$STATE/assign-$round.txt"
+  workerd_cpu >> "$STATE/cpu-$round.txt"
   EXPERIMENT=$DARK TOKEN=$TOKEN USER_PREFIX="r$round-" wrk -t2 -c32 -d"$DURATION" --latency -s tests/bench/assign.lua "$BASE" > "$STATE/dark-$round.txt"
+  workerd_cpu >> "$STATE/cpu-$round.txt"
 done
 cat "$STATE/assign-1.txt"
 python3 - "$STATE" "$ROUNDS" <<'PY'
-import re, statistics, sys
+import os, re, statistics, sys
 state, rounds = sys.argv[1], int(sys.argv[2])
 def rps(kind):
     return [float(re.search(r"Requests/sec:\s+([\d.]+)", open(f"{state}/{kind}-{r}.txt").read()).group(1)) for r in range(1, rounds + 1)]
@@ -70,6 +84,15 @@ dark_ratios = [d / p for d, p in zip(dark, ping)]
 print(f"RESULT assign_rps={statistics.median(assign):.0f} ping_rps={statistics.median(ping):.0f} "
       f"ratio={statistics.median(ratios):.2f} (rounds {', '.join(f'{r:.2f}' for r in ratios)}) "
       f"no_exposure_ratio={statistics.median(dark_ratios):.2f}")
+def cpu_ms_per_request(kind, position):
+    vals = []
+    for r in range(1, rounds + 1):
+        marks = [int(x) / os.sysconf("SC_CLK_TCK") for x in open(f"{state}/cpu-{r}.txt").read().split()]
+        requests = int(re.search(r"(\d+) requests in", open(f"{state}/{kind}-{r}.txt").read()).group(1))
+        vals.append((marks[position + 1] - marks[position]) * 1000 / requests)
+    return statistics.median(vals)
+print(f"RESULT workerd_cpu_ms_per_request ping={cpu_ms_per_request('ping', 0):.2f} "
+      f"assign={cpu_ms_per_request('assign', 1):.2f} no_exposure={cpu_ms_per_request('dark', 2):.2f}")
 print(f"RESULT assign_p50_ms={latency('assign', '50'):.1f} assign_p99_ms={latency('assign', '99'):.1f} "
       f"no_exposure_p50_ms={latency('dark', '50'):.1f} no_exposure_p99_ms={latency('dark', '99'):.1f}")
 PY
