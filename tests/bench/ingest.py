@@ -2,37 +2,19 @@
 """Ingest benchmark for tests/bench/worker.sh: exposes UNITS units through /assign, then
 sends EVENTS events through /events/batch (1,000 per request, 4 clients) and prints the
 rate, and the CPU the local runtime's `workerd` processes spent per 1,000 events while the
-batches ran (Linux: summed from /proc over every `workerd serve` on the host, so run it
-alone; steadier than the rate on a shared host, where the rate also moves with whatever
-else runs). The admin token exempts the client from the per-client rate limit, as it would
-a backend.
+batches ran (`workerd_cpu.py`, so run it alone; steadier than the rate on a shared host,
+where the rate also moves with whatever else runs). The admin token exempts the client
+from the per-client rate limit, as it would a backend.
 
 Usage: ingest.py BASE EXPERIMENT TOKEN UNITS EVENTS LABEL
 """
 import json
-import os
-import subprocess
 import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-
-def workerd_cpu_seconds() -> float:
-    """User + system CPU of every `workerd serve` process so far (0 where /proc is missing)."""
-    try:
-        pids = subprocess.run(["pgrep", "-f", "workerd serve"], capture_output=True, text=True).stdout.split()
-    except OSError:
-        return 0.0
-    ticks = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
+from workerd_cpu import workerd_cpu_seconds
 
 
 def main() -> None:

@@ -46,15 +46,8 @@ DARK=$(api POST /api/v1/experiments '{"name":"Bench dark","traffic_allocation":0
 api POST "/api/v1/experiments/$DARK/start" >/dev/null
 
 ROUNDS=${BENCH_ROUNDS:-3}
-# CPU (user + system, in clock ticks) of the local runtime's `workerd` processes so far:
-# read around each wrk run, it gives the runtime's CPU per request (run the benchmark alone).
-workerd_cpu() {
-  local ticks=0 pid
-  for pid in $(pgrep -f "workerd serve"); do
-    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$ticks"
-}
+# The local runtime's CPU so far (tests/bench/workerd_cpu.py), read around each wrk run.
+workerd_cpu() { python3 tests/bench/workerd_cpu.py; }
 log "1. /assign vs /ping (wrk -t2 -c32 -d$DURATION, $ROUNDS interleaved rounds, medians)"
 for round in $(seq 1 "$ROUNDS"); do
   workerd_cpu > "$STATE/cpu-$round.txt"
@@ -67,7 +60,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 cat "$STATE/assign-1.txt"
 python3 - "$STATE" "$ROUNDS" <<'PY'
-import os, re, statistics, sys
+import re, statistics, sys
 state, rounds = sys.argv[1], int(sys.argv[2])
 def rps(kind):
     return [float(re.search(r"Requests/sec:\s+([\d.]+)", open(f"{state}/{kind}-{r}.txt").read()).group(1)) for r in range(1, rounds + 1)]
@@ -87,7 +80,7 @@ print(f"RESULT assign_rps={statistics.median(assign):.0f} ping_rps={statistics.m
 def cpu_ms_per_request(kind, position):
     vals = []
     for r in range(1, rounds + 1):
-        marks = [int(x) / os.sysconf("SC_CLK_TCK") for x in open(f"{state}/cpu-{r}.txt").read().split()]
+        marks = [float(x) for x in open(f"{state}/cpu-{r}.txt").read().split()]
         requests = int(re.search(r"(\d+) requests in", open(f"{state}/{kind}-{r}.txt").read()).group(1))
         vals.append((marks[position + 1] - marks[position]) * 1000 / requests)
     return statistics.median(vals)
